@@ -1,0 +1,4 @@
+// The registry of CLI commands (yargs CommandModules). Add a command by appending its module here.
+import type { CommandModule } from 'yargs';
+
+export const commands: CommandModule<object, any>[] = [];
