@@ -1,0 +1,84 @@
+// Reverse-mode differentiation over the recorded graph: emits the backward pass in standard ONNX ops.
+import { type Node, type Value, Graph } from './graph.ts';
+import { isFloat } from './dtype.ts';
+import { ShapeError } from './shape.ts';
+
+/**
+ * A gradient rule: given the node and the gradient of each of its outputs (undefined where no
+ * gradient flows), returns the gradient of each input (undefined for non-differentiable inputs).
+ */
+export type GradRule = (node: Node, dys: (Value | undefined)[]) => (Value | undefined)[];
+
+const rules = new Map<string, GradRule>();
+
+export function registerGradient(op: string, rule: GradRule): void {
+  if (rules.has(op)) throw new Error(`gradient rule for ${op} registered twice`);
+  rules.set(op, rule);
+}
+
+export class MissingGradientError extends Error {}
+
+let sumEmitter: ((parts: Value[]) => Value) | null = null;
+let zerosEmitter: ((like: Value) => Value) | null = null;
+
+/** Installed by the op library: how to add gradient contributions and make zeros. */
+export function setAccumulators(sum: (parts: Value[]) => Value, zeros: (like: Value) => Value): void {
+  sumEmitter = sum;
+  zerosEmitter = zeros;
+}
+
+/** Values on some path from one of `sources` forward to `target`. */
+function valuesBetween(graph: Graph, sources: Value[], target: Value): Set<Value> {
+  const fromSources = new Set<Value>(sources);
+  for (const n of graph.nodes) {
+    if (n.noGrad) continue;
+    if (n.inputs.some((x) => x && fromSources.has(x))) n.outputs.forEach((o) => fromSources.add(o));
+  }
+  const between = new Set<Value>();
+  if (!fromSources.has(target)) return between;
+  between.add(target);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const n = graph.nodes[i];
+    if (n.noGrad || !n.outputs.some((o) => between.has(o))) continue;
+    for (const x of n.inputs) if (x && fromSources.has(x)) between.add(x);
+  }
+  return between;
+}
+
+/**
+ * Gradients of the scalar `loss` with respect to each of `wrt` (zeros where `loss` does not depend
+ * on it). Appends the backward nodes to the loss's graph.
+ */
+export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
+  const g = loss.graph;
+  if (loss.rank !== 0 && !seed) throw new ShapeError(`grad: the loss must be a scalar, got ${loss}`);
+  if (!isFloat(loss.dtype)) throw new ShapeError(`grad: the loss must be floating point, got ${loss}`);
+  const between = valuesBetween(g, wrt, loss);
+  const parts = new Map<Value, Value[]>();
+  const add = (v: Value, d: Value) => { const l = parts.get(v); if (l) l.push(d); else parts.set(v, [d]); };
+  const total = (v: Value): Value | undefined => {
+    const l = parts.get(v);
+    if (!l || l.length === 0) return undefined;
+    if (l.length > 1) parts.set(v, [sumEmitter!(l)]);
+    return parts.get(v)![0];
+  };
+  add(loss, seed ?? g.scalar(1, loss.dtype));
+  const forward = g.nodes.slice();
+  for (let i = forward.length - 1; i >= 0; i--) {
+    const node = forward[i];
+    if (node.noGrad || !node.outputs.some((o) => between.has(o))) continue;
+    const dys = node.outputs.map(total);
+    if (dys.every((d) => d === undefined)) continue;
+    const rule = rules.get(node.op);
+    if (!rule) {
+      throw new MissingGradientError(`no gradient rule for op '${node.op}' (node ${node.name}); `
+        + `it lies between the parameters and the loss — add one in src/graph/ops/ or stop the gradient`);
+    }
+    const dxs = rule(node, dys);
+    node.inputs.forEach((x, k) => {
+      const d = dxs[k];
+      if (x && d && between.has(x) && isFloat(x.dtype)) add(x, d);
+    });
+  }
+  return wrt.map((w) => total(w) ?? zerosEmitter!(w));
+}

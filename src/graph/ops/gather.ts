@@ -1,0 +1,140 @@
+// Indexing ops: Gather (embedding lookup), GatherElements, GatherND/ScatterND, race-free segment
+// sums, and index inputs that carry the grouping their gradients need.
+import { type Value, type Graph, type IndexPlan, int } from '../graph.ts';
+import { registerGradient } from '../autodiff.ts';
+import { type Shape, ShapeError, normAxis } from '../shape.ts';
+import { emit1, zeros, zerosLike } from './util.ts';
+import { sub, cast } from './elementwise.ts';
+import { concat, reshape, unsqueeze } from './layout.ts';
+import { cumsum } from './reduce.ts';
+import { computeIndexPlan } from '../index-plan.ts';
+
+/** data[idx] along `axis` → idx.shape spliced into data.shape. */
+export function gather(data: Value, idx: Value, axis = 0): Value {
+  const a = normAxis('Gather', axis, data.rank);
+  if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new ShapeError(`Gather: indices must be int64, got ${idx}`);
+  const shape = [...data.shape.slice(0, a), ...idx.shape, ...data.shape.slice(a + 1)];
+  const y = emit1('Gather', [data, idx], data.dtype, shape, { axis: int(a) });
+  y.producer!.meta.axis = a;
+  return y;
+}
+
+/** out[i][j] = data[i][idx[i][j]] along `axis` (idx has data's rank). */
+export function gatherElements(data: Value, idx: Value, axis = -1): Value {
+  const a = normAxis('GatherElements', axis, data.rank);
+  if (idx.rank !== data.rank) throw new ShapeError(`GatherElements: indices ${idx} must have the rank of ${data}`);
+  const y = emit1('GatherElements', [data, idx], data.dtype, idx.shape, { axis: int(a) });
+  y.producer!.meta.axis = a;
+  return y;
+}
+
+/** Rows `idx[:, 0]` of `data` (idx [U, 1]). */
+export function gatherND(data: Value, idx: Value): Value {
+  return emit1('GatherND', [data, idx], data.dtype, [idx.shape[0], ...data.shape.slice(1)]);
+}
+
+/** `data` with rows `idx[:, 0]` replaced by `updates` (indices must be distinct: no reduction). */
+export function scatterND(data: Value, idx: Value, updates: Value): Value {
+  return emit1('ScatterND', [data, idx, updates], data.dtype, data.shape);
+}
+
+/** Declares an int64 index input of `numRows` possible values; its gradient grouping is fed by the runtime. */
+export function indexInput(g: Graph, name: string, shape: Shape, numRows: number): Value {
+  const v = g.input(name, 'int64', shape);
+  let plan: IndexPlan | undefined;
+  v.index = {
+    numRows,
+    plan: () => {
+      if (plan) return plan;
+      const n = shape.length === 1 ? shape[0] : `${name}.numel`;
+      const u = `${name}.unique`;
+      const part = (p: keyof IndexPlan, s: Shape) => {
+        g.derived.push({ name: `${name}.${p}`, source: name, part: p, numRows });
+        return g.input(`${name}.${p}`, 'int64', s);
+      };
+      plan = { perm: part('perm', [n]), inverse: part('inverse', [n]), starts: part('starts', [u]), ends: part('ends', [u]), uniq: part('uniq', [u, 1]) };
+      markPlan(plan);
+      return plan;
+    },
+  };
+  return v;
+}
+
+/** A constant index vector whose grouping is computed now, at build time. */
+export function indexConstant(g: Graph, ids: ArrayLike<number>, numRows: number): Value {
+  const v = g.constant(BigInt64Array.from(Array.from(ids, (x) => BigInt(x))), 'int64', [ids.length]);
+  let plan: IndexPlan | undefined;
+  v.index = {
+    numRows,
+    plan: () => {
+      if (plan) return plan;
+      const d = computeIndexPlan(ids, numRows);
+      const c = (a: BigInt64Array, s: number[]) => g.constant(a, 'int64', s);
+      plan = { perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), starts: c(d.starts, [d.starts.length]), ends: c(d.ends, [d.ends.length]), uniq: c(d.uniq, [d.uniq.length, 1]) };
+      markPlan(plan);
+      return plan;
+    },
+  };
+  return v;
+}
+
+function markPlan(p: IndexPlan): void {
+  p.perm.index = { inverse: p.inverse, unique: true };
+  p.inverse.index = { inverse: p.perm, unique: true };
+  p.starts.index = { unique: true };
+  p.ends.index = { unique: true };
+  p.uniq.index = { unique: true };
+}
+
+export interface SegmentSumOptions { precision?: 'float32' | 'float64' }
+
+/**
+ * Race-free segment sum: out[s] = Σ_{i: seg[i] = s} x[i] for x[N, ...] and segment ids described by
+ * `plan` (from indexInput/indexConstant). Sorted gather + CumSum + run-boundary differences, then a
+ * scatter of distinct rows — no ScatterND/ScatterElements reduction (racy with >1 thread in ORT).
+ */
+export function segmentSum(x: Value, plan: IndexPlan, numSegments: number, o: SegmentSumOptions = {}): Value {
+  const wide = o.precision === 'float64' && x.dtype === 'float32';
+  const xs = wide ? cast(gather(x, plan.perm), 'float64') : gather(x, plan.perm);
+  const rest = x.shape.slice(1);
+  const prefix = concat([zeros(x.graph, xs.dtype, [1, ...rest], x), cumsum(xs, 0)], 0);
+  let sums = sub(gather(prefix, plan.ends), gather(prefix, plan.starts));
+  if (wide) sums = cast(sums, 'float32');
+  return scatterND(zeros(x.graph, x.dtype, [numSegments, ...rest], x), plan.uniq, sums);
+}
+
+/** Segment sum keyed by an index value that carries a plan (see indexInput). */
+export function segmentSumBy(x: Value, ids: Value, o: SegmentSumOptions = {}): Value {
+  if (!ids.index?.plan || ids.index.numRows === undefined) throw new ShapeError(`segmentSum: ${ids} carries no index plan; create it with indexInput or indexConstant`);
+  return segmentSum(x, ids.index.plan(), ids.index.numRows, o);
+}
+
+registerGradient('Gather', (n, [dy]) => {
+  const [data, idx] = n.inputs as Value[];
+  if ((n.meta.axis as number) !== 0) throw new ShapeError(`Gather (${n.name}): only axis 0 is differentiable`);
+  const info = idx.index;
+  const rows = dy!.rank - idx.rank + 1;
+  const flat = idx.rank === 1 ? dy! : reshape(dy!, [-1, ...dy!.shape.slice(dy!.rank - rows + 1)]);
+  if (info?.inverse && data.shape[0] === idx.shape[0]) return [gather(flat, info.inverse), undefined];
+  if (info?.unique) return [scatterND(zerosLike(data), unsqueeze(idx, [1]), flat), undefined];
+  if (info?.plan) return [segmentSum(flat, info.plan(), data.shape[0] as number), undefined];
+  throw new ShapeError(`Gather (${n.name}): the gradient needs to know how indices ${idx.name} repeat; `
+    + 'declare them with indexInput()/indexConstant() (race-free segment sum) or mark them unique');
+});
+registerGradient('GatherElements', (n, [dy]) => {
+  const [data, idx] = n.inputs as Value[];
+  const a = n.meta.axis as number;
+  if (idx.shape[a] !== 1 && !idx.index?.unique) {
+    throw new ShapeError(`GatherElements (${n.name}): differentiable only with one index per slice along axis ${a} (a scatter with reduction would race)`);
+  }
+  return [emit1('ScatterElements', [zerosLike(data), idx, dy!], data.dtype, data.shape, { axis: int(a) }), undefined];
+});
+registerGradient('GatherND', (n, [dy]) => {
+  const [data, idx] = n.inputs as Value[];
+  if (!idx.index?.unique) throw new ShapeError(`GatherND (${n.name}): differentiable only with distinct indices`);
+  return [scatterND(zerosLike(data), idx, dy!), undefined];
+});
+registerGradient('ScatterND', (n, [dy]) => {
+  const [, idx, updates] = n.inputs as Value[];
+  return [scatterND(dy!, idx, zerosLike(updates)), undefined, gatherND(dy!, idx)];
+});
