@@ -1,0 +1,6 @@
+// The nn library's public surface.
+export * from './init.ts';
+export * from './module.ts';
+export * from './layers.ts';
+export * from './losses.ts';
+export * from './optim.ts';

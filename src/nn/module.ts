@@ -1,0 +1,92 @@
+// Module/Parameter: parameters register themselves by being properties of a module; names are the
+// dotted property paths (`teacher.image.layers.0.weight`), stable across builds.
+import { type Graph, type Value, type DType, type Shape, ShapeError } from '../graph/index.ts';
+import { type Init, type RandomSource } from './init.ts';
+
+export interface ParameterOptions {
+  /** Optimiser parameter group (own lr scale / weight decay); default 'default'. */
+  group?: string;
+  /** False for frozen parameters (fed, never updated). */
+  trainable?: boolean;
+}
+
+export class Parameter {
+  /** Set when the owning module tree is named (see Module.namedParameters). */
+  name = '';
+  readonly group: string;
+  trainable: boolean;
+  constructor(readonly shape: number[], readonly init: Init, o: ParameterOptions = {}) {
+    this.group = o.group ?? 'default';
+    this.trainable = o.trainable ?? true;
+  }
+  get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
+}
+
+/** How a build turns parameters into graph values: inputs (training) or initializers (export). */
+export interface Binder { graph: Graph; param(p: Parameter): Value }
+
+export abstract class Module {
+  /** Every parameter below this module, keyed by dotted path under `prefix`; also sets their names. */
+  namedParameters(prefix = ''): Map<string, Parameter> {
+    const out = new Map<string, Parameter>();
+    const visit = (obj: unknown, path: string, seen: Set<unknown>) => {
+      if (obj instanceof Parameter) {
+        if (out.has(path)) return;
+        if (obj.name && obj.name !== path) throw new ShapeError(`parameter ${obj.name} is also reachable as ${path}; share modules explicitly`);
+        obj.name = path;
+        out.set(path, obj);
+        return;
+      }
+      if (seen.has(obj)) return;
+      if (obj instanceof Module || Array.isArray(obj)) {
+        seen.add(obj);
+        for (const [k, v] of Object.entries(obj as object)) visit(v, path ? `${path}.${k}` : k, seen);
+      }
+    };
+    for (const [k, v] of Object.entries(this)) visit(v, prefix ? `${prefix}.${k}` : k, new Set([this]));
+    return out;
+  }
+
+  parameters(prefix = ''): Parameter[] { return [...this.namedParameters(prefix).values()]; }
+
+  /** Freezes (or unfreezes) every parameter below this module. */
+  setTrainable(trainable: boolean): this {
+    for (const p of this.parameters()) p.trainable = trainable;
+    return this;
+  }
+}
+
+/** Binder for training graphs: each parameter becomes a float32 graph input named after it. */
+export class InputBinder implements Binder {
+  readonly values = new Map<Parameter, Value>();
+  constructor(readonly graph: Graph, readonly dtype: DType = 'float32') {}
+  param(p: Parameter): Value {
+    if (!p.name) throw new ShapeError('parameter used before its module tree was named (call namedParameters())');
+    let v = this.values.get(p);
+    if (!v) { v = this.graph.input(p.name, this.dtype, p.shape as Shape); this.values.set(p, v); }
+    return v;
+  }
+}
+
+/** Binder for inference/export graphs: parameters become initializers holding their current values. */
+export class InitializerBinder implements Binder {
+  private readonly values = new Map<Parameter, Value>();
+  constructor(readonly graph: Graph, readonly store: ReadonlyMap<string, Float32Array>) {}
+  param(p: Parameter): Value {
+    let v = this.values.get(p);
+    if (!v) {
+      const data = this.store.get(p.name);
+      if (!data) throw new ShapeError(`no value for parameter ${p.name}`);
+      v = this.graph.initializer(p.name, data, p.shape);
+      this.values.set(p, v);
+    }
+    return v;
+  }
+}
+
+/** Draws every parameter's initial value, in name order, from `rng`. */
+export function initialValues(params: Map<string, Parameter>, rng: RandomSource): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const name of [...params.keys()].sort()) out.set(name, params.get(name)!.init(params.get(name)!.shape, rng));
+  return out;
+}

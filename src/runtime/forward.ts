@@ -1,0 +1,37 @@
+// Forward-only graphs over the current parameter values (evaluation, scoring, feature extraction).
+import * as G from '../graph/index.ts';
+import { type Value } from '../graph/index.ts';
+import { type Parameter, InputBinder, type Binder } from '../nn/module.ts';
+import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
+import { type BatchTensor } from './train-step.ts';
+
+/**
+ * A compiled forward graph whose parameters are inputs, so one session serves every epoch's values
+ * without rebuilding. `build` declares its own inputs and returns named outputs.
+ */
+export class ForwardGraph {
+  private constructor(readonly session: ort.InferenceSession, readonly params: Map<string, Parameter>, readonly outputs: string[]) {}
+
+  static async create(params: Map<string, Parameter>, build: (b: Binder) => Record<string, Value>, o: SessionOptions = {}): Promise<ForwardGraph> {
+    const g = new G.Graph('forward');
+    const b = new InputBinder(g);
+    const outs = build(b);
+    for (const [name, v] of Object.entries(outs)) g.output(v, name);
+    const session = await createSession(G.serialize(g), o);
+    return new ForwardGraph(session, params, Object.keys(outs));
+  }
+
+  async run(values: ReadonlyMap<string, Float32Array>, batch: Record<string, BatchTensor>): Promise<Record<string, ort.Tensor>> {
+    const feeds: Feeds = {};
+    for (const [name, t] of Object.entries(batch)) feeds[name] = tensor(t.data, t.dims);
+    for (const name of this.session.inputNames) {
+      if (feeds[name]) continue;
+      const p = this.params.get(name);
+      if (!p) throw new Error(`forward graph: missing input '${name}'`);
+      feeds[name] = tensor(values.get(name)!, p.shape);
+    }
+    return this.session.run(feeds);
+  }
+
+  async release(): Promise<void> { await this.session.release(); }
+}

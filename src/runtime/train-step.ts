@@ -1,0 +1,144 @@
+// Fused train steps: model + loss + backward + optimiser compiled into one ONNX graph, run by ORT.
+// One run = one step; parameters and optimiser state live in JS typed arrays between steps.
+import * as G from '../graph/index.ts';
+import { type Value, type TypedArray, computeIndexPlan } from '../graph/index.ts';
+import { type Parameter, InputBinder, type Binder } from '../nn/module.ts';
+import { emitOptimizer, type OptimizerConfig, type StateSpec, STEP_INPUT, LR_INPUT, nextName } from '../nn/optim.ts';
+import { type NamedTensor } from './checkpoint.ts';
+import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
+
+export interface LossSpec {
+  /** The scalar objective minimised. */
+  loss: Value;
+  /** Named scalar terms reported each step (the loss itself is reported as `loss`). */
+  terms?: Record<string, Value>;
+}
+
+export interface CompiledTrainStep {
+  bytes: Uint8Array;
+  params: Map<string, Parameter>;
+  trainable: string[];
+  state: StateSpec[];
+  terms: string[];
+  derived: G.DerivedInput[];
+  /** Batch inputs the caller feeds each step (everything but parameters, state and scalars). */
+  batchInputs: { name: string; dtype: G.DType; shape: G.Shape }[];
+}
+
+/** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
+export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig): CompiledTrainStep {
+  const g = new G.Graph('train_step');
+  const binder = new InputBinder(g);
+  const spec = build(binder);
+  const used = [...params.values()].filter((p) => binder.values.has(p));
+  const trainable = used.filter((p) => p.trainable);
+  const grads = G.grad(spec.loss, trainable.map((p) => binder.values.get(p)!));
+  const { updates, state } = emitOptimizer(g, trainable.map((p, i) => ({ param: p, value: binder.values.get(p)!, grad: grads[i] })), optimizer);
+  g.output(spec.loss, 'loss');
+  const terms = Object.entries(spec.terms ?? {});
+  for (const [name, v] of terms) g.output(v, `loss.${name}`);
+  for (const u of updates) g.output(u.value, u.name);
+  const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name)]);
+  return {
+    bytes: G.serialize(g, { docString: 'sgfd fused train step' }),
+    params,
+    trainable: trainable.map((p) => p.name),
+    state,
+    terms: ['loss', ...terms.map(([n]) => `loss.${n}`)],
+    derived: g.derived.slice(),
+    batchInputs: g.inputs.filter((v) => !reserved.has(v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape })),
+  };
+}
+
+export class NonFiniteError extends Error {}
+
+/** A batch input: a typed array and its dims. */
+export interface BatchTensor { data: TypedArray; dims: number[] }
+
+/** Adds the runtime-derived index-plan inputs for every index input fed in `feeds`. */
+export function withDerivedFeeds(derived: G.DerivedInput[], feeds: Feeds): Feeds {
+  const plans = new Map<string, ReturnType<typeof computeIndexPlan>>();
+  for (const d of derived) {
+    const src = feeds[d.source];
+    if (!src) throw new Error(`missing feed '${d.source}'`);
+    let plan = plans.get(d.source);
+    if (!plan) { plan = computeIndexPlan(src.data as BigInt64Array, d.numRows, d.source); plans.set(d.source, plan); }
+    const data = plan[d.part];
+    feeds[d.name] = tensor(data, d.part === 'uniq' ? [data.length, 1] : [data.length]);
+  }
+  return feeds;
+}
+
+export class TrainStep {
+  /** Number of completed steps (Adam's t after the next step is `step + 1`). */
+  step = 0;
+  lr: number;
+  private constructor(
+    readonly compiled: CompiledTrainStep,
+    private readonly session: ort.InferenceSession,
+    readonly values: Map<string, Float32Array>,
+    readonly state: Map<string, Float32Array>,
+    optimizer: OptimizerConfig,
+  ) { this.lr = optimizer.lr; }
+
+  static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: OptimizerConfig, o: SessionOptions = {}): Promise<TrainStep> {
+    for (const [name, p] of compiled.params) {
+      const v = values.get(name);
+      if (!v) throw new Error(`no initial value for parameter ${name}`);
+      if (v.length !== p.size) throw new Error(`parameter ${name}: ${v.length} values, expected ${p.size} for shape [${p.shape}]`);
+    }
+    const state = new Map(compiled.state.map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
+    const session = await createSession(compiled.bytes, o);
+    return new TrainStep(compiled, session, values, state, optimizer);
+  }
+
+  /** Runs one step on `batch`; returns the loss terms. Non-finite terms abort without updating. */
+  async run(batch: Record<string, BatchTensor>): Promise<Record<string, number>> {
+    const feeds: Feeds = {};
+    for (const [name, t] of Object.entries(batch)) feeds[name] = tensor(t.data, t.dims);
+    for (const [name, p] of this.compiled.params) feeds[name] = tensor(this.values.get(name)!, p.shape);
+    for (const s of this.compiled.state) feeds[s.name] = tensor(this.state.get(s.name)!, s.shape);
+    feeds[STEP_INPUT] = tensor(new Float32Array([this.step + 1]), []);
+    feeds[LR_INPUT] = tensor(new Float32Array([this.lr]), []);
+    withDerivedFeeds(this.compiled.derived, feeds);
+    const needed = Object.fromEntries(this.session.inputNames.map((n) => {
+      if (!feeds[n]) throw new Error(`train step: missing batch input '${n}'`);
+      return [n, feeds[n]];
+    }));
+    const out = await this.session.run(needed);
+    const terms: Record<string, number> = {};
+    for (const t of this.compiled.terms) {
+      const x = (out[t].data as Float32Array)[0];
+      if (!Number.isFinite(x)) throw new NonFiniteError(`loss term '${t}' is ${x} at step ${this.step + 1}; parameters left at step ${this.step}`);
+      terms[t] = x;
+    }
+    for (const name of this.compiled.trainable) this.values.set(name, out[nextName(name)].data as Float32Array);
+    for (const s of this.compiled.state) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
+    this.step++;
+    return terms;
+  }
+
+  /** Parameters and optimiser state, for a checkpoint (shared arrays: write them before the next step). */
+  checkpointTensors(): Map<string, NamedTensor> {
+    const out = new Map<string, NamedTensor>();
+    for (const [name, p] of this.compiled.params) out.set(name, { data: this.values.get(name)!, shape: p.shape });
+    for (const s of this.compiled.state) out.set(s.name, { data: this.state.get(s.name)!, shape: s.shape });
+    return out;
+  }
+
+  /** Restores parameters, optimiser state and the step count written by checkpointTensors(). */
+  restore(tensors: Map<string, NamedTensor>, step: number): void {
+    const take = (name: string, size: number): Float32Array => {
+      const t = tensors.get(name);
+      if (!t || !(t.data instanceof Float32Array) || t.data.length !== size) {
+        throw new Error(`checkpoint does not match this model: tensor '${name}' is ${t ? `${t.data.constructor.name}[${t.data.length}]` : 'missing'}, expected Float32Array[${size}]`);
+      }
+      return t.data;
+    };
+    for (const [name, p] of this.compiled.params) this.values.set(name, take(name, p.size));
+    for (const s of this.compiled.state) this.state.set(s.name, take(s.name, s.shape.reduce((a, b) => a * b, 1)));
+    this.step = step;
+  }
+
+  async release(): Promise<void> { await this.session.release(); }
+}
