@@ -41,7 +41,7 @@ export const and = (a: Value, b: Value) => emit1('And', [a, b], 'bool', broadcas
 
 export function leakyRelu(x: Value, alpha = 0.01): Value {
   const y = emit1('LeakyRelu', [x], x.dtype, x.shape, { alpha: float(alpha) });
-  y.producer!.meta.alpha = alpha;
+  y.producer!.meta.alpha = Math.fround(alpha); // the attribute is float32: the gradient must use the same value
   return y;
 }
 

@@ -40,7 +40,7 @@ export function gemm(a: Value, b: Value, c: Value | null, o: GemmOptions = {}): 
   const y = emit1('Gemm', c ? [a, b, c] : [a, b], a.dtype, [m, n], {
     transA: int(o.transA ? 1 : 0), transB: int(o.transB ? 1 : 0), alpha: float(o.alpha ?? 1), beta: float(o.beta ?? 1),
   });
-  y.producer!.meta.gemm = { transA: !!o.transA, transB: !!o.transB, alpha: o.alpha ?? 1, beta: o.beta ?? 1 };
+  y.producer!.meta.gemm = { transA: !!o.transA, transB: !!o.transB, alpha: Math.fround(o.alpha ?? 1), beta: Math.fround(o.beta ?? 1) }; // float32 attributes
   return y;
 }
 
