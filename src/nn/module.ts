@@ -26,13 +26,16 @@ export class Parameter {
 export interface Binder { graph: Graph; param(p: Parameter): Value }
 
 export abstract class Module {
-  /** Every parameter below this module, keyed by dotted path under `prefix`; also sets their names. */
+  /**
+   * Every parameter below this module, keyed by dotted path under `prefix`; also (re)sets their names,
+   * so call it on the root of the model before building graphs.
+   */
   namedParameters(prefix = ''): Map<string, Parameter> {
     const out = new Map<string, Parameter>();
     const visit = (obj: unknown, path: string, seen: Set<unknown>) => {
       if (obj instanceof Parameter) {
-        if (out.has(path)) return;
-        if (obj.name && obj.name !== path) throw new ShapeError(`parameter ${obj.name} is also reachable as ${path}; share modules explicitly`);
+        if (seen.has(obj)) return; // shared: keeps the first path's name
+        seen.add(obj);
         obj.name = path;
         out.set(path, obj);
         return;

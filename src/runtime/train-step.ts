@@ -14,9 +14,12 @@ export interface LossSpec {
   terms?: Record<string, Value>;
 }
 
+/** What the runtime needs of a parameter (Parameter satisfies it; so does a plain object). */
+export interface ParamShape { shape: number[]; size: number }
+
 export interface CompiledTrainStep {
   bytes: Uint8Array;
-  params: Map<string, Parameter>;
+  params: Map<string, ParamShape>;
   trainable: string[];
   state: StateSpec[];
   terms: string[];
@@ -41,7 +44,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
   const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name)]);
   return {
     bytes: G.serialize(g, { docString: 'sgfd fused train step' }),
-    params,
+    params: new Map([...params].map(([n, p]) => [n, { shape: p.shape, size: p.size }])),
     trainable: trainable.map((p) => p.name),
     state,
     terms: ['loss', ...terms.map(([n]) => `loss.${n}`)],
@@ -92,9 +95,15 @@ export class TrainStep {
     return new TrainStep(compiled, session, values, state, optimizer);
   }
 
+  /** Tensors fed at every step unchanged (feature tables, graph structure): wrapped once, zero-copy. */
+  private readonly fixed: Feeds = {};
+  setFixedInputs(inputs: Record<string, BatchTensor>): void {
+    for (const [name, t] of Object.entries(inputs)) this.fixed[name] = tensor(t.data, t.dims);
+  }
+
   /** Runs one step on `batch`; returns the loss terms. Non-finite terms abort without updating. */
   async run(batch: Record<string, BatchTensor>): Promise<Record<string, number>> {
-    const feeds: Feeds = {};
+    const feeds: Feeds = { ...this.fixed };
     for (const [name, t] of Object.entries(batch)) feeds[name] = tensor(t.data, t.dims);
     for (const [name, p] of this.compiled.params) feeds[name] = tensor(this.values.get(name)!, p.shape);
     for (const s of this.compiled.state) feeds[s.name] = tensor(this.state.get(s.name)!, s.shape);

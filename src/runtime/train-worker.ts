@@ -1,0 +1,40 @@
+// Worker-thread host of a TrainStep: session.run blocks its thread, so training runs here while the
+// main thread keeps progress, logs and HTTP live. Messages: init, fixed, run, tensors, restore, lr, close.
+import { parentPort } from 'node:worker_threads';
+import { TrainStep, type CompiledTrainStep, type BatchTensor } from './train-step.ts';
+import { type NamedTensor } from './checkpoint.ts';
+import { type OptimizerConfig } from '../nn/optim.ts';
+import { type SessionOptions } from './session.ts';
+
+export type WorkerRequest =
+  | { id: number; type: 'init'; compiled: CompiledTrainStep; values: Map<string, Float32Array>; optimizer: OptimizerConfig; options: SessionOptions }
+  | { id: number; type: 'fixed'; inputs: Record<string, BatchTensor> }
+  | { id: number; type: 'run'; batch: Record<string, BatchTensor> }
+  | { id: number; type: 'tensors' }
+  | { id: number; type: 'restore'; tensors: Map<string, NamedTensor>; step: number }
+  | { id: number; type: 'lr'; lr: number }
+  | { id: number; type: 'close' };
+
+export type WorkerReply = { id: number; ok: true; result?: unknown; step: number } | { id: number; ok: false; name: string; message: string };
+
+let step: TrainStep | null = null;
+
+async function handle(m: WorkerRequest): Promise<unknown> {
+  if (m.type === 'init') { step = await TrainStep.create(m.compiled, m.values, m.optimizer, m.options); return undefined; }
+  if (!step) throw new Error('train worker used before init');
+  switch (m.type) {
+    case 'fixed': step.setFixedInputs(m.inputs); return undefined;
+    case 'run': return step.run(m.batch);
+    case 'tensors': return step.checkpointTensors();
+    case 'restore': step.restore(m.tensors, m.step); return undefined;
+    case 'lr': step.lr = m.lr; return undefined;
+    case 'close': await step.release(); step = null; return undefined;
+  }
+}
+
+parentPort!.on('message', (m: WorkerRequest) => {
+  handle(m).then(
+    (result) => parentPort!.postMessage({ id: m.id, ok: true, result, step: step?.step ?? 0 } satisfies WorkerReply),
+    (e: Error) => parentPort!.postMessage({ id: m.id, ok: false, name: e.name === 'Error' ? e.constructor.name : e.name, message: e.message } satisfies WorkerReply),
+  );
+});

@@ -1,0 +1,59 @@
+// The main-thread handle of a TrainStep running in a worker thread (see train-worker.ts).
+import { Worker } from 'node:worker_threads';
+import { NonFiniteError, type CompiledTrainStep, type BatchTensor } from './train-step.ts';
+import { type NamedTensor } from './checkpoint.ts';
+import { type OptimizerConfig } from '../nn/optim.ts';
+import { type SessionOptions } from './session.ts';
+import type { WorkerRequest, WorkerReply } from './train-worker.ts';
+
+type Body<T> = T extends { id: number } ? Omit<T, 'id'> : never;
+
+export class WorkerTrainStep {
+  /** Completed steps, as last reported by the worker. */
+  step = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (r: WorkerReply) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (r.ok) { this.step = r.step; p.resolve(r.result); return; }
+      const err = r.name === 'NonFiniteError' ? new NonFiniteError(r.message) : new Error(r.message);
+      p.reject(err);
+    });
+    worker.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear(); });
+  }
+
+  static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: OptimizerConfig, options: SessionOptions = {}): Promise<WorkerTrainStep> {
+    // The worker loads TypeScript through tsx's loader, registered inside the worker itself
+    // (Node 20 does not pass module hooks to workers, nor accept a .ts worker entry).
+    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = JSON.stringify(new URL('./train-worker.ts', import.meta.url).href);
+    const worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true });
+    const handle = new WorkerTrainStep(worker);
+    await handle.call({ type: 'init', compiled, values, optimizer, options });
+    return handle;
+  }
+
+  private call(body: Body<WorkerRequest>): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...body, id });
+    });
+  }
+
+  setFixedInputs(inputs: Record<string, BatchTensor>): Promise<void> { return this.call({ type: 'fixed', inputs }) as Promise<void>; }
+  run(batch: Record<string, BatchTensor>): Promise<Record<string, number>> { return this.call({ type: 'run', batch }) as Promise<Record<string, number>>; }
+  /** A copy of parameters and optimiser state (for evaluation and checkpoints). */
+  checkpointTensors(): Promise<Map<string, NamedTensor>> { return this.call({ type: 'tensors' }) as Promise<Map<string, NamedTensor>>; }
+  restore(tensors: Map<string, NamedTensor>, step: number): Promise<void> { return this.call({ type: 'restore', tensors, step }) as Promise<void>; }
+  setLr(lr: number): Promise<void> { return this.call({ type: 'lr', lr }) as Promise<void>; }
+
+  async release(): Promise<void> {
+    await this.call({ type: 'close' });
+    await this.worker.terminate();
+  }
+}
