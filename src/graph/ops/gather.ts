@@ -5,7 +5,7 @@ import { registerGradient } from '../autodiff.ts';
 import { type Shape, ShapeError, normAxis } from '../shape.ts';
 import { emit1, zeros, zerosLike } from './util.ts';
 import { sub, cast } from './elementwise.ts';
-import { concat, reshape, unsqueeze } from './layout.ts';
+import { concat, reshape } from './layout.ts';
 import { cumsum } from './reduce.ts';
 import { computeIndexPlan } from '../index-plan.ts';
 
@@ -116,7 +116,7 @@ registerGradient('Gather', (n, [dy]) => {
   const rows = dy!.rank - idx.rank + 1;
   const flat = idx.rank === 1 ? dy! : reshape(dy!, [-1, ...dy!.shape.slice(dy!.rank - rows + 1)]);
   if (info?.inverse && data.shape[0] === idx.shape[0]) return [gather(flat, info.inverse), undefined];
-  if (info?.unique) return [scatterND(zerosLike(data), unsqueeze(idx, [1]), flat), undefined];
+  if (info?.unique) return [scatterND(zerosLike(data), reshape(idx, [-1, 1]), flat), undefined];
   if (info?.plan) return [segmentSum(flat, info.plan(), data.shape[0] as number), undefined];
   throw new ShapeError(`Gather (${n.name}): the gradient needs to know how indices ${idx.name} repeat; `
     + 'declare them with indexInput()/indexConstant() (race-free segment sum) or mark them unique');
