@@ -1,0 +1,70 @@
+// The SGFD objective: L_CE = L_TCE + L_FCE (teacher and fusion classification) and
+// L_KD = L_LD + L_FD (logit and feature distillation), assembled as λ1·L_KD + λ2·L_CE.
+import * as G from '../graph/index.ts';
+import { type Value } from '../graph/index.ts';
+import { type Binder } from '../nn/index.ts';
+import { type Sgfd } from './model.ts';
+
+export interface SgfdTerms {
+  tce: Value;
+  fce: Value;
+  ld: Value;
+  fd: Value;
+  /** λ1·(L_LD + L_FD) + λ2·(L_TCE + L_FCE) */
+  total: Value;
+  /** Student features per modality (what the backbone consumes). */
+  student: Value[];
+  /** Teacher features per modality. */
+  teacher: Value[];
+}
+
+/**
+ * Cross-entropy of integer labels [B] under `logits` [B, C], averaged over rows whose `mask` is 1
+ * (items without a label carry mask 0). With `onProbs`, the logits are first turned into
+ * probabilities and fed to the cross-entropy again, as the reference code does.
+ */
+export function maskedCrossEntropy(logits: Value, labels: Value, mask: Value, onProbs: boolean): Value {
+  const z = onProbs ? G.softmax(logits, -1) : logits;
+  const picked = G.squeeze(G.gatherElements(G.logSoftmax(z, -1), G.unsqueeze(labels, [1]), 1), [1]);
+  return G.div(G.neg(G.reduceSum(G.mul(picked, mask))), G.maximum(G.reduceSum(mask), 1));
+}
+
+/** Mean over modalities (reference) or sum (paper). */
+function combine(terms: Value[], how: 'mean' | 'sum'): Value {
+  const s = G.sumAll(terms);
+  return how === 'mean' && terms.length > 1 ? G.mul(s, 1 / terms.length) : s;
+}
+
+function distance(a: Value, b: Value, kind: 'l1-mean' | 'mse' | 'squared-l2'): Value {
+  const diff = G.sub(a, b);
+  if (kind === 'l1-mean') return G.reduceMean(G.abs(diff));
+  if (kind === 'mse') return G.reduceMean(G.square(diff));
+  return G.reduceMean(G.reduceSum(G.square(diff), [-1]));
+}
+
+/**
+ * The SGFD loss on a batch of items. `raw[m]` are the modality rows [B, D_m]; `labels` int64 [B]
+ * (0 where missing) with `mask` float [B]. `teacherFeatures`, when given, replaces the teacher
+ * forward pass (the paper profile's frozen teacher, features cached per item).
+ */
+export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, mask: Value, teacherFeatures?: Value[]): SgfdTerms {
+  const cfg = model.cfg;
+  const student = model.student.features(b, raw);
+  const teacher = teacherFeatures ?? model.teacher.features(b, raw);
+  const classify = (i: number, f: Value) => model.classifiers[i].forward(b, f);
+  const teacherLogits = teacher.map((f, i) => classify(i, f));
+  const tce = combine(teacherLogits.map((z) => maskedCrossEntropy(z, labels, mask, cfg.ceOnProbs)), 'mean');
+  const fce = cfg.useFusion
+    ? maskedCrossEntropy(model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, teacher)), labels, mask, cfg.ceOnProbs)
+    : b.graph.scalar(0, 'float32');
+  const detach = (v: Value) => (cfg.detachTeacher ? G.stopGradient(v) : v);
+  const zero = b.graph.scalar(0, 'float32');
+  const ld = cfg.useLd ? combine(teacherLogits.map((zt, i) => {
+    const pt = G.softmax(G.mul(detach(zt), 1 / cfg.tau), -1);
+    const ps = G.softmax(G.mul(classify(i, student[i]), 1 / cfg.tau), -1);
+    return distance(pt, ps, cfg.ldDistance === 'l1-mean' ? 'l1-mean' : 'squared-l2');
+  }), cfg.modalityReduction) : zero;
+  const fd = cfg.useFd ? combine(teacher.map((ft, i) => distance(detach(ft), student[i], cfg.fdDistance)), cfg.modalityReduction) : zero;
+  const total = G.add(G.mul(G.add(ld, fd), cfg.kdWeight), G.mul(G.add(tce, fce), cfg.ceWeight));
+  return { tce, fce, ld, fd, total, student, teacher };
+}

@@ -1,0 +1,63 @@
+// SGFD modules: per-modality deep teachers and shallow students, classifiers shared by the teacher
+// and the student of a modality, and the complementary fusion with its own classifier.
+import * as G from '../graph/index.ts';
+import { type Value } from '../graph/index.ts';
+import { Module, MLP, Linear, type Binder, init } from '../nn/index.ts';
+import { type SgfdConfig, teacherWidths } from './config.ts';
+
+export interface ModalitySpec { name: string; dim: number }
+
+/** LeakyReLU (optional) then row L2 normalisation: the tail shared by teachers and students. */
+export function featureTail(x: Value, cfg: SgfdConfig): Value {
+  return G.l2Normalize(cfg.featureActivation ? G.leakyRelu(x, 0.01) : x, -1);
+}
+
+export class Teacher extends Module {
+  readonly extractors: MLP[];
+  readonly fusion: Linear;
+  readonly fusedClassifier: Linear;
+  constructor(readonly modalities: ModalitySpec[], nClasses: number, readonly cfg: SgfdConfig) {
+    super();
+    const d = cfg.latentDim;
+    this.extractors = modalities.map((m) => new MLP(cfg.shallowTeacher ? [m.dim, d] : teacherWidths(m.dim, d, cfg.delta), {
+      activation: cfg.teacherActivation ? 'leaky_relu' : 'none', weightInit: init.xavierUniform(), group: 'sgfd',
+    }));
+    this.fusion = new Linear(modalities.length * d, d, { group: 'sgfd' });
+    this.fusedClassifier = new Linear(d, nClasses, { group: 'sgfd' });
+  }
+  /** Teacher features f_m^t for each modality's raw rows. */
+  features(b: Binder, raw: Value[]): Value[] {
+    return raw.map((x, i) => featureTail(this.extractors[i].forward(b, x), this.cfg));
+  }
+  /** Fused representation f_u = σ(W_u [f_1; …; f_n] + b_u). */
+  fuse(b: Binder, feats: Value[]): Value {
+    const h = this.fusion.forward(b, feats.length === 1 ? feats[0] : G.concat(feats, 1));
+    return this.cfg.fusionActivation === 'relu' ? G.relu(h) : G.leakyRelu(h, 0.01);
+  }
+}
+
+export class Student extends Module {
+  readonly extractors: Linear[];
+  constructor(readonly modalities: ModalitySpec[], readonly cfg: SgfdConfig) {
+    super();
+    this.extractors = modalities.map((m) => new Linear(m.dim, cfg.latentDim, { group: 'sgfd' }));
+  }
+  features(b: Binder, raw: Value[]): Value[] {
+    return raw.map((x, i) => featureTail(this.extractors[i].forward(b, x), this.cfg));
+  }
+}
+
+/** Teacher, student and the per-modality classifiers C_m they share. */
+export class Sgfd extends Module {
+  readonly teacher: Teacher;
+  readonly student: Student;
+  readonly classifiers: Linear[];
+  constructor(readonly modalities: ModalitySpec[], readonly nClasses: number, readonly cfg: SgfdConfig) {
+    super();
+    if (modalities.length === 0) throw new Error('SGFD needs at least one modality');
+    if (nClasses < 2) throw new Error(`SGFD needs category labels with ≥ 2 classes, got ${nClasses}`);
+    this.teacher = new Teacher(modalities, nClasses, cfg);
+    this.student = new Student(modalities, cfg);
+    this.classifiers = modalities.map(() => new Linear(cfg.latentDim, nClasses, { group: 'sgfd' }));
+  }
+}
