@@ -1,0 +1,128 @@
+// Stage 1 of the paper profile: train the SGFD teacher (extractors, shared classifiers, fusion) on
+// item category labels alone, report held-out accuracy, and cache its features per item.
+import * as G from '../graph/index.ts';
+import { type Value } from '../graph/index.ts';
+import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
+import { compileTrainStep, TrainStep } from '../runtime/train-step.ts';
+import { ForwardGraph } from '../runtime/forward.ts';
+import { type SessionOptions } from '../runtime/session.ts';
+import { Sgfd } from './model.ts';
+import { maskedCrossEntropy } from './losses.ts';
+import { type SgfdConfig } from './config.ts';
+import { Rng } from '../data/rng.ts';
+import { type Dataset } from '../data/dataset.ts';
+
+export interface TeacherStageOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  seed: number;
+  /** Fraction of labelled items held out to measure accuracy. */
+  heldOut: number;
+  session?: SessionOptions;
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+export const TEACHER_STAGE_DEFAULTS: TeacherStageOptions = { epochs: 30, batchSize: 256, lr: 1e-3, weightDecay: 0, seed: 1, heldOut: 0.2 };
+
+export interface TeacherResult {
+  model: Sgfd;
+  values: Map<string, Float32Array>;
+  /** Held-out accuracy per modality (teacher + shared classifier) and of the fused classifier. */
+  accuracy: { modalities: Record<string, number>; fused: number; chance: number };
+  heldOutItems: Int32Array;
+}
+
+/** Features as fixed graph inputs named after the modality; items gathered inside the graph. */
+function rawRows(b: Binder, ds: Dataset, ids: Value): Value[] {
+  return ds.modalities.map((m) => G.gather(b.graph.input(`features.${m.name}`, 'float32', [ds.nItems, m.dim]), ids));
+}
+const featureFeeds = (ds: Dataset) => Object.fromEntries(ds.modalities.map((m) => [`features.${m.name}`, { data: m.data, dims: [ds.nItems, m.dim] }]));
+
+export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partial<TeacherStageOptions> = {}): Promise<TeacherResult> {
+  const o = { ...TEACHER_STAGE_DEFAULTS, ...partial };
+  if (!ds.labels || ds.nLabels < 2) throw new Error(`dataset '${ds.meta.name}' has no category labels: the SGFD teacher needs them`);
+  const labels = ds.labels;
+  const rng = new Rng(o.seed);
+  const labelled = rng.shuffle(Int32Array.from({ length: ds.nItems }, (_, i) => i).filter((i) => labels[i] >= 0));
+  const nHeld = Math.round(labelled.length * o.heldOut);
+  const held = labelled.slice(0, nHeld);
+  const train = labelled.slice(nHeld);
+  const model = new Sgfd(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), ds.nLabels, cfg);
+  const params = model.namedParameters('sgfd');
+  const optimizer: OptimizerConfig = { type: 'adam', lr: o.lr, weightDecay: o.weightDecay };
+  const compiled = compileTrainStep(params, (b) => {
+    const ids = b.graph.input('items', 'int64', ['B']);
+    const y = G.gather(b.graph.input('labels', 'int64', [ds.nItems]), ids);
+    const ones = G.expand(b.graph.scalar(1, 'float32'), ['B'], ids); // training items are all labelled
+    const feats = model.teacher.features(b, rawRows(b, ds, ids));
+    const tce = G.mul(G.sumAll(feats.map((f, i) => maskedCrossEntropy(model.classifiers[i].forward(b, f), y, ones, cfg.ceOnProbs))), 1 / feats.length);
+    const terms: Record<string, Value> = { tce };
+    if (cfg.useFusion) terms.fce = maskedCrossEntropy(model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, feats)), y, ones, cfg.ceOnProbs);
+    return { loss: terms.fce ? G.add(tce, terms.fce) : tce, terms };
+  }, optimizer);
+  const step = await TrainStep.create(compiled, initialValues(params, rng), optimizer, o.session);
+  const labels64 = BigInt64Array.from(labels, (l) => BigInt(Math.max(l, 0)));
+  step.setFixedInputs({ ...featureFeeds(ds), labels: { data: labels64, dims: [ds.nItems] } });
+  for (let e = 0; e < o.epochs; e++) {
+    const order = rng.shuffle(train.slice());
+    let sum = 0;
+    let n = 0;
+    for (let s = 0; s < order.length; s += o.batchSize) {
+      const ids = BigInt64Array.from(order.subarray(s, s + o.batchSize), BigInt);
+      sum += (await step.run({ items: { data: ids, dims: [ids.length] } })).loss;
+      n++;
+    }
+    o.onEpoch?.(e + 1, sum / n);
+  }
+  await step.release();
+  const accuracy = await heldOutAccuracy(model, step.values, ds, held);
+  return { model, values: step.values, accuracy, heldOutItems: held };
+}
+
+async function teacherLogits(model: Sgfd, values: Map<string, Float32Array>, ds: Dataset, items: Int32Array) {
+  const fwd = await ForwardGraph.create(model.namedParameters('sgfd'), (b) => {
+    const ids = b.graph.input('items', 'int64', ['B']);
+    const feats = model.teacher.features(b, rawRows(b, ds, ids));
+    const outs: Record<string, Value> = Object.fromEntries(feats.map((f, i) => [`logits.${i}`, model.classifiers[i].forward(b, f)]));
+    outs.fused = model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, feats));
+    return outs;
+  });
+  const out = await fwd.run(values, { ...featureFeeds(ds), items: { data: BigInt64Array.from(items, BigInt), dims: [items.length] } });
+  await fwd.release();
+  return out;
+}
+
+function argmaxAccuracy(logits: Float32Array, C: number, items: Int32Array, labels: Int32Array): number {
+  let right = 0;
+  items.forEach((item, r) => {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (logits[r * C + c] > logits[r * C + best]) best = c;
+    if (best === labels[item]) right++;
+  });
+  return items.length ? right / items.length : Number.NaN;
+}
+
+export async function heldOutAccuracy(model: Sgfd, values: Map<string, Float32Array>, ds: Dataset, items: Int32Array): Promise<TeacherResult['accuracy']> {
+  const out = await teacherLogits(model, values, ds, items);
+  const C = ds.nLabels;
+  const counts = new Array(C).fill(0);
+  items.forEach((i) => counts[ds.labels![i]]++);
+  return {
+    modalities: Object.fromEntries(ds.modalities.map((m, i) => [m.name, argmaxAccuracy(out[`logits.${i}`].data as Float32Array, C, items, ds.labels!)])),
+    fused: argmaxAccuracy(out.fused.data as Float32Array, C, items, ds.labels!),
+    chance: Math.max(...counts) / Math.max(items.length, 1),
+  };
+}
+
+/** The frozen teacher's features for every item, per modality ([nItems, d] each): stage 2's cache. */
+export async function cacheTeacherFeatures(model: Sgfd, values: Map<string, Float32Array>, ds: Dataset): Promise<Float32Array[]> {
+  const fwd = await ForwardGraph.create(model.namedParameters('sgfd'), (b) => {
+    const raw = ds.modalities.map((m) => b.graph.input(`features.${m.name}`, 'float32', [ds.nItems, m.dim]));
+    return Object.fromEntries(model.teacher.features(b, raw).map((f, i) => [`teacher.${i}`, f]));
+  });
+  const out = await fwd.run(values, featureFeeds(ds));
+  await fwd.release();
+  return ds.modalities.map((_, i) => out[`teacher.${i}`].data as Float32Array);
+}
