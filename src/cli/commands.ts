@@ -1,4 +1,5 @@
 // The registry of CLI commands (yargs CommandModules). Add a command by appending its module here.
 import type { CommandModule } from 'yargs';
+import { teacherCommand } from './teacher.ts';
 
-export const commands: CommandModule<object, any>[] = [];
+export const commands: CommandModule<object, any>[] = [teacherCommand];
