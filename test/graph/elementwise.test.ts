@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { tensor } from '../../src/runtime/session.ts';
 import * as R from './reference.ts';
-import { checkOp, f64, fill, uniform, runGraph, assertClose, type InputSpec, type CheckOptions } from './harness.ts';
+import { checkOp, f64, fill, uniform, projection, runGraph, assertClose, type InputSpec, type CheckOptions } from './harness.ts';
 
 type Case = [string, (g: G.Graph, x: Record<string, G.Value>) => G.Value | G.Value[], Record<string, InputSpec>, CheckOptions];
 const un = (f: (v: number) => number) => ({ ref: (x: Record<string, R.T>) => R.map(x.x, f) });
@@ -14,6 +14,7 @@ const minus = (p: number, q: number) => p - q;
 const times = (p: number, q: number) => p * q;
 const over = (p: number, q: number) => p / q;
 
+// ONNX float attributes (LeakyRelu alpha, Gemm alpha/beta) are float32: the references round them.
 const cases: Case[] = [
   ['Add [3,4]+[3,4]', (_g, x) => G.add(x.a, x.b), { a: f64([3, 4]), b: f64([3, 4]) }, bin(plus)],
   ['Add [3,4]+[4] broadcasts the row', (_g, x) => G.add(x.a, x.b), { a: f64([3, 4]), b: f64([4]) }, bin(plus)],
@@ -38,8 +39,8 @@ const cases: Case[] = [
   ['square', (_g, x) => G.square(x.x), { x: f64([3, 4]) }, un((v) => v * v)],
   ['Abs', (_g, x) => G.abs(x.x), { x: f64([3, 4], 'away') }, un(Math.abs)],
   ['Relu', (_g, x) => G.relu(x.x), { x: f64([3, 4], 'away') }, un((v) => Math.max(v, 0))],
-  ['LeakyRelu default alpha', (_g, x) => G.leakyRelu(x.x), { x: f64([3, 4], 'away') }, un((v) => (v > 0 ? v : 0.01 * v))],
-  ['LeakyRelu alpha 0.2', (_g, x) => G.leakyRelu(x.x, 0.2), { x: f64([3, 4], 'away') }, un((v) => (v > 0 ? v : 0.2 * v))],
+  ['LeakyRelu default alpha', (_g, x) => G.leakyRelu(x.x), { x: f64([3, 4], 'away') }, un((v) => (v > 0 ? v : Math.fround(0.01) * v))],
+  ['LeakyRelu alpha 0.2', (_g, x) => G.leakyRelu(x.x, 0.2), { x: f64([3, 4], 'away') }, un((v) => (v > 0 ? v : Math.fround(0.2) * v))],
   ['Sigmoid', (_g, x) => G.sigmoid(x.x), { x: f64([3, 4]) }, un(R.sigmoid)],
   ['Tanh', (_g, x) => G.tanh(x.x), { x: f64([3, 4]) }, un(Math.tanh)],
   ['Identity', (_g, x) => G.identity(x.x), { x: f64([3, 4]) }, un((v) => v)],
@@ -58,6 +59,25 @@ const cases: Case[] = [
 ];
 
 for (const [name, build, inputs, opts] of cases) test(name, () => checkOp(build, inputs, opts).then(() => undefined));
+
+test('LeakyRelu gradient uses the same (float32) alpha as the forward', async () => {
+  const r = await checkOp((_g, x) => G.leakyRelu(x.x, 0.1), { x: f64([3, 4], 'away', 11) },
+    { ref: (x) => R.map(x.x, (v) => (v > 0 ? v : Math.fround(0.1) * v)) });
+  const x = fill(12, 'away', 11);
+  const want = projection([3, 4]).map((w, i) => (x[i] > 0 ? w : w * Math.fround(0.1)));
+  assertClose(r.grads.x, want, 1e-15, 0, 'exact LeakyRelu gradient');
+});
+
+test('comparisons, Sign, Not and And: forward values, zero gradient', async () => {
+  const f = (v: G.Value) => G.cast(v, 'float64');
+  const cmp = (p: number, q: number, k: number) => [p > q, p < q, p >= q, p <= q, p === p, !(p > q), p > 0 && q < 0][k] ? 1 : 0;
+  await checkOp((_g, x) => [
+    f(G.greater(x.a, x.b)), f(G.less(x.a, x.b)), f(G.greaterOrEqual(x.a, x.b)), f(G.lessOrEqual(x.a, x.b)),
+    f(G.equal(x.a, x.a)), f(G.not(G.greater(x.a, x.b))), f(G.and(G.greater(x.a, 0), G.less(x.b, 0))), G.sign(x.a),
+  ], { a: f64([3, 4], 'distinct'), b: f64([4], 'distinct') }, {
+    ref: (x) => [...Array.from({ length: 7 }, (_, k) => R.binary(x.a, x.b, (p, q) => cmp(p, q, k))), R.map(x.a, Math.sign)],
+  });
+});
 
 const cond = fill(12, 'any', 77).map((v) => (v > 0 ? 1 : 0));
 test('Where (condition [3,4], a [3,4], b broadcast [4])', async () => {

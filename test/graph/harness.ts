@@ -119,6 +119,9 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 // ---- the op checker ----
+/** The fixed weights checkOp projects output k with (so tests can derive exact gradients). */
+export const projection = (shape: number[], k = 0): number[] => uniform(R.size(shape), 9000 + k);
+
 export interface CheckOptions {
   /** Reference forward: the expected value of each output of `build`. */
   ref: (x: Record<string, R.T>) => R.T | R.T[];
@@ -147,7 +150,7 @@ export async function checkOp(build: (g: G.Graph, x: Record<string, G.Value>) =>
   const outs = [build(g, vals)].flat();
   const terms = outs.map((y, k) => {
     if (!G.isStatic(y.shape)) throw new Error(`checkOp: output ${k} has a symbolic shape ${y}`);
-    return G.reduceSum(G.mul(y, g.constant(uniform(R.size(y.shape), 9000 + k), 'float64', y.shape)));
+    return G.reduceSum(G.mul(y, g.constant(projection(y.shape as number[], k), 'float64', y.shape)));
   });
   const loss = terms.reduce((a, b) => G.add(a, b));
   const wrt = Object.keys(inputs).filter((n) => inputs[n].kind === 'float' && !opts.skipGrad?.includes(n));

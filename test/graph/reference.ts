@@ -80,8 +80,9 @@ export function transpose(x: T, perm = x.shape.map((_, i) => x.shape.length - 1 
 export interface GemmOpts { transA?: boolean; transB?: boolean; alpha?: number; beta?: number }
 export function gemm(a: T, b: T, c: T | null, o: GemmOpts = {}): T {
   const ab = matmul(o.transA ? transpose(a) : a, o.transB ? transpose(b) : b);
-  const y = map(ab, (v) => v * (o.alpha ?? 1));
-  return c ? binary(y, c, (p, q) => p + (o.beta ?? 1) * q) : y;
+  const [alpha, beta] = [Math.fround(o.alpha ?? 1), Math.fround(o.beta ?? 1)]; // float32 attributes
+  const y = map(ab, (v) => v * alpha);
+  return c ? binary(y, c, (p, q) => p + beta * q) : y;
 }
 
 // ---- reductions ----

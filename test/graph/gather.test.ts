@@ -1,0 +1,103 @@
+// Indexing ops: Gather (unique, permutation, duplicates; 1-D and 2-D indices), GatherElements,
+// GatherND, ScatterND, and the race-free segment sums (segmentSum / segmentSumBy).
+import { test } from 'node:test';
+import * as G from '../../src/graph/index.ts';
+import * as R from './reference.ts';
+import { checkOp, f64, ids } from './harness.ts';
+
+const gatherRef = (x: Record<string, R.T>) => R.gather(x.data, x.ids);
+const gather0 = (_g: G.Graph, x: Record<string, G.Value>) => G.gather(x.data, x.ids);
+
+test('Gather with unique 1-D indices (marked unique: scatter gradient)', async () => {
+  await checkOp(gather0, { data: f64([5, 3]), ids: ids([3], [4, 0, 2], 5, 'unique') }, { ref: gatherRef });
+});
+
+test('Gather with unique 2-D indices (marked unique)', async () => {
+  await checkOp(gather0, { data: f64([5, 3]), ids: ids([2, 2], [3, 0, 4, 1], 5, 'unique') }, { ref: gatherRef });
+});
+
+test('Gather with a permutation (gradient gathers with the inverse permutation)', async () => {
+  const perm = [2, 0, 3, 1];
+  const inv = perm.map((_, i) => perm.indexOf(i));
+  await checkOp((g, x) => {
+    const p = g.constant(perm, 'int64', [4]);
+    p.index = { inverse: g.constant(inv, 'int64', [4]), unique: true };
+    return G.gather(x.data, p);
+  }, { data: f64([4, 3]) }, { ref: (x) => R.gather(x.data, R.t([4], perm)) });
+});
+
+test('Gather with duplicate 1-D indices via indexInput (segment-sum gradient; row 3 unused)', async () => {
+  await checkOp(gather0, { data: f64([5, 2]), ids: ids([8], [1, 4, 1, 0, 4, 4, 2, 1], 5) }, { ref: gatherRef });
+});
+
+test('Gather with duplicate 2-D indices via indexInput', async () => {
+  await checkOp(gather0, { data: f64([4, 3]), ids: ids([2, 3], [2, 0, 2, 2, 3, 0], 4) }, { ref: gatherRef });
+});
+
+test('Gather with duplicates from rank-3 data, the same indices used twice', async () => {
+  await checkOp((_g, x) => G.mul(G.gather(x.data, x.ids), G.gather(x.data, x.ids)),
+    { data: f64([3, 2, 2]), ids: ids([5], [0, 2, 2, 0, 0], 3) },
+    { ref: (x) => { const y = R.gather(x.data, x.ids); return R.binary(y, y, (p, q) => p * q); } });
+});
+
+test('Gather with duplicate constant indices (indexConstant: plan computed at build time)', async () => {
+  const idx = [3, 3, 0, 1, 3, 0];
+  await checkOp((g, x) => G.gather(x.data, G.indexConstant(g, idx, 4)), { data: f64([4, 2]) },
+    { ref: (x) => R.gather(x.data, R.t([6], idx)) });
+});
+
+test('Gather along axis 1 (forward only: the gradient is defined for axis 0)', async () => {
+  await checkOp((_g, x) => G.gather(x.data, x.ids, 1), { data: f64([2, 4]), ids: ids([3], [3, 1, 1], 4, 'none') },
+    { ref: (x) => R.gather(x.data, x.ids, 1), skipGrad: ['data'] });
+});
+
+test('GatherElements: one index per row (the label logit of each row)', async () => {
+  await checkOp((_g, x) => G.gatherElements(x.logits, x.labels, 1), { logits: f64([4, 5]), labels: ids([4, 1], [2, 0, 4, 2], 5, 'none') },
+    { ref: (x) => R.gatherElements(x.logits, x.labels, 1) });
+});
+
+test('GatherElements along axis 0 (one row picked per column)', async () => {
+  await checkOp((_g, x) => G.gatherElements(x.logits, x.rows, 0), { logits: f64([3, 4]), rows: ids([1, 4], [2, 0, 0, 1], 3, 'none') },
+    { ref: (x) => R.gatherElements(x.logits, x.rows, 0) });
+});
+
+test('GatherND with distinct row indices', async () => {
+  await checkOp((_g, x) => G.gatherND(x.data, x.idx), { data: f64([5, 3]), idx: ids([3, 1], [4, 1, 2], 5, 'unique') },
+    { ref: (x) => R.gather(x.data, R.t([3], x.idx.data)) });
+});
+
+test('ScatterND: rows replaced by updates (gradients of data and updates)', async () => {
+  await checkOp((_g, x) => G.scatterND(x.data, x.idx, x.updates),
+    { data: f64([5, 3]), idx: ids([2, 1], [3, 1], 5, 'none'), updates: f64([2, 3]) },
+    { ref: (x) => R.scatterND(x.data, x.idx, x.updates) });
+});
+
+// ---- segment sums ----
+const segIds = [5, 0, 2, 0, 5, 5, 2, 0, 5]; // segments 1, 3, 4 are empty
+const segRef = (x: Record<string, R.T>) => R.segmentSum(x.x, x.seg.data, 6);
+
+test('segmentSumBy with duplicates and empty segments (float64)', async () => {
+  await checkOp((_g, x) => G.segmentSumBy(x.x, x.seg), { x: f64([9, 3]), seg: ids([9], segIds, 6) }, { ref: segRef });
+});
+
+test('segmentSum with an explicit plan, 1-D values', async () => {
+  await checkOp((_g, x) => G.segmentSum(x.x, x.seg.index!.plan!(), 6), { x: f64([9]), seg: ids([9], segIds, 6) }, { ref: segRef });
+});
+
+test('segmentSum with constant segment ids (indexConstant)', async () => {
+  await checkOp((g, x) => G.segmentSumBy(x.x, G.indexConstant(g, segIds, 6)), { x: f64([9, 2]) },
+    { ref: (x) => R.segmentSum(x.x, segIds, 6) });
+});
+
+// float32 values: central differences need h = 1e-3 (float32 rounding), so tolerances are float32-sized.
+const f32Ref = (wide: boolean) => (x: Record<string, R.T>) => {
+  const s = R.segmentSum(R.map(x.x, Math.fround), x.seg.data, 6);
+  return wide ? R.map(s, Math.fround) : s;
+};
+for (const precision of ['float32', 'float64'] as const) {
+  test(`segmentSumBy on float32 values, precision=${precision}`, async () => {
+    await checkOp((_g, x) => G.cast(G.segmentSumBy(G.cast(x.x, 'float32'), x.seg, { precision }), 'float64'),
+      { x: f64([9, 3]), seg: ids([9], segIds, 6) },
+      { ref: f32Ref(precision === 'float64'), fwdTol: precision === 'float64' ? 0 : 1e-6, h: 1e-3, tol: 2e-3 });
+  });
+}
