@@ -3,7 +3,7 @@
 import { type Value } from '../graph.ts';
 import { ShapeError } from '../shape.ts';
 import { add, sub, mul, div, sqrt, exp, log, neg, relu, abs, maximum, stopGradient } from './elementwise.ts';
-import { reduceSum, reduceMax } from './reduce.ts';
+import { reduceSum } from './reduce.ts';
 import { gather, segmentSumBy } from './gather.ts';
 import { zeros } from './util.ts';
 
@@ -28,15 +28,24 @@ export function logSigmoid(x: Value): Value {
 
 /**
  * Softmax of edge scores grouped by target node: out[e] = exp(s[e]) / Σ_{e': tgt[e'] = tgt[e]} exp(s[e']).
- * `targets` must carry an index plan (indexInput/indexConstant). The per-group max is replaced by a
- * global max for stability (a constant shift, exact in the result); scores [E] or [E, H].
+ * `targets` must carry an index plan (indexInput/indexConstant); scores [E] or [E, H]. For stability
+ * each group is shifted by its own mean score (a per-group constant, so the result is exact): at least
+ * one edge of every group then has exp ≥ 1, so no group underflows to 0/0. (ONNX has no race-free
+ * segment max; overflow needs a spread above ~88 within one group.)
  */
 export function segmentSoftmax(scores: Value, targets: Value): Value {
   if (!targets.index?.numRows) throw new ShapeError(`segmentSoftmax: ${targets} carries no index plan`);
-  const shift = stopGradient(reduceMax(scores, [0], true));
+  const ones = onesLike(scores);
+  const mean = div(segmentSumBy(scores, targets), maximum(segmentSumBy(ones, targets), 1));
+  const shift = stopGradient(gather(mean, targets));
   const e = exp(sub(scores, shift));
   const denom = gather(segmentSumBy(e, targets), targets);
   return div(e, denom);
+}
+
+/** Ones shaped like `x`. */
+function onesLike(x: Value): Value {
+  return add(zeros(x.graph, x.dtype, x.shape, x), 1);
 }
 
 /** Inverted dropout with an explicit keep-mask (1 = keep), drawn by the caller from the seeded RNG. */
