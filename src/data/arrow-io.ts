@@ -54,10 +54,10 @@ export interface ReadOptions {
 
 /** Loads and validates a dataset directory. Columns are zero-copy views of the file bytes. */
 export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
-  const inter = readArrowFile(join(dir, INTERACTIONS_FILE), INTERACTIONS_FILE);
-  const items = readArrowFile(join(dir, ITEMS_FILE), ITEMS_FILE);
-  const iloc = rowLocator(INTERACTIONS_FILE);
-  const tloc = rowLocator(ITEMS_FILE);
+  const inter = readArrowFile(join(dir, INTERACTIONS_FILE), join(dir, INTERACTIONS_FILE));
+  const items = readArrowFile(join(dir, ITEMS_FILE), join(dir, ITEMS_FILE));
+  const iloc = rowLocator(inter.file);
+  const tloc = rowLocator(items.file);
   for (const t of [inter, items]) {
     const v = metaInt(t, 'format_version');
     if (v < 1 || v > FORMAT_VERSION) throw dataError(`${t.file}: schema metadata sgfd.format_version`, `1..${FORMAT_VERSION}`, v);
@@ -71,7 +71,7 @@ export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
     timestamp: optionalColumn(inter, 'timestamp', new Float64(), Float64Array),
   };
   if (items.table.numRows !== nItems) {
-    throw dataError(`${ITEMS_FILE}: rows`, `${nItems} (one per item, n_items in ${INTERACTIONS_FILE} metadata)`, items.table.numRows);
+    throw dataError(`${items.file}: rows`, `${nItems} (one per item, n_items in ${INTERACTIONS_FILE} metadata)`, items.table.numRows);
   }
   const itemIds = typedColumn(items, 'item', new Int32(), Int32Array);
   for (let r = 0; r < nItems; r++) {
@@ -84,7 +84,7 @@ export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
   for (const field of items.table.schema.fields) {
     if (field.name === 'item' || field.name === 'label') continue;
     const { dim, data } = fixedSizeListColumn(items, field.name);
-    if (opts.checkFinite !== false) checkFinite(data, dim, (r, c) => `${ITEMS_FILE}: column ${field.name}, row ${r}, component ${c}`);
+    if (opts.checkFinite !== false) checkFinite(data, dim, (r, c) => `${items.file}: column ${field.name}, row ${r}, component ${c}`);
     modalities.push({ name: field.name, dim, data });
   }
   const parts: DatasetParts = {
@@ -101,7 +101,7 @@ export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
 export function readIdMap(dir: string, kind: 'user' | 'item'): string[] | null {
   const path = join(dir, ID_MAP_FILES[kind]);
   if (!existsSync(path)) return null;
-  const t = readArrowFile(path, ID_MAP_FILES[kind]);
+  const t = readArrowFile(path, path);
   const dense = typedColumn(t, kind, new Int32(), Int32Array);
   const ids = requireColumn(t, 'id').toArray() as string[];
   for (let r = 0; r < dense.length; r++) if (dense[r] !== r) throw dataError(rowLocator(t.file).cell(r, kind), String(r), dense[r]);
