@@ -40,8 +40,26 @@ function attribute(name: string, a: Attr) {
   }
 }
 
-/** The ModelProto bytes of `g` (opset 18), with the given model-level fields. */
+/**
+ * Nodes and initializers that some graph output depends on. Gradient rules emit every input's
+ * gradient (e.g. Gemm's dA for a data input); what no output reads must not reach ORT, which would
+ * run it anyway.
+ */
+export function liveParts(g: Graph): { nodes: Graph['nodes']; initializers: Graph['initializers'] } {
+  const live = new Set<Value>(g.outputs);
+  const nodes = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    if (!n.outputs.some((o) => live.has(o))) continue;
+    nodes.push(n);
+    for (const x of n.inputs) if (x) live.add(x);
+  }
+  return { nodes: nodes.reverse(), initializers: g.initializers.filter((t) => live.has(t.value)) };
+}
+
+/** The ModelProto bytes of `g` (opset 18), with the given model-level fields; dead nodes are dropped. */
 export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
+  const { nodes, initializers } = liveParts(g);
   const model = {
     ir_version: IR_VERSION,
     producer_name: info.producerName ?? 'sgfd',
@@ -52,13 +70,13 @@ export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
     metadata_props: Object.entries(info.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: g.name,
-      node: g.nodes.map((n) => ({
+      node: nodes.map((n) => ({
         name: n.name, op_type: n.op, domain: n.domain,
         input: n.inputs.map((x) => (x ? x.name : '')),
         output: n.outputs.map((o) => o.name),
         attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)),
       })),
-      initializer: g.initializers.map(({ value, data }) => ({
+      initializer: initializers.map(({ value, data }) => ({
         name: value.name, dims: value.shape as number[], data_type: ONNX_DTYPE[value.dtype], raw_data: bytesOf(data),
       })),
       input: g.inputs.map(valueInfo),

@@ -103,3 +103,20 @@ test('a training graph with derived index-plan inputs serialises them as int64 g
   ]);
   assert.deepEqual(g.derived.map((d) => d.part), ['perm', 'inverse', 'starts', 'ends', 'uniq']);
 });
+
+test('nodes no output depends on are not serialised (unused gradients of data inputs)', async () => {
+  const g = new G.Graph();
+  const x = g.input('x', 'float32', [4, 3]);
+  const w = g.input('w', 'float32', [3, 2]);
+  const loss = G.reduceSum(G.gemm(x, w, null));
+  const [dw] = G.grad(loss, [w]);
+  G.relu(x); // dead
+  g.output(dw, 'dw');
+  const before = g.nodes.length;
+  const { nodes } = G.liveParts(g);
+  assert.ok(nodes.length < before, `${nodes.length} live of ${before}`);
+  assert.ok(!nodes.some((n) => n.op === 'Relu'));
+  // dL/dw = xᵀ·1 needs neither the forward Gemm (loss is not an output) nor dL/dx: one Gemm survives of three
+  assert.equal(g.nodes.filter((n) => n.op === 'Gemm').length, 3);
+  assert.equal(nodes.filter((n) => n.op === 'Gemm').length, 1);
+});
