@@ -1,7 +1,8 @@
 // Low-level, checked access to Arrow IPC files: open a file, take a column as a typed array
 // (a view of the file bytes when the column is one contiguous chunk), read schema metadata.
 import { existsSync, readFileSync } from 'node:fs';
-import { DataType, tableFromIPC, type Table, type Vector } from 'apache-arrow';
+import { DataType, Message, tableFromIPC, type Table, type Vector } from 'apache-arrow';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { dataError, rowLocator } from './errors.ts';
 
 /** An opened Arrow file: its display name, the table and the bytes every column views. */
@@ -21,6 +22,7 @@ export function readArrowFile(path: string, name: string): ArrowFile {
   const tail = bytes.subarray(Math.max(0, bytes.length - 6)).toString('latin1');
   if (head !== MAGIC) throw dataError(name, `an Arrow IPC file starting with "${MAGIC}"`, 'other bytes (not an Arrow file)');
   if (tail !== MAGIC) throw dataError(name, `an Arrow IPC file ending with "${MAGIC}"`, `${bytes.length} bytes without it (truncated)`);
+  checkLayout(bytes, name);
   let table: Table;
   try {
     table = tableFromIPC(bytes);
@@ -28,6 +30,48 @@ export function readArrowFile(path: string, name: string): ArrowFile {
     throw dataError(name, 'a readable Arrow IPC file', `a corrupt one (${oneLine(e)})`);
   }
   return { file: name, table, bytes };
+}
+
+/**
+ * Checks the IPC message layout before apache-arrow reads it (its file reader can spin forever
+ * on a corrupt message): after the leading magic, each message must have a positive metadata
+ * length and a body inside the file, up to the footer; every batch the footer lists must start
+ * at one of those messages.
+ */
+function checkLayout(bytes: Buffer, name: string): void {
+  const corrupt = (at: number, what: string) => dataError(name, 'a readable Arrow IPC file', `a corrupt one (${what} at byte ${at})`);
+  const footerLength = bytes.length >= 16 ? bytes.readInt32LE(bytes.length - 10) : -1;
+  const end = bytes.length - 10 - footerLength;
+  if (footerLength <= 0 || end < 8) throw corrupt(bytes.length - 10, 'bad footer length');
+  const starts = new Set<number>();
+  for (let pos = 8; pos < end;) {
+    starts.add(pos);
+    let len = pos + 4 <= end ? bytes.readInt32LE(pos) : NaN;
+    pos += 4;
+    if (len === -1) {
+      len = pos + 4 <= end ? bytes.readInt32LE(pos) : NaN;
+      pos += 4;
+    }
+    if (len === 0) break; // end-of-stream marker
+    if (!(len > 0) || pos + len > end) throw corrupt(pos, `message length ${len} out of bounds`);
+    let body: number;
+    try {
+      body = Number(Message.decode(bytes.subarray(pos, pos + len)).bodyLength);
+    } catch (e) {
+      throw corrupt(pos, `undecodable message: ${oneLine(e)}`);
+    }
+    pos += len;
+    if (!(body >= 0) || pos + body > end) throw corrupt(pos, `message body of ${body} bytes out of bounds`);
+    pos += body;
+  }
+  let blocks: { offset: number }[];
+  try {
+    const footer = Footer.decode(bytes.subarray(end, end + footerLength));
+    blocks = [...footer.recordBatches(), ...footer.dictionaryBatches()];
+  } catch (e) {
+    throw corrupt(end, `undecodable footer: ${oneLine(e)}`);
+  }
+  for (const b of blocks) if (!starts.has(Number(b.offset))) throw corrupt(end, `footer block pointing at byte ${b.offset}`);
 }
 
 export function requireColumn(t: ArrowFile, name: string): Vector {
