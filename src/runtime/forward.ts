@@ -21,11 +21,12 @@ export class ForwardGraph {
     return new ForwardGraph(session, params, Object.keys(outs));
   }
 
+  /** Runs with the given parameter values; `batch` may hold more tensors than this graph reads. */
   async run(values: ReadonlyMap<string, Float32Array>, batch: Record<string, BatchTensor>): Promise<Record<string, ort.Tensor>> {
     const feeds: Feeds = {};
-    for (const [name, t] of Object.entries(batch)) feeds[name] = tensor(t.data, t.dims);
     for (const name of this.session.inputNames) {
-      if (feeds[name]) continue;
+      const t = batch[name];
+      if (t) { feeds[name] = tensor(t.data, t.dims); continue; }
       const p = this.params.get(name);
       if (!p) throw new Error(`forward graph: missing input '${name}'`);
       feeds[name] = tensor(values.get(name)!, p.shape);

@@ -1,0 +1,62 @@
+// What every backbone provides to the trainer and the evaluator, and its configuration keys.
+import { type Value } from '../graph/index.ts';
+import { type Module, type Binder, type OptimizerConfig } from '../nn/index.ts';
+import { type LossSpec, type BatchTensor } from '../runtime/train-step.ts';
+import { type Dataset } from '../data/dataset.ts';
+import { type Rng } from '../data/rng.ts';
+import { type SgfdConfig } from '../sgfd/config.ts';
+
+export type ConfigValue = number | string | boolean;
+
+export interface BackboneSpec {
+  name: string;
+  description: string;
+  /** Every configuration key with its default; `--set key=value` may change only these. */
+  defaults: Record<string, ConfigValue>;
+  /** `teacherCache`: the frozen teacher's features per modality (paper profile, stage 2). */
+  create(ds: Dataset, config: Record<string, ConfigValue>, sgfd: SgfdConfig | null, teacherCache?: Float32Array[] | null): Backbone;
+}
+
+export interface Backbone {
+  readonly model: Module;
+  readonly batchSize: number;
+  readonly optimizer: OptimizerConfig;
+  /** Declares the batch and table inputs on `b.graph`; returns the objective and its named terms. */
+  buildLoss(b: Binder): LossSpec;
+  /** Inputs fed unchanged at every step (feature tables, labels, cached teacher features). */
+  fixedFeeds(): Record<string, BatchTensor>;
+  /** Feeds for one batch of training-interaction rows (indices into the train split). */
+  batchFeeds(rows: Int32Array, rng: Rng): Record<string, BatchTensor>;
+  /** Number of training rows batches are drawn from. */
+  readonly trainRows: number;
+  /** Final user and item representations; score(u, i) = ⟨users[u], items[i]⟩. */
+  buildScoring(b: Binder): { users: Value; items: Value };
+}
+
+/** Train-split interactions as parallel arrays. */
+export function trainInteractions(ds: Dataset): { users: Int32Array; items: Int32Array } {
+  const { user, item, split } = ds.interactions;
+  let n = 0;
+  for (let i = 0; i < split.length; i++) if (split[i] === 0) n++;
+  const users = new Int32Array(n);
+  const items = new Int32Array(n);
+  for (let i = 0, k = 0; i < split.length; i++) {
+    if (split[i] !== 0) continue;
+    users[k] = user[i];
+    items[k++] = item[i];
+  }
+  return { users, items };
+}
+
+export function asInt64(ids: ArrayLike<number>): BigInt64Array {
+  const out = new BigInt64Array(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = BigInt(ids[i]);
+  return out;
+}
+
+/** An inverted-dropout keep mask scaled later by the graph: 1 with probability 1 − p. */
+export function keepMask(n: number, p: number, rng: Rng): Float32Array {
+  const m = new Float32Array(n);
+  for (let i = 0; i < n; i++) m[i] = rng.nextFloat() >= p ? 1 : 0;
+  return m;
+}

@@ -1,0 +1,134 @@
+// BM3 (Zhou et al., WWW '23): self-supervised multimodal recommendation without negative sampling,
+// as SGFD-SPEC.md §5 describes it; vanilla (Linear extractors) or with SGFD's student.
+import * as G from '../../graph/index.ts';
+import { type Value } from '../../graph/index.ts';
+import { Module, Parameter, Linear, init, type Binder } from '../../nn/index.ts';
+import { type BackboneSpec, type Backbone, type ConfigValue, trainInteractions, asInt64, keepMask } from '../backbone.ts';
+import { normalisedBipartite, graphConstants, lightGcn, type NormalisedGraph } from '../propagation.ts';
+import { ItemExtractor, tableName, sgfdObjective } from '../../sgfd/extractor.ts';
+import { type SgfdConfig } from '../../sgfd/config.ts';
+import { type Dataset } from '../../data/dataset.ts';
+import { type Rng } from '../../data/rng.ts';
+
+export const BM3_DEFAULTS = {
+  embedding_dim: 128, n_layers: 1, reg_weight: 0.1, dropout: 0.5, cl_weight: 2.0, batch_size: 2048, lr: 1e-3, weight_decay: 0,
+};
+
+class Bm3Model extends Module {
+  readonly userEmbedding: Parameter;
+  readonly itemEmbedding: Parameter;
+  readonly predictor: Linear;
+  readonly extractor: ItemExtractor;
+  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null) {
+    super();
+    this.userEmbedding = new Parameter([ds.nUsers, d], init.xavierUniform());
+    this.itemEmbedding = new Parameter([ds.nItems, d], init.xavierUniform());
+    this.predictor = new Linear(d, d, { weightInit: init.xavierNormal(), biasInit: init.torchLinear(d) });
+    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd);
+  }
+}
+
+class Bm3 implements Backbone {
+  readonly model: Bm3Model;
+  readonly batchSize: number;
+  readonly optimizer;
+  readonly trainRows: number;
+  private readonly train: { users: Int32Array; items: Int32Array };
+  private readonly adj: NormalisedGraph;
+  private readonly d: number;
+  constructor(private readonly ds: Dataset, private readonly cfg: typeof BM3_DEFAULTS, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null) {
+    this.d = cfg.embedding_dim;
+    this.model = new Bm3Model(ds, this.d, sgfd);
+    this.batchSize = cfg.batch_size;
+    this.optimizer = { type: 'adam' as const, lr: cfg.lr, weightDecay: cfg.weight_decay };
+    this.train = trainInteractions(ds);
+    this.trainRows = this.train.users.length;
+    this.adj = normalisedBipartite(ds.nUsers, ds.nItems, this.train.users, this.train.items);
+  }
+
+  /** Online user/item representations before the predictor: LightGCN mean + item ID residual. */
+  private online(b: Binder): { u: Value; i: Value } {
+    const U = b.param(this.model.userEmbedding);
+    const I = b.param(this.model.itemEmbedding);
+    const h = lightGcn(G.concat([U, I], 0), graphConstants(b.graph, this.adj), this.cfg.n_layers);
+    const [u, i] = G.split(h, [this.ds.nUsers, this.ds.nItems], 0);
+    return { u, i: G.add(i, I) };
+  }
+
+  buildLoss(b: Binder) {
+    const g = b.graph;
+    const B = 'batch';
+    const d = this.d;
+    const p = this.cfg.dropout;
+    const users = G.indexInput(g, 'users', [B], this.ds.nUsers);
+    const items = G.indexInput(g, 'items', [B], this.ds.nItems);
+    const mask = (name: string) => g.input(`mask.${name}`, 'float32', [B, d]);
+    const pred = (x: Value) => this.model.predictor.forward(b, x);
+    const { u, i } = this.online(b);
+    const uOnline = G.gather(u, users);
+    const iOnline = G.gather(i, items);
+    const uTarget = G.dropout(G.stopGradient(uOnline), mask('user'), p);
+    const iTarget = G.dropout(G.stopGradient(iOnline), mask('item'), p);
+    const cos = (a: Value, t: Value) => G.sub(1, G.reduceMean(G.cosine(a, t)));
+    const lossUi = cos(pred(uOnline), iTarget);
+    const lossIu = cos(pred(iOnline), uTarget);
+    const tables = this.model.extractor.tables(g, this.ds.nItems);
+    const ext = this.model.extractor.forward(b, tables, items);
+    const featureTerms = ext.features.map((f, m) => {
+      const target = G.dropout(G.stopGradient(f), mask(`feature.${this.ds.modalities[m].name}`), p);
+      const online = pred(f);
+      return G.add(cos(online, iTarget), cos(online, target));
+    });
+    const cl = featureTerms.length ? G.mul(G.sumAll(featureTerms), this.cfg.cl_weight) : g.scalar(0, 'float32');
+    const fro = (x: Value) => G.sqrt(G.reduceSum(G.square(x)));
+    const reg = G.mul(G.add(fro(u), fro(i)), this.cfg.reg_weight / this.ds.nItems);
+    const terms: Record<string, Value> = { rec: G.add(lossUi, lossIu), cl, reg };
+    let loss = G.add(G.add(terms.rec, cl), reg);
+    if (ext.sgfd && this.sgfd) {
+      terms.sgfd = sgfdObjective(ext.sgfd, this.sgfd);
+      Object.assign(terms, { tce: ext.sgfd.tce, fce: ext.sgfd.fce, ld: ext.sgfd.ld, fd: ext.sgfd.fd });
+      loss = G.add(loss, terms.sgfd);
+    }
+    return { loss, terms };
+  }
+
+  fixedFeeds() {
+    const ds = this.ds;
+    const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {};
+    ds.modalities.forEach((m) => { feeds[tableName.raw(m.name)] = { data: m.data, dims: [ds.nItems, m.dim] }; });
+    if (this.sgfd) {
+      const labels = ds.labels ?? new Int32Array(ds.nItems).fill(-1);
+      feeds[tableName.labels] = { data: asInt64(Array.from(labels, (l) => Math.max(l, 0))), dims: [ds.nItems] };
+      feeds[tableName.labelMask] = { data: Float32Array.from(labels, (l) => (l >= 0 ? 1 : 0)), dims: [ds.nItems] };
+      this.teacherCache?.forEach((t, m) => { feeds[tableName.teacher(ds.modalities[m].name)] = { data: t, dims: [ds.nItems, this.d] }; });
+    }
+    return feeds;
+  }
+
+  batchFeeds(rows: Int32Array, rng: Rng) {
+    const n = rows.length;
+    const d = this.d;
+    const p = this.cfg.dropout;
+    const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {
+      users: { data: asInt64(Array.from(rows, (r) => this.train.users[r])), dims: [n] },
+      items: { data: asInt64(Array.from(rows, (r) => this.train.items[r])), dims: [n] },
+    };
+    for (const name of ['user', 'item', ...this.ds.modalities.map((m) => `feature.${m.name}`)]) {
+      feeds[`mask.${name}`] = { data: keepMask(n * d, p, rng), dims: [n, d] };
+    }
+    return feeds;
+  }
+
+  buildScoring(b: Binder) {
+    const { u, i } = this.online(b);
+    return { users: this.model.predictor.forward(b, u), items: this.model.predictor.forward(b, i) };
+  }
+}
+
+export const bm3Spec: BackboneSpec = {
+  name: 'bm3',
+  description: 'BM3: LightGCN + bootstrap latent contrast with modality alignment (no negatives)',
+  defaults: BM3_DEFAULTS,
+  create: (ds, config, sgfd, teacherCache) => new Bm3(ds, config as typeof BM3_DEFAULTS, sgfd, teacherCache ?? null),
+};
+export type { ConfigValue };

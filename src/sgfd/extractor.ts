@@ -1,0 +1,75 @@
+// Item feature extraction inside a backbone: the vanilla extractor (one Linear per modality over raw
+// features) or SGFD's student, which replaces it and brings the SGFD loss with it.
+import * as G from '../graph/index.ts';
+import { type Value } from '../graph/index.ts';
+import { Module, Linear, init, type Binder } from '../nn/index.ts';
+import { Sgfd, type ModalitySpec } from './model.ts';
+import { sgfdLoss, type SgfdTerms } from './losses.ts';
+import { type SgfdConfig } from './config.ts';
+
+/** Graph inputs an extractor reads: whole tables fed once per run, gathered by item id inside. */
+export interface ExtractorTables {
+  /** Raw features per modality, [nItems, D_m]. */
+  raw: Value[];
+  /** Item labels (0 where missing) and their mask (1 labelled, 0 not), [nItems]. */
+  labels: Value;
+  labelMask: Value;
+  /** Paper profile: the frozen teacher's cached features per modality, [nItems, d]. */
+  teacher: Value[] | null;
+}
+
+export const tableName = {
+  raw: (m: string) => `features.${m}`,
+  teacher: (m: string) => `teacher_features.${m}`,
+  labels: 'item_labels',
+  labelMask: 'item_label_mask',
+};
+
+export class ItemExtractor extends Module {
+  readonly vanilla: Linear[] | null;
+  readonly sgfd: Sgfd | null;
+  constructor(readonly modalities: ModalitySpec[], readonly outDim: number, nLabels: number, readonly cfg: SgfdConfig | null) {
+    super();
+    // The vanilla extractor as BM3/GRCN build it: xavier-normal weight, PyTorch's default bias.
+    this.vanilla = cfg ? null : modalities.map((m) => new Linear(m.dim, outDim, { weightInit: init.xavierNormal(), biasInit: init.torchLinear(m.dim) }));
+    this.sgfd = cfg ? new Sgfd(modalities, nLabels, { ...cfg, latentDim: outDim }) : null;
+    if (this.sgfd && cfg!.twoStage) {
+      // Stage 2 of the paper profile: the label-trained teacher and its classifiers stay frozen.
+      this.sgfd.teacher.setTrainable(false);
+      for (const c of this.sgfd.classifiers) c.setTrainable(false);
+    }
+  }
+
+  /** Declares the tables on the graph (names from `tableName`). */
+  tables(g: G.Graph, nItems: number): ExtractorTables {
+    const raw = this.modalities.map((m) => g.input(tableName.raw(m.name), 'float32', [nItems, m.dim]));
+    if (!this.sgfd) return { raw, labels: raw[0], labelMask: raw[0], teacher: null };
+    return {
+      raw,
+      labels: g.input(tableName.labels, 'int64', [nItems]),
+      labelMask: g.input(tableName.labelMask, 'float32', [nItems]),
+      teacher: this.cfg!.twoStage ? this.modalities.map((m) => g.input(tableName.teacher(m.name), 'float32', [nItems, this.outDim])) : null,
+    };
+  }
+
+  /** Features of the items `ids` per modality, and (SGFD) the loss terms on those items. */
+  forward(b: Binder, t: ExtractorTables, ids: Value): { features: Value[]; sgfd: SgfdTerms | null } {
+    const rows = t.raw.map((r) => G.gather(r, ids));
+    if (!this.sgfd) return { features: rows.map((x, i) => this.vanilla![i].forward(b, x)), sgfd: null };
+    const cached = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : undefined;
+    const terms = sgfdLoss(b, this.sgfd, rows, G.gather(t.labels, ids), G.gather(t.labelMask, ids), cached);
+    return { features: terms.student, sgfd: terms };
+  }
+
+  /** Features of every item (for scoring/export): [nItems, outDim] per modality. */
+  allItems(b: Binder, t: ExtractorTables): Value[] {
+    if (!this.sgfd) return t.raw.map((x, i) => this.vanilla![i].forward(b, x));
+    return this.sgfd.student.features(b, t.raw);
+  }
+}
+
+/** The objective contribution of SGFD: λ1·L_KD + λ2·L_CE, or λ1·L_KD alone when the teacher is frozen. */
+export function sgfdObjective(terms: SgfdTerms, cfg: SgfdConfig): Value {
+  if (!cfg.twoStage) return terms.total;
+  return G.mul(G.add(terms.ld, terms.fd), cfg.kdWeight);
+}

@@ -1,0 +1,163 @@
+// The trainer: epochs of shuffled batches through the fused train step, validation after each epoch,
+// early stopping on a validation metric, best-parameter keeping, per-epoch checkpoints with resume,
+// and one final test evaluation with the best parameters.
+import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { initialValues, type Parameter } from '../nn/index.ts';
+import { compileTrainStep, TrainStep, NonFiniteError, type BatchTensor } from '../runtime/train-step.ts';
+import { WorkerTrainStep } from '../runtime/worker-step.ts';
+import { ForwardGraph } from '../runtime/forward.ts';
+import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/checkpoint.ts';
+import { type Device } from '../runtime/session.ts';
+import { type Dataset } from '../data/dataset.ts';
+import { Rng, type RngState } from '../data/rng.ts';
+import { batches } from '../data/samplers.ts';
+import { dotScorer, evaluate, type MetricReport, type Compat } from '../eval/index.ts';
+import { type Backbone } from '../backbones/index.ts';
+import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from './files.ts';
+import { Progress } from './progress.ts';
+
+export interface TrainOptions {
+  epochs: number;
+  patience: number;
+  /** Validation metric to select on, e.g. 'recall@20'. */
+  metric: string;
+  seed: number;
+  device: Device;
+  threads: number;
+  /** Host the train step in a worker thread (keeps the main thread live). */
+  worker: boolean;
+  quiet: boolean;
+  resume: boolean;
+  compat?: Compat;
+  /** Stop (as if interrupted) after this many epochs in this invocation; the checkpoint stays. */
+  haltAfter?: number;
+}
+
+export const TRAIN_DEFAULTS: TrainOptions = { epochs: 100, patience: 20, metric: 'recall@20', seed: 1, device: 'cpu', threads: 2, worker: true, quiet: false, resume: false };
+
+export interface RunMetrics { valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number }
+
+interface Stepper {
+  step: number;
+  run(batch: Record<string, BatchTensor>): Promise<Record<string, number>>;
+  setFixedInputs(i: Record<string, BatchTensor>): unknown;
+  checkpointTensors(): Map<string, NamedTensor> | Promise<Map<string, NamedTensor>>;
+  restore(t: Map<string, NamedTensor>, step: number): unknown;
+  release(): Promise<void>;
+}
+
+interface Best { value: number; epoch: number; since: number; values: Map<string, Float32Array> | null }
+
+const BEST = 'best.';
+
+/** Trains `backbone` on `ds` into `outDir`; returns the final metrics (also written to metrics.json). */
+export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: TrainOptions, initial?: Map<string, Float32Array>): Promise<RunMetrics | null> {
+  mkdirSync(outDir, { recursive: true });
+  const params = backbone.model.namedParameters();
+  const rng = new Rng(o.seed);
+  const values = initialValues(params, rng);
+  for (const [k, v] of initial ?? []) if (values.has(k)) values.set(k, v);
+  const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer);
+  const session = { device: o.device, threads: o.threads };
+  const stepper: Stepper = o.worker ? await WorkerTrainStep.create(compiled, values, backbone.optimizer, session) : await TrainStep.create(compiled, values, backbone.optimizer, session);
+  await stepper.setFixedInputs(backbone.fixedFeeds());
+  const scoring = await ForwardGraph.create(params, (b) => backbone.buildScoring(b), session);
+  const progress = new Progress(o.quiet);
+  const ckptDir = join(outDir, RUN_FILES.checkpoint);
+  const logPath = join(outDir, RUN_FILES.log);
+  let epoch = 0;
+  let best: Best = { value: -Infinity, epoch: 0, since: 0, values: null };
+  const seconds: number[] = [];
+  if (o.resume && existsSync(ckptDir)) {
+    ({ epoch, best } = await resumeFrom(ckptDir, params, stepper, rng));
+    truncateLog(logPath, epoch);
+    seconds.push(...(readCheckpoint(ckptDir).manifest.seconds as number[] ?? []));
+  }
+  const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat });
+  let ranThisCall = 0;
+  try {
+    while (epoch < o.epochs && best.since < o.patience) {
+      if (o.haltAfter !== undefined && ranThisCall >= o.haltAfter) return null;
+      epoch++;
+      ranThisCall++;
+      progress.startEpoch();
+      const t0 = performance.now();
+      const sums: Record<string, number> = {};
+      let n = 0;
+      const total = Math.ceil(backbone.trainRows / backbone.batchSize);
+      for (const rows of batches(backbone.trainRows, backbone.batchSize, rng)) {
+        const terms = await stepper.run(backbone.batchFeeds(rows, rng));
+        for (const [k, x] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + x;
+        n++;
+        progress.batch(epoch, o.epochs, n, total, sums.loss / n, Number.isFinite(best.value) ? `best ${o.metric} ${best.value.toFixed(4)}` : '');
+      }
+      const trainSeconds = (performance.now() - t0) / 1000;
+      seconds.push(trainSeconds);
+      const current = paramValues(await stepper.checkpointTensors(), params);
+      const report = await evalValid(current);
+      const value = report.means[o.metric];
+      if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
+      if (value > best.value) best = { value, epoch, since: 0, values: copyValues(current) };
+      else best.since++;
+      const losses = Object.fromEntries(Object.entries(sums).map(([k, s]) => [k, s / n]));
+      appendJsonLine(logPath, { epoch, step: stepper.step, losses, valid: report.means, best_epoch: best.epoch, seconds: trainSeconds, eval_seconds: (performance.now() - t0) / 1000 - trainSeconds });
+      progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  valid ${o.metric} ${value.toFixed(4)}  (best ${best.value.toFixed(4)} @ ${best.epoch})  ${trainSeconds.toFixed(1)}s`);
+      await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, best, o, seconds);
+    }
+  } catch (e) {
+    if (e instanceof NonFiniteError) throw new NonFiniteError(`epoch ${epoch}: ${e.message}; the last good checkpoint (epoch ${epoch - 1}) is in ${ckptDir}`);
+    throw e;
+  } finally {
+    await stepper.release();
+  }
+  const finalValues = best.values ?? paramValues(await readCheckpoint(ckptDir).tensors, params);
+  const s = await scorer(scoring, ds, finalValues, backbone);
+  const valid = await evaluate(s, ds, 'valid', { threads: o.threads, compat: o.compat });
+  const test = await evaluate(s, ds, 'test', { threads: o.threads, compat: o.compat });
+  await scoring.release();
+  return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
+}
+
+function writeResults(outDir: string, valid: MetricReport, test: MetricReport, bestEpoch: number, epochs: number, seconds: number[]): RunMetrics {
+  const metrics: RunMetrics = { valid: valid.means, test: test.means, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1) };
+  writePerUser(join(outDir, RUN_FILES.perUser('valid')), valid.users, valid.perUser);
+  writePerUser(join(outDir, RUN_FILES.perUser('test')), test.users, test.perUser);
+  writeJson(join(outDir, RUN_FILES.metrics), metrics);
+  return metrics;
+}
+
+/** Final user/item representations with `values`, as a dot-product scorer. */
+export async function scorer(scoring: ForwardGraph, ds: Dataset, values: Map<string, Float32Array>, backbone: Backbone) {
+  const out = await scoring.run(values, backbone.fixedFeeds());
+  const users = out.users.data as Float32Array;
+  const items = out.items.data as Float32Array;
+  return dotScorer(users, items, ds.nUsers, ds.nItems, users.length / ds.nUsers);
+}
+
+function paramValues(t: Map<string, NamedTensor>, params: Map<string, Parameter>): Map<string, Float32Array> {
+  return new Map([...params.keys()].map((k) => [k, t.get(k)!.data as Float32Array]));
+}
+
+function copyValues(v: Map<string, Float32Array>): Map<string, Float32Array> {
+  return new Map([...v].map(([k, a]) => [k, a.slice()]));
+}
+
+async function saveCheckpoint(dir: string, stepper: Stepper, rngState: RngState, epoch: number, best: Best, o: TrainOptions, seconds: number[]) {
+  const tensors = new Map(await stepper.checkpointTensors());
+  for (const [k, v] of best.values ?? []) tensors.set(BEST + k, { data: v, shape: [v.length] });
+  writeCheckpoint(dir, tensors, {
+    step: stepper.step, epoch, config: { seed: o.seed, metric: o.metric }, rng: rngState, seconds,
+    best: { metric: o.metric, value: best.value, epoch: best.epoch, since: best.since },
+  });
+}
+
+async function resumeFrom(dir: string, params: Map<string, Parameter>, stepper: Stepper, rng: Rng): Promise<{ epoch: number; best: Best }> {
+  const { tensors, manifest } = readCheckpoint(dir);
+  const own = new Map([...tensors].filter(([k]) => !k.startsWith(BEST)));
+  await stepper.restore(own, manifest.step);
+  rng.setState(manifest.rng as RngState);
+  const b = manifest.best as { value: number; epoch: number; since: number };
+  const bestValues = new Map([...params.keys()].filter((k) => tensors.has(BEST + k)).map((k) => [k, tensors.get(BEST + k)!.data as Float32Array]));
+  return { epoch: manifest.epoch, best: { value: b.value ?? -Infinity, epoch: b.epoch, since: b.since, values: bestValues.size ? bestValues : null } };
+}
