@@ -1,0 +1,5 @@
+// Evaluation: full-ranking top-K on ORT, ranking metrics (standard + reference variants), significance.
+export * from './ranking.ts';
+export * from './metrics.ts';
+export * from './evaluate.ts';
+export * from './significance.ts';
