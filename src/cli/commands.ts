@@ -2,5 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { teacherCommand } from './teacher.ts';
 import { dataCommand } from './data.ts';
+import { trainCommand } from './train.ts';
+import { evalCommand, compareCommand } from './eval.ts';
 
-export const commands: CommandModule<object, any>[] = [teacherCommand, dataCommand];
+export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand];

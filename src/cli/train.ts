@@ -1,0 +1,56 @@
+// `sgfd train`: one training run (vanilla or SGFD) into a run directory.
+import type { CommandModule } from 'yargs';
+import { runTraining } from '../train/run.ts';
+import { TRAIN_DEFAULTS } from '../train/trainer.ts';
+import { type Profile } from '../sgfd/config.ts';
+import { type Device } from '../runtime/session.ts';
+import { BACKBONES } from '../backbones/index.ts';
+import { metricsTable } from './tables.ts';
+
+interface Args {
+  data: string; backbone: string; sgfd: boolean; profile: Profile; seed: number; epochs: number; patience: number;
+  metric: string; device: Device; threads: number; set: string[]; out: string; resume: boolean; quiet: boolean;
+  'teacher-epochs': number; worker: boolean;
+}
+
+/** `key=value` pairs → object; a malformed pair is an error naming it. */
+export function parseSets(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new Error(`--set '${p}': expected key=value`);
+    out[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export const trainCommand: CommandModule<object, Args> = {
+  command: 'train',
+  describe: 'Train a backbone (optionally with SGFD), select on validation, score test once',
+  builder: (y) => y
+    .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
+    .option('backbone', { choices: Object.keys(BACKBONES), default: 'bm3' })
+    .option('sgfd', { type: 'boolean', default: false, describe: 'replace the feature extractor with the SGFD student' })
+    .option('profile', { choices: ['paper', 'reference'] as const, default: 'paper' as Profile, describe: 'SGFD profile (SGFD-SPEC.md)' })
+    .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed })
+    .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
+    .option('patience', { type: 'number', default: TRAIN_DEFAULTS.patience, describe: 'epochs without validation improvement before stopping' })
+    .option('metric', { type: 'string', default: TRAIN_DEFAULTS.metric, describe: 'validation metric to select on' })
+    .option('teacher-epochs', { type: 'number', default: 30, describe: 'paper profile: stage-1 teacher epochs' })
+    .option('device', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as Device })
+    .option('threads', { type: 'number', default: TRAIN_DEFAULTS.threads })
+    .option('worker', { type: 'boolean', default: true, describe: 'train in a worker thread' })
+    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'backbone or sgfd.<switch> setting, key=value (repeatable)' })
+    .option('out', { type: 'string', demandOption: true, describe: 'run directory' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue from the run directory\'s checkpoint' })
+    .option('quiet', { type: 'boolean', default: false }) as never,
+  handler: async (a) => {
+    const metrics = await runTraining({
+      data: a.data, backbone: a.backbone, sgfd: a.sgfd, profile: a.profile, set: parseSets(a.set), teacherEpochs: a['teacher-epochs'],
+      train: { ...TRAIN_DEFAULTS, seed: a.seed, epochs: a.epochs, patience: a.patience, metric: a.metric, device: a.device, threads: a.threads, worker: a.worker, quiet: a.quiet, resume: a.resume },
+    }, a.out, (m) => { if (!a.quiet) process.stderr.write(m + '\n'); });
+    if (!metrics) return;
+    process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch\n`);
+    process.stdout.write(metricsTable({ valid: metrics.valid, test: metrics.test }));
+  },
+};

@@ -1,0 +1,41 @@
+// Re-opening a finished (or checkpointed) run: its resolved config, dataset, backbone and the best
+// parameters kept by the trainer — for `sgfd eval`, scoring and export.
+import { join } from 'node:path';
+import { readDataset } from '../data/arrow-io.ts';
+import { type Dataset } from '../data/dataset.ts';
+import { backboneSpec, type Backbone } from '../backbones/index.ts';
+import { readCheckpoint } from '../runtime/checkpoint.ts';
+import { ForwardGraph } from '../runtime/forward.ts';
+import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
+import { RUN_FILES, readJson } from './files.ts';
+import { type ResolvedConfig } from './run.ts';
+import { scorer } from './trainer.ts';
+
+export interface LoadedRun { dir: string; config: ResolvedConfig; ds: Dataset; backbone: Backbone; values: Map<string, Float32Array>; bestEpoch: number }
+
+export function loadRun(dir: string, dataOverride?: string): LoadedRun {
+  const config = readJson<ResolvedConfig>(join(dir, RUN_FILES.config));
+  const ds = readDataset(dataOverride ?? config.dataset.path);
+  if (ds.nUsers !== config.dataset.users || ds.nItems !== config.dataset.items) {
+    throw new Error(`${dir}: the run was trained on ${config.dataset.users} users × ${config.dataset.items} items, the dataset has ${ds.nUsers} × ${ds.nItems}`);
+  }
+  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, null);
+  const { tensors, manifest } = readCheckpoint(join(dir, RUN_FILES.checkpoint));
+  const values = new Map<string, Float32Array>();
+  for (const name of backbone.model.namedParameters().keys()) {
+    const t = tensors.get(`best.${name}`) ?? tensors.get(name);
+    if (!t) throw new Error(`${dir}: checkpoint has no tensor for parameter '${name}'`);
+    values.set(name, t.data as Float32Array);
+  }
+  return { dir, config, ds, backbone, values, bestEpoch: (manifest.best as { epoch: number }).epoch };
+}
+
+/** Validation and test metrics of a loaded run's best parameters. */
+export async function evaluateRun(run: LoadedRun, o: { compat?: Compat; threads?: number } = {}): Promise<{ valid: MetricReport; test: MetricReport }> {
+  const fwd = await ForwardGraph.create(run.backbone.model.namedParameters(), (b) => run.backbone.buildScoring(b), { threads: o.threads });
+  const s = await scorer(fwd, run.ds, run.values, run.backbone);
+  const valid = await evaluate(s, run.ds, 'valid', o);
+  const test = await evaluate(s, run.ds, 'test', o);
+  await fwd.release();
+  return { valid, test };
+}
