@@ -1,7 +1,8 @@
 // Low-level, checked access to Arrow IPC files: open a file, take a column as a typed array
 // (a view of the file bytes when the column is one contiguous chunk), read schema metadata.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { DataType, Message, tableFromIPC, type Table, type Vector } from 'apache-arrow';
+import { DataType, Message, MessageHeader, tableFromIPC, type Table, type Vector } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { dataError, rowLocator } from './errors.ts';
 
@@ -14,10 +15,27 @@ export interface ArrowFile {
 
 const MAGIC = 'ARROW1';
 
-/** Reads an Arrow IPC *file* (magic at both ends), with one-line errors for missing/corrupt files. */
-export function readArrowFile(path: string, name: string): ArrowFile {
+/** Size and SHA-256 of a file as recorded in the dataset manifest when it was written. */
+export interface FileDigest {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Reads an Arrow IPC *file* (magic at both ends), with one-line errors for missing, truncated or
+ * corrupt files. With `expected` (from the manifest) any change to the bytes is detected;
+ * without it the message layout is still checked before apache-arrow parses the file.
+ */
+export function readArrowFile(path: string, name: string, expected?: FileDigest): ArrowFile {
   if (!existsSync(path)) throw dataError(name, 'an Arrow IPC file', 'no such file');
   const bytes = readFileSync(path);
+  if (expected) {
+    if (bytes.length !== expected.bytes) {
+      throw dataError(name, `${expected.bytes} bytes (as written, see manifest.json)`, `${bytes.length} bytes (${bytes.length < expected.bytes ? 'truncated' : 'grown'})`);
+    }
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (sha !== expected.sha256) throw dataError(name, 'the SHA-256 recorded in manifest.json', 'different bytes (corrupt file)');
+  }
   const head = bytes.subarray(0, 6).toString('latin1');
   const tail = bytes.subarray(Math.max(0, bytes.length - 6)).toString('latin1');
   if (head !== MAGIC) throw dataError(name, `an Arrow IPC file starting with "${MAGIC}"`, 'other bytes (not an Arrow file)');
@@ -35,17 +53,17 @@ export function readArrowFile(path: string, name: string): ArrowFile {
 /**
  * Checks the IPC message layout before apache-arrow reads it (its file reader can spin forever
  * on a corrupt message): after the leading magic, each message must have a positive metadata
- * length and a body inside the file, up to the footer; every batch the footer lists must start
- * at one of those messages.
+ * length and a body inside the file, up to the footer; every batch the footer lists must be a
+ * message of the right kind.
  */
 function checkLayout(bytes: Buffer, name: string): void {
   const corrupt = (at: number, what: string) => dataError(name, 'a readable Arrow IPC file', `a corrupt one (${what} at byte ${at})`);
   const footerLength = bytes.length >= 16 ? bytes.readInt32LE(bytes.length - 10) : -1;
   const end = bytes.length - 10 - footerLength;
   if (footerLength <= 0 || end < 8) throw corrupt(bytes.length - 10, 'bad footer length');
-  const starts = new Set<number>();
+  const headerAt = new Map<number, MessageHeader>();
   for (let pos = 8; pos < end;) {
-    starts.add(pos);
+    const start = pos;
     let len = pos + 4 <= end ? bytes.readInt32LE(pos) : NaN;
     pos += 4;
     if (len === -1) {
@@ -56,7 +74,9 @@ function checkLayout(bytes: Buffer, name: string): void {
     if (!(len > 0) || pos + len > end) throw corrupt(pos, `message length ${len} out of bounds`);
     let body: number;
     try {
-      body = Number(Message.decode(bytes.subarray(pos, pos + len)).bodyLength);
+      const message = Message.decode(bytes.subarray(pos, pos + len));
+      body = Number(message.bodyLength);
+      headerAt.set(start, message.headerType);
     } catch (e) {
       throw corrupt(pos, `undecodable message: ${oneLine(e)}`);
     }
@@ -64,14 +84,20 @@ function checkLayout(bytes: Buffer, name: string): void {
     if (!(body >= 0) || pos + body > end) throw corrupt(pos, `message body of ${body} bytes out of bounds`);
     pos += body;
   }
-  let blocks: { offset: number }[];
+  let blocks: [{ offset: number }, MessageHeader][];
   try {
     const footer = Footer.decode(bytes.subarray(end, end + footerLength));
-    blocks = [...footer.recordBatches(), ...footer.dictionaryBatches()];
+    blocks = [
+      ...[...footer.recordBatches()].map((b) => [b, MessageHeader.RecordBatch] as [{ offset: number }, MessageHeader]),
+      ...[...footer.dictionaryBatches()].map((b) => [b, MessageHeader.DictionaryBatch] as [{ offset: number }, MessageHeader]),
+    ];
   } catch (e) {
     throw corrupt(end, `undecodable footer: ${oneLine(e)}`);
   }
-  for (const b of blocks) if (!starts.has(Number(b.offset))) throw corrupt(end, `footer block pointing at byte ${b.offset}`);
+  for (const [b, type] of blocks) {
+    const at = Number(b.offset);
+    if (headerAt.get(at) !== type) throw corrupt(at, `no ${MessageHeader[type]} message where the footer points`);
+  }
 }
 
 export function requireColumn(t: ArrowFile, name: string): Vector {

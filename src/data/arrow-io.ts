@@ -1,7 +1,8 @@
 // Reads and writes the dataset directory as Arrow IPC files (format in dataset.ts).
 // Writing streams each column's own buffer to disk (no concatenated copy of the feature matrices);
 // reading wraps the file bytes, so every column — features included — is a view, not a copy.
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Field, FixedSizeList, Float32, Float64, Int32, Int8, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct,
@@ -14,12 +15,14 @@ import {
 import { dataError, rowLocator } from './errors.ts';
 import { checkFinite, validateParts } from './validate.ts';
 import {
-  fixedSizeListColumn, metaInt, metaJson, optionalColumn, readArrowFile, requireColumn, typedColumn,
+  fixedSizeListColumn, metaInt, metaJson, optionalColumn, readArrowFile, requireColumn, typedColumn, type FileDigest,
 } from './arrow-columns.ts';
 
 export const INTERACTIONS_FILE = 'interactions.arrow';
 export const ITEMS_FILE = 'items.arrow';
 export const ID_MAP_FILES = { user: 'user_ids.arrow', item: 'item_ids.arrow' } as const;
+/** Sizes and SHA-256 of the Arrow files, so truncation and corruption are caught on load. */
+export const MANIFEST_FILE = 'manifest.json';
 
 /** Original ids of the dense users/items (index = dense id), written beside the dataset. */
 export interface IdMaps {
@@ -35,12 +38,14 @@ export interface WriteOptions extends AtomicDirOptions {
 export async function writeDataset(dir: string, parts: DatasetParts, opts: WriteOptions = {}): Promise<void> {
   validateParts(parts, { interactions: rowLocator(INTERACTIONS_FILE), items: rowLocator(ITEMS_FILE) });
   await writeDirAtomically(dir, async (tmp) => {
-    await writeTable(join(tmp, INTERACTIONS_FILE), interactionsTable(parts));
-    await writeTable(join(tmp, ITEMS_FILE), itemsTable(parts));
+    const files: Record<string, FileDigest> = {};
+    files[INTERACTIONS_FILE] = await writeTable(join(tmp, INTERACTIONS_FILE), interactionsTable(parts));
+    files[ITEMS_FILE] = await writeTable(join(tmp, ITEMS_FILE), itemsTable(parts));
     for (const kind of ['user', 'item'] as const) {
       const ids = opts.idMaps?.[kind];
-      if (ids) await writeTable(join(tmp, ID_MAP_FILES[kind]), idMapTable(kind, ids));
+      if (ids) files[ID_MAP_FILES[kind]] = await writeTable(join(tmp, ID_MAP_FILES[kind]), idMapTable(kind, ids));
     }
+    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify({ format_version: FORMAT_VERSION, files }, null, 2) + '\n');
   }, opts);
 }
 
@@ -50,12 +55,15 @@ export interface ReadOptions {
   allowColdUsers?: boolean;
   /** Scan features for NaN/Inf (default true; one read-only pass). */
   checkFinite?: boolean;
+  /** Check sizes and SHA-256 against manifest.json when present (default true; ~0.1 s per 200 MB). */
+  verify?: boolean;
 }
 
 /** Loads and validates a dataset directory. Columns are zero-copy views of the file bytes. */
 export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
-  const inter = readArrowFile(join(dir, INTERACTIONS_FILE), join(dir, INTERACTIONS_FILE));
-  const items = readArrowFile(join(dir, ITEMS_FILE), join(dir, ITEMS_FILE));
+  const digests = opts.verify === false ? null : readManifest(dir);
+  const inter = readArrowFile(join(dir, INTERACTIONS_FILE), join(dir, INTERACTIONS_FILE), digests?.[INTERACTIONS_FILE]);
+  const items = readArrowFile(join(dir, ITEMS_FILE), join(dir, ITEMS_FILE), digests?.[ITEMS_FILE]);
   const iloc = rowLocator(inter.file);
   const tloc = rowLocator(items.file);
   for (const t of [inter, items]) {
@@ -101,7 +109,7 @@ export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
 export function readIdMap(dir: string, kind: 'user' | 'item'): string[] | null {
   const path = join(dir, ID_MAP_FILES[kind]);
   if (!existsSync(path)) return null;
-  const t = readArrowFile(path, path);
+  const t = readArrowFile(path, path, readManifest(dir)?.[ID_MAP_FILES[kind]]);
   const dense = typedColumn(t, kind, new Int32(), Int32Array);
   const ids = requireColumn(t, 'id').toArray() as string[];
   for (let r = 0; r < dense.length; r++) if (dense[r] !== r) throw dataError(rowLocator(t.file).cell(r, kind), String(r), dense[r]);
@@ -185,14 +193,34 @@ function tableOf(cols: [string, Data][], meta: Record<string, string>, nullable:
   return new Table(schema, new RecordBatch(schema, struct));
 }
 
-/** Streams the IPC file chunks (views of the column buffers) straight to disk. */
-async function writeTable(path: string, table: Table): Promise<void> {
+/** Streams the IPC file chunks (views of the column buffers) straight to disk, hashing them. */
+async function writeTable(path: string, table: Table): Promise<FileDigest> {
   const writer = RecordBatchFileWriter.writeAll(table);
+  const hash = createHash('sha256');
+  let bytes = 0;
   const fd = openSync(path, 'w');
   try {
-    for await (const chunk of writer) writeSync(fd, chunk);
+    for await (const chunk of writer) {
+      writeSync(fd, chunk);
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+    }
   } finally {
     closeSync(fd);
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** The digests recorded at write time, or null for a dataset written without a manifest. */
+function readManifest(dir: string): Record<string, FileDigest> | null {
+  const path = join(dir, MANIFEST_FILE);
+  if (!existsSync(path)) return null;
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, FileDigest> };
+    if (typeof m.files !== 'object' || m.files === null) throw new Error('no files');
+    return m.files;
+  } catch (e) {
+    throw dataError(path, 'JSON {"files": {name: {bytes, sha256}}}', `unreadable (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
