@@ -64,11 +64,19 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
   };
   add(loss, seed ?? g.scalar(1, loss.dtype));
   const forward = g.nodes.slice();
+  const skip = new Set<Node>();
   for (let i = forward.length - 1; i >= 0; i--) {
     const node = forward[i];
-    if (node.noGrad || !node.outputs.some((o) => between.has(o))) continue;
+    if (skip.has(node) || node.noGrad || !node.outputs.some((o) => between.has(o))) continue;
     const dys = node.outputs.map(total);
     if (dys.every((d) => d === undefined)) continue;
+    const override = node.outputs[0].gradOverride;
+    if (override && dys[0]) {
+      const dxs = override.fn(dys[0]);
+      override.inputs.forEach((x, k) => { if (dxs[k] && between.has(x) && isFloat(x.dtype)) add(x, dxs[k]!); });
+      override.internal.forEach((n) => skip.add(n));
+      continue;
+    }
     const rule = rules.get(node.op);
     if (!rule) {
       throw new MissingGradientError(`no gradient rule for op '${node.op}' (node ${node.name}); `

@@ -24,16 +24,35 @@ export interface IndexInfo {
 }
 
 /**
- * Grouping of an index vector idx[N] with duplicates, for race-free segment sums:
- * sorting idx by `perm` gives runs of equal ids; run r spans [starts[r], ends[r]) and holds id uniq[r].
+ * Grouping of an index vector idx[N] with duplicates, for race-free segment sums: sorting idx by
+ * `perm` gives contiguous runs of equal ids; run r ends at sorted position lasts[r] and holds id uniq[r].
  */
-export interface IndexPlan { perm: Value; inverse: Value; starts: Value; ends: Value; uniq: Value }
+export interface IndexPlan {
+  perm: Value; inverse: Value; lasts: Value; runs: Value; uniq: Value;
+  /** The index vector itself. */
+  source: Value;
+  /** Known at build time: idx is already sorted (perm is the identity). */
+  sorted: boolean;
+  /** Known at build time: every one of the numRows ids occurs (uniq = 0 … numRows − 1). */
+  complete: boolean;
+}
+
+/** The parts of an IndexPlan the runtime feeds (or the builder stores) as int64 tensors. */
+export const PLAN_PARTS = ['perm', 'inverse', 'lasts', 'runs', 'uniq'] as const;
+export type PlanPart = (typeof PLAN_PARTS)[number];
+
+/**
+ * A composite's own gradient: when autodiff reaches the value carrying it, `fn` maps its gradient to
+ * the gradients of `inputs`, and the nodes in `internal` are not differentiated one by one.
+ */
+export interface GradOverride { inputs: Value[]; internal: Set<Node>; fn: (dy: Value) => (Value | undefined)[] }
 
 /** An input computed by the runtime from the array fed for `source` (see runtime/index-plan.ts). */
-export interface DerivedInput { name: string; source: string; part: keyof IndexPlan | 'inverse'; numRows: number }
+export interface DerivedInput { name: string; source: string; part: PlanPart; numRows: number }
 
 export class Value {
   index?: IndexInfo;
+  gradOverride?: GradOverride;
   constructor(
     readonly graph: Graph,
     public name: string,
@@ -124,6 +143,16 @@ export class Graph {
     let v = this.scalarCache.get(key);
     if (!v) { v = this.constant([value], dtype, []); this.scalarCache.set(key, v); }
     return v;
+  }
+
+  /** Runs `build` and gives its result a gradient of its own over `inputs` (see GradOverride). */
+  withGradient(inputs: Value[], build: () => Value, fn: GradOverride['fn']): Value {
+    const start = this.nodes.length;
+    const y = build();
+    if (y.producer && this.nodes.indexOf(y.producer) >= start) {
+      y.gradOverride = { inputs, internal: new Set(this.nodes.slice(start)), fn };
+    }
+    return y;
   }
 
   /** Appends a node; returns its outputs (types and shapes inferred by the caller). */

@@ -6,9 +6,10 @@ export interface IndexPlanData {
   perm: BigInt64Array;
   /** inverse[perm[i]] = i. */
   inverse: BigInt64Array;
-  /** Run r of equal ids spans sorted positions [starts[r], ends[r]). */
-  starts: BigInt64Array;
-  ends: BigInt64Array;
+  /** Sorted position of the last element of run r of equal ids (runs are contiguous when sorted). */
+  lasts: BigInt64Array;
+  /** 0, 1, …, U − 1 (the run numbers). */
+  runs: BigInt64Array;
   /** The id of run r, shaped [U, 1] for ScatterND. */
   uniq: BigInt64Array;
 }
@@ -36,17 +37,23 @@ export function computeIndexPlan(ids: ArrayLike<number | bigint>, numRows: numbe
     perm[pos] = BigInt(i);
     inverse[i] = BigInt(pos);
   }
-  const starts = new BigInt64Array(u);
-  const ends = new BigInt64Array(u);
+  const lasts = new BigInt64Array(u);
+  const runs = new BigInt64Array(u);
   const uniq = new BigInt64Array(u);
   let k = 0;
   for (let r = 0; r < numRows; r++) {
     if (counts[r + 1] > counts[r]) {
-      starts[k] = BigInt(counts[r]);
-      ends[k] = BigInt(counts[r + 1]);
+      lasts[k] = BigInt(counts[r + 1] - 1);
+      runs[k] = BigInt(k);
       uniq[k] = BigInt(r);
       k++;
     }
   }
-  return { perm, inverse, starts, ends, uniq };
+  return { perm, inverse, lasts, runs, uniq };
+}
+
+/** True when `perm` is the identity (the indices were already sorted). */
+export function isIdentity(perm: BigInt64Array): boolean {
+  for (let i = 0; i < perm.length; i++) if (perm[i] !== BigInt(i)) return false;
+  return true;
 }

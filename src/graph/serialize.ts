@@ -43,10 +43,12 @@ function attribute(name: string, a: Attr) {
 /**
  * Nodes and initializers that some graph output depends on. Gradient rules emit every input's
  * gradient (e.g. Gemm's dA for a data input); what no output reads must not reach ORT, which would
- * run it anyway.
+ * run it anyway. Derived index-plan inputs nothing reads are dropped too; declared inputs are kept
+ * (a model's signature stays what its author declared).
  */
-export function liveParts(g: Graph): { nodes: Graph['nodes']; initializers: Graph['initializers'] } {
+export function liveParts(g: Graph): { nodes: Graph['nodes']; initializers: Graph['initializers']; inputs: Value[] } {
   const live = new Set<Value>(g.outputs);
+  const derived = new Set(g.derived.map((d) => d.name));
   const nodes = [];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     const n = g.nodes[i];
@@ -54,12 +56,12 @@ export function liveParts(g: Graph): { nodes: Graph['nodes']; initializers: Grap
     nodes.push(n);
     for (const x of n.inputs) if (x) live.add(x);
   }
-  return { nodes: nodes.reverse(), initializers: g.initializers.filter((t) => live.has(t.value)) };
+  return { nodes: nodes.reverse(), initializers: g.initializers.filter((t) => live.has(t.value)), inputs: g.inputs.filter((v) => live.has(v) || !derived.has(v.name)) };
 }
 
 /** The ModelProto bytes of `g` (opset 18), with the given model-level fields; dead nodes are dropped. */
 export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
-  const { nodes, initializers } = liveParts(g);
+  const { nodes, initializers, inputs } = liveParts(g);
   const model = {
     ir_version: IR_VERSION,
     producer_name: info.producerName ?? 'sgfd',
@@ -79,7 +81,7 @@ export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
       initializer: initializers.map(({ value, data }) => ({
         name: value.name, dims: value.shape as number[], data_type: ONNX_DTYPE[value.dtype], raw_data: bytesOf(data),
       })),
-      input: g.inputs.map(valueInfo),
+      input: inputs.map(valueInfo),
       output: g.outputs.map(valueInfo),
     },
   };

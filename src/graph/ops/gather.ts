@@ -1,13 +1,13 @@
 // Indexing ops: Gather (embedding lookup), GatherElements, GatherND/ScatterND, race-free segment
 // sums, and index inputs that carry the grouping their gradients need.
-import { type Value, type Graph, type IndexPlan, int } from '../graph.ts';
+import { type Value, type Graph, type IndexPlan, type PlanPart, int } from '../graph.ts';
 import { registerGradient } from '../autodiff.ts';
 import { type Shape, ShapeError, normAxis } from '../shape.ts';
 import { emit1, zeros, zerosLike } from './util.ts';
 import { sub, cast } from './elementwise.ts';
 import { concat, reshape } from './layout.ts';
 import { cumsum } from './reduce.ts';
-import { computeIndexPlan } from '../index-plan.ts';
+import { computeIndexPlan, isIdentity } from '../index-plan.ts';
 
 /** data[idx] along `axis` → idx.shape spliced into data.shape. */
 export function gather(data: Value, idx: Value, axis = 0): Value {
@@ -48,11 +48,14 @@ export function indexInput(g: Graph, name: string, shape: Shape, numRows: number
       if (plan) return plan;
       const n = shape.length === 1 ? shape[0] : `${name}.numel`;
       const u = `${name}.unique`;
-      const part = (p: keyof IndexPlan, s: Shape) => {
+      const part = (p: PlanPart, s: Shape) => {
         g.derived.push({ name: `${name}.${p}`, source: name, part: p, numRows });
         return g.input(`${name}.${p}`, 'int64', s);
       };
-      plan = { perm: part('perm', [n]), inverse: part('inverse', [n]), starts: part('starts', [u]), ends: part('ends', [u]), uniq: part('uniq', [u, 1]) };
+      plan = {
+        perm: part('perm', [n]), inverse: part('inverse', [n]), lasts: part('lasts', [u]), runs: part('runs', [u]), uniq: part('uniq', [u, 1]),
+        source: v, sorted: false, complete: false,
+      };
       markPlan(plan);
       return plan;
     },
@@ -70,7 +73,11 @@ export function indexConstant(g: Graph, ids: ArrayLike<number>, numRows: number)
       if (plan) return plan;
       const d = computeIndexPlan(ids, numRows);
       const c = (a: BigInt64Array, s: number[]) => g.constant(a, 'int64', s);
-      plan = { perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), starts: c(d.starts, [d.starts.length]), ends: c(d.ends, [d.ends.length]), uniq: c(d.uniq, [d.uniq.length, 1]) };
+      const u = d.uniq.length;
+      plan = {
+        perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), lasts: c(d.lasts, [u]), runs: c(d.runs, [u]), uniq: c(d.uniq, [u, 1]),
+        source: v, sorted: isIdentity(d.perm), complete: u === numRows,
+      };
       markPlan(plan);
       return plan;
     },
@@ -81,26 +88,34 @@ export function indexConstant(g: Graph, ids: ArrayLike<number>, numRows: number)
 function markPlan(p: IndexPlan): void {
   p.perm.index = { inverse: p.inverse, unique: true };
   p.inverse.index = { inverse: p.perm, unique: true };
-  p.starts.index = { unique: true };
-  p.ends.index = { unique: true };
+  p.lasts.index = { unique: true };
+  p.runs.index = { unique: true };
   p.uniq.index = { unique: true };
 }
 
 export interface SegmentSumOptions { precision?: 'float32' | 'float64' }
 
 /**
- * Race-free segment sum: out[s] = Σ_{i: seg[i] = s} x[i] for x[N, ...] and segment ids described by
- * `plan` (from indexInput/indexConstant). Sorted gather + CumSum + run-boundary differences, then a
- * scatter of distinct rows — no ScatterND/ScatterElements reduction (racy with >1 thread in ORT).
+ * Race-free segment sum: out[s] = Σ_{i: ids[i] = s} x[i] for x[N, ...], the ids described by `plan`
+ * (from indexInput/indexConstant). Rows are sorted by id, summed by CumSum, and each run's total is
+ * the difference of the running sums at consecutive run ends; distinct rows are then written with a
+ * plain ScatterND — never a reducing scatter (racy with > 1 thread in ORT). Its gradient is its own:
+ * d out / d x = Gather(dy, ids).
  */
 export function segmentSum(x: Value, plan: IndexPlan, numSegments: number, o: SegmentSumOptions = {}): Value {
-  const wide = o.precision === 'float64' && x.dtype === 'float32';
-  const xs = wide ? cast(gather(x, plan.perm), 'float64') : gather(x, plan.perm);
-  const rest = x.shape.slice(1);
-  const prefix = concat([zeros(x.graph, xs.dtype, [1, ...rest], x), cumsum(xs, 0)], 0);
-  let sums = sub(gather(prefix, plan.ends), gather(prefix, plan.starts));
-  if (wide) sums = cast(sums, 'float32');
-  return scatterND(zeros(x.graph, x.dtype, [numSegments, ...rest], x), plan.uniq, sums);
+  const g = x.graph;
+  return g.withGradient([x], () => {
+    const wide = o.precision === 'float64' && x.dtype === 'float32';
+    const sorted = plan.sorted ? x : gather(x, plan.perm);
+    const running = cumsum(wide ? cast(sorted, 'float64') : sorted, 0);
+    const atLast = gather(running, plan.lasts);
+    const rest = x.shape.slice(1);
+    const before = gather(concat([zeros(g, atLast.dtype, [1, ...rest], x), atLast], 0), plan.runs);
+    let sums = sub(atLast, before);
+    if (wide) sums = cast(sums, 'float32');
+    if (plan.complete) return sums;
+    return scatterND(zeros(g, x.dtype, [numSegments, ...rest], x), plan.uniq, sums);
+  }, (dy) => [gather(dy, plan.source.rank === 1 ? plan.source : reshape(plan.source, [-1]))]);
 }
 
 /** Segment sum keyed by an index value that carries a plan (see indexInput). */
