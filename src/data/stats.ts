@@ -122,7 +122,7 @@ export function formatStats(s: DatasetStats): string {
     `cold items      ${fmt(s.coldItems)} never in train (${fmt(s.coldItemsInHeldOut)} of them in valid/test)`,
     `labels          ${s.labels === 0 ? 'none' : `${s.labels} classes${s.unlabeledItems ? `, ${s.unlabeledItems} items unlabeled` : ''}`}`,
     ...Object.entries(s.labelCounts).map(([k, v]) => `  ${k.padEnd(14)}${fmt(v)}`),
-    `modalities      ${Object.keys(s.modalities).length === 0 ? 'none' : ''}`,
+    `modalities      ${Object.keys(s.modalities).length || 'none'}`,
     ...Object.entries(s.modalities).map(([k, d]) => {
       const nrm = s.featureNorms[k];
       return `  ${k.padEnd(14)}${d}-d, row L2 norm min ${nrm.min.toPrecision(4)} mean ${nrm.mean.toPrecision(4)} max ${nrm.max.toPrecision(4)}`;
