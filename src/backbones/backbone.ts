@@ -29,8 +29,13 @@ export interface Backbone {
   batchFeeds(rows: Int32Array, rng: Rng): Record<string, BatchTensor>;
   /** Number of training rows batches are drawn from. */
   readonly trainRows: number;
-  /** Final user and item representations; score(u, i) = ⟨users[u], items[i]⟩. */
-  buildScoring(b: Binder): { users: Value; items: Value };
+  /** Dot-product models: final user and item representations; score(u, i) = ⟨users[u], items[i]⟩. */
+  buildScoring?(b: Binder): { users: Value; items: Value };
+  /**
+   * Other models (MAML, NeuMF, CML): scores [B, nItems] for the int64 user ids `users` [B], higher =
+   * better (distance models return the negated distance). May read the inputs of fixedFeeds().
+   */
+  buildUserScores?(b: Binder, users: Value): Value;
 }
 
 /** Train-split interactions as parallel arrays. */

@@ -118,7 +118,7 @@ export async function topK(scorer: Scorer, users: Int32Array, exclude: readonly 
   const scores = new Float32Array(users.length * k);
   try {
     const fixed: Feeds = {};
-    for (const [name, t] of Object.entries(scorer.feeds)) fixed[name] = tensor(t.data, t.dims);
+    for (const [name, t] of Object.entries(scorer.feeds)) if (session.inputNames.includes(name)) fixed[name] = tensor(t.data, t.dims);
     for (let from = 0; from < users.length; from += chunk) {
       const to = Math.min(users.length, from + chunk);
       const ids = BigInt64Array.from(users.subarray(from, to), (u) => BigInt(u));

@@ -5,11 +5,10 @@ import { readDataset } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { backboneSpec, type Backbone } from '../backbones/index.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
-import { ForwardGraph } from '../runtime/forward.ts';
 import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
 import { RUN_FILES, readJson } from './files.ts';
 import { type ResolvedConfig } from './run.ts';
-import { scorer } from './trainer.ts';
+import { scorer, scoringGraph } from './trainer.ts';
 
 export interface LoadedRun { dir: string; config: ResolvedConfig; ds: Dataset; backbone: Backbone; values: Map<string, Float32Array>; bestEpoch: number }
 
@@ -32,10 +31,10 @@ export function loadRun(dir: string, dataOverride?: string): LoadedRun {
 
 /** Validation and test metrics of a loaded run's best parameters. */
 export async function evaluateRun(run: LoadedRun, o: { compat?: Compat; threads?: number } = {}): Promise<{ valid: MetricReport; test: MetricReport }> {
-  const fwd = await ForwardGraph.create(run.backbone.model.namedParameters(), (b) => run.backbone.buildScoring(b), { threads: o.threads });
+  const fwd = await scoringGraph(run.backbone, run.backbone.model.namedParameters(), { threads: o.threads });
   const s = await scorer(fwd, run.ds, run.values, run.backbone);
   const valid = await evaluate(s, run.ds, 'valid', o);
   const test = await evaluate(s, run.ds, 'test', o);
-  await fwd.release();
+  await fwd?.release();
   return { valid, test };
 }

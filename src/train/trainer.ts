@@ -3,7 +3,7 @@
 // and one final test evaluation with the best parameters.
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
-import { initialValues, type Parameter } from '../nn/index.ts';
+import { initialValues, InitializerBinder, type Parameter } from '../nn/index.ts';
 import { compileTrainStep, TrainStep, NonFiniteError, type BatchTensor } from '../runtime/train-step.ts';
 import { WorkerTrainStep } from '../runtime/worker-step.ts';
 import { ForwardGraph } from '../runtime/forward.ts';
@@ -12,7 +12,7 @@ import { type Device } from '../runtime/session.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { Rng, type RngState } from '../data/rng.ts';
 import { batches } from '../data/samplers.ts';
-import { dotScorer, evaluate, type MetricReport, type Compat } from '../eval/index.ts';
+import { dotScorer, evaluate, type MetricReport, type Compat, type Scorer } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from './files.ts';
 import { Progress } from './progress.ts';
@@ -62,7 +62,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const session = { device: o.device, threads: o.threads };
   const stepper: Stepper = o.worker ? await WorkerTrainStep.create(compiled, values, backbone.optimizer, session) : await TrainStep.create(compiled, values, backbone.optimizer, session);
   await stepper.setFixedInputs(backbone.fixedFeeds());
-  const scoring = await ForwardGraph.create(params, (b) => backbone.buildScoring(b), session);
+  const scoring = await scoringGraph(backbone, params, session);
   const progress = new Progress(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
@@ -115,7 +115,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const s = await scorer(scoring, ds, finalValues, backbone);
   const valid = await evaluate(s, ds, 'valid', { threads: o.threads, compat: o.compat });
   const test = await evaluate(s, ds, 'test', { threads: o.threads, compat: o.compat });
-  await scoring.release();
+  await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
 }
 
@@ -127,12 +127,28 @@ function writeResults(outDir: string, valid: MetricReport, test: MetricReport, b
   return metrics;
 }
 
-/** Final user/item representations with `values`, as a dot-product scorer. */
-export async function scorer(scoring: ForwardGraph, ds: Dataset, values: Map<string, Float32Array>, backbone: Backbone) {
-  const out = await scoring.run(values, backbone.fixedFeeds());
+/**
+ * The backbone's scorer with `values`: a dot product of the final representations (computed once
+ * with `scoring`), or the backbone's own per-user score graph with the values as initializers.
+ */
+export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: Map<string, Float32Array>, backbone: Backbone): Promise<Scorer> {
+  if (backbone.buildUserScores) {
+    const fixed = backbone.fixedFeeds();
+    return {
+      build: (g, users) => backbone.buildUserScores!(new InitializerBinder(g, values), users),
+      feeds: fixed as Scorer['feeds'],
+    };
+  }
+  const out = await scoring!.run(values, backbone.fixedFeeds());
   const users = out.users.data as Float32Array;
   const items = out.items.data as Float32Array;
   return dotScorer(users, items, ds.nUsers, ds.nItems, users.length / ds.nUsers);
+}
+
+/** The forward graph of a dot-product backbone's representations (null for per-user score models). */
+export async function scoringGraph(backbone: Backbone, params: Map<string, Parameter>, session: { device?: Device; threads?: number }): Promise<ForwardGraph | null> {
+  if (!backbone.buildScoring) return null;
+  return ForwardGraph.create(params, (b) => backbone.buildScoring!(b), session);
 }
 
 function paramValues(t: Map<string, NamedTensor>, params: Map<string, Parameter>): Map<string, Float32Array> {
