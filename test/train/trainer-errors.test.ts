@@ -1,0 +1,64 @@
+// Trainer failure modes: a NaN loss stops the run naming the term and keeps the last good
+// checkpoint; unknown or malformed settings are errors that list the valid keys.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as G from '../../src/graph/index.ts';
+import { Module, Parameter, init, type Binder } from '../../src/nn/index.ts';
+import { generateSynthetic } from '../../src/data/synth.ts';
+import { makeDataset } from '../../src/data/dataset.ts';
+import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
+import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
+import { NonFiniteError } from '../../src/runtime/train-step.ts';
+import { backboneSpec, resolveBackboneConfig, type Backbone } from '../../src/backbones/index.ts';
+import { resolveSettings } from '../../src/train/run.ts';
+import { parseSets } from '../../src/cli/train.ts';
+
+const ds = makeDataset(generateSynthetic({ users: 200, items: 100, categories: 4, density: 0.05, imageDim: 8, textDim: 8, seed: 2 }));
+
+/** A dot-product model whose loss is log(x): fine while the fed x > 0, NaN once it turns negative. */
+class Fragile extends Module { u = new Parameter([ds.nUsers, 4], init.normal(0.1)); i = new Parameter([ds.nItems, 4], init.normal(0.1)); }
+function fragileBackbone(badFromEpoch: number): Backbone {
+  const model = new Fragile();
+  let calls = 0;
+  const perEpoch = 2;
+  return {
+    model, batchSize: 100, trainRows: 200, optimizer: { type: 'adam', lr: 0.01 },
+    buildLoss: (b: Binder) => {
+      const x = b.graph.input('x', 'float32', []);
+      const reg = G.reduceSum(G.square(b.param(model.u)));
+      return { loss: G.add(G.log(x), G.add(reg, G.reduceSum(G.square(b.param(model.i))))), terms: { log_x: G.log(x) } };
+    },
+    fixedFeeds: () => ({}),
+    batchFeeds: () => ({ x: { data: Float32Array.of(++calls > badFromEpoch * perEpoch ? -1 : 2), dims: [] } }),
+    buildScoring: (b: Binder) => ({ users: b.param(model.u), items: b.param(model.i) }),
+  };
+}
+
+test('a NaN loss stops training, names the term and epoch, and keeps the last good checkpoint', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-nan-'));
+  try {
+    await assert.rejects(train(ds, fragileBackbone(2), dir, { ...TRAIN_DEFAULTS, epochs: 5, quiet: true, worker: false }),
+      (e: Error) => e instanceof NonFiniteError && /epoch 3: loss term 'loss' is NaN/.test(e.message) && /last good checkpoint \(epoch 2\)/.test(e.message));
+    const { manifest } = readCheckpoint(join(dir, 'checkpoint'));
+    assert.equal(manifest.epoch, 2);
+    assert.ok(!existsSync(join(dir, 'metrics.json')), 'no metrics for a failed run');
+    assert.equal(readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').length, 2);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('unknown --set keys and bad values are errors listing the valid keys', () => {
+  const bm3 = backboneSpec('bm3');
+  assert.throws(() => resolveBackboneConfig(bm3, { n_layer: '2' }), /unknown bm3 setting 'n_layer': valid keys are embedding_dim, n_layers, reg_weight/);
+  assert.throws(() => resolveBackboneConfig(bm3, { n_layers: 'two' }), /setting 'bm3.n_layers' must be a number, got 'two'/);
+  assert.deepEqual(resolveBackboneConfig(bm3, { n_layers: '2' }).n_layers, 2);
+  assert.throws(() => parseSets(['lr0.1']), /--set 'lr0.1': expected key=value/);
+  const base = { data: '', backbone: 'bm3', profile: 'paper' as const, teacherEpochs: 1, train: TRAIN_DEFAULTS };
+  assert.throws(() => resolveSettings({ ...base, sgfd: true, set: { 'sgfd.temperature': '5' } }, ds), /unknown SGFD setting 'sgfd.temperature': valid keys are .*sgfd\.tau/);
+  assert.throws(() => resolveSettings({ ...base, sgfd: false, set: { 'sgfd.tau': '5' } }, ds), /SGFD settings need --sgfd/);
+  assert.throws(() => resolveSettings({ ...base, sgfd: true, set: { 'sgfd.detachTeacher': 'maybe' } }, ds), /must be true or false/);
+  assert.equal(resolveSettings({ ...base, sgfd: true, set: { 'sgfd.tau': '5' } }, ds).sgfd!.tau, 5);
+  assert.throws(() => backboneSpec('bm4'), /unknown backbone 'bm4': available bm3/);
+});
