@@ -14,9 +14,9 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .version()
     .fail((msg, err) => {
-      const text = err ? err.message : msg;
-      process.stderr.write(`sgfd: ${text}\n`);
-      process.exit(2);
+      // A usage mistake exits 2; an error raised while the command ran (bad input, failed run) exits 1.
+      process.stderr.write(`sgfd: ${err ? err.message : msg}\n`);
+      process.exit(err ? 1 : 2);
     });
   for (const c of commands) cli = cli.command(c as never);
   try {
