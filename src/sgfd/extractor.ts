@@ -6,6 +6,7 @@ import { Module, Linear, init, type Binder } from '../nn/index.ts';
 import { Sgfd, type ModalitySpec } from './model.ts';
 import { sgfdLoss, type SgfdTerms } from './losses.ts';
 import { type SgfdConfig } from './config.ts';
+import { type Dataset } from '../data/dataset.ts';
 
 /** Graph inputs an extractor reads: whole tables fed once per run, gathered by item id inside. */
 export interface ExtractorTables {
@@ -61,6 +62,18 @@ export class ItemExtractor extends Module {
     return { features: terms.student, sgfd: terms };
   }
 
+  /** The tables' feeds: raw features, and for SGFD the labels with their mask and the teacher cache. */
+  feeds(ds: Dataset, teacherCache: Float32Array[] | null): Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> {
+    const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {};
+    ds.modalities.forEach((m) => { feeds[tableName.raw(m.name)] = { data: m.data, dims: [ds.nItems, m.dim] }; });
+    if (!this.sgfd) return feeds;
+    const labels = ds.labels ?? new Int32Array(ds.nItems).fill(-1);
+    feeds[tableName.labels] = { data: BigInt64Array.from(labels, (l) => BigInt(Math.max(l, 0))), dims: [ds.nItems] };
+    feeds[tableName.labelMask] = { data: Float32Array.from(labels, (l) => (l >= 0 ? 1 : 0)), dims: [ds.nItems] };
+    teacherCache?.forEach((t, m) => { feeds[tableName.teacher(ds.modalities[m].name)] = { data: t, dims: [ds.nItems, this.outDim] }; });
+    return feeds;
+  }
+
   /** Features of every item (for scoring/export): [nItems, outDim] per modality. */
   allItems(b: Binder, t: ExtractorTables): Value[] {
     if (!this.sgfd) return t.raw.map((x, i) => this.vanilla![i].forward(b, x));
@@ -72,4 +85,11 @@ export class ItemExtractor extends Module {
 export function sgfdObjective(terms: SgfdTerms, cfg: SgfdConfig): Value {
   if (!cfg.twoStage) return terms.total;
   return G.mul(G.add(terms.ld, terms.fd), cfg.kdWeight);
+}
+
+/** Adds the SGFD objective (when present) to a backbone's loss, and its parts to the reported terms. */
+export function withSgfd(loss: Value, terms: Record<string, Value>, sgfd: SgfdTerms | null, cfg: SgfdConfig | null): { loss: Value; terms: Record<string, Value> } {
+  if (!sgfd || !cfg) return { loss, terms };
+  const objective = sgfdObjective(sgfd, cfg);
+  return { loss: G.add(loss, objective), terms: { ...terms, sgfd: objective, tce: sgfd.tce, fce: sgfd.fce, ld: sgfd.ld, fd: sgfd.fd } };
 }

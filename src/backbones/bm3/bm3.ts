@@ -5,7 +5,7 @@ import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, type ConfigValue, trainInteractions, asInt64, keepMask } from '../backbone.ts';
 import { normalisedBipartite, graphConstants, lightGcn, type NormalisedGraph } from '../propagation.ts';
-import { ItemExtractor, tableName, sgfdObjective } from '../../sgfd/extractor.ts';
+import { ItemExtractor, withSgfd } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
@@ -82,27 +82,12 @@ class Bm3 implements Backbone {
     const cl = featureTerms.length ? G.mul(G.sumAll(featureTerms), this.cfg.cl_weight) : g.scalar(0, 'float32');
     const fro = (x: Value) => G.sqrt(G.reduceSum(G.square(x)));
     const reg = G.mul(G.add(fro(u), fro(i)), this.cfg.reg_weight / this.ds.nItems);
-    const terms: Record<string, Value> = { rec: G.add(lossUi, lossIu), cl, reg };
-    let loss = G.add(G.add(terms.rec, cl), reg);
-    if (ext.sgfd && this.sgfd) {
-      terms.sgfd = sgfdObjective(ext.sgfd, this.sgfd);
-      Object.assign(terms, { tce: ext.sgfd.tce, fce: ext.sgfd.fce, ld: ext.sgfd.ld, fd: ext.sgfd.fd });
-      loss = G.add(loss, terms.sgfd);
-    }
-    return { loss, terms };
+    const rec = G.add(lossUi, lossIu);
+    return withSgfd(G.add(G.add(rec, cl), reg), { rec, cl, reg }, ext.sgfd, this.sgfd);
   }
 
   fixedFeeds() {
-    const ds = this.ds;
-    const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {};
-    ds.modalities.forEach((m) => { feeds[tableName.raw(m.name)] = { data: m.data, dims: [ds.nItems, m.dim] }; });
-    if (this.sgfd) {
-      const labels = ds.labels ?? new Int32Array(ds.nItems).fill(-1);
-      feeds[tableName.labels] = { data: asInt64(Array.from(labels, (l) => Math.max(l, 0))), dims: [ds.nItems] };
-      feeds[tableName.labelMask] = { data: Float32Array.from(labels, (l) => (l >= 0 ? 1 : 0)), dims: [ds.nItems] };
-      this.teacherCache?.forEach((t, m) => { feeds[tableName.teacher(ds.modalities[m].name)] = { data: t, dims: [ds.nItems, this.d] }; });
-    }
-    return feeds;
+    return this.model.extractor.feeds(this.ds, this.teacherCache);
   }
 
   batchFeeds(rows: Int32Array, rng: Rng) {
