@@ -1,8 +1,23 @@
 // The backbone registry: every backbone by its name.
 import { type BackboneSpec, type ConfigValue } from './backbone.ts';
 import { bm3Spec } from './bm3/bm3.ts';
+import { mfBprSpec } from './mf-bpr/mf-bpr.ts';
+import { lightGcnSpec } from './lightgcn/lightgcn.ts';
+import { ngcfSpec } from './ngcf/ngcf.ts';
+import { dgcfSpec } from './dgcf/dgcf.ts';
+import { neuMfSpec } from './neumf/neumf.ts';
+import { cmlSpec } from './cml/cml.ts';
+import { grcnSpec } from './grcn/grcn.ts';
 
-export const BACKBONES: Record<string, BackboneSpec> = { bm3: bm3Spec };
+export const BACKBONES: Record<string, BackboneSpec> = {
+  bm3: bm3Spec, grcn: grcnSpec,
+  lightgcn: lightGcnSpec,
+  'mf-bpr': mfBprSpec,
+  neumf: neuMfSpec,
+  cml: cmlSpec,
+  ngcf: ngcfSpec,
+  dgcf: dgcfSpec,
+};
 
 export function backboneSpec(name: string): BackboneSpec {
   const spec = BACKBONES[name];

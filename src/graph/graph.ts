@@ -29,8 +29,9 @@ export interface IndexInfo {
  */
 export interface IndexPlan {
   perm: Value; inverse: Value; lasts: Value; runs: Value; uniq: Value;
-  /** The index vector itself. */
+  /** The index vector itself, and the number of distinct values it may hold. */
   source: Value;
+  numRows: number;
   /** Known at build time: idx is already sorted (perm is the identity). */
   sorted: boolean;
   /** Known at build time: every one of the numRows ids occurs (uniq = 0 … numRows − 1). */

@@ -8,6 +8,8 @@ export interface ParameterOptions {
   group?: string;
   /** False for frozen parameters (fed, never updated). */
   trainable?: boolean;
+  /** After every update, rescale each row (last axis) to L2 norm ≤ this (e.g. MAML/CML's unit ball). */
+  maxRowNorm?: number;
 }
 
 export class Parameter {
@@ -15,9 +17,11 @@ export class Parameter {
   name = '';
   readonly group: string;
   trainable: boolean;
+  readonly maxRowNorm?: number;
   constructor(readonly shape: number[], readonly init: Init, o: ParameterOptions = {}) {
     this.group = o.group ?? 'default';
     this.trainable = o.trainable ?? true;
+    this.maxRowNorm = o.maxRowNorm;
   }
   get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
 }

@@ -62,7 +62,7 @@ export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig
         dir = G.add(G.mul(buf.value, mu), grad);
         updates.push({ name: nextName(buf.name), value: dir });
       }
-      updates.push({ name: nextName(s.param.name), value: G.sub(p, G.mul(dir, plr)) });
+      updates.push({ name: nextName(s.param.name), value: constrain(G.sub(p, G.mul(dir, plr)), s.param) });
       return;
     }
     const m = stateInput('m', s.param);
@@ -71,11 +71,18 @@ export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig
     const v2 = G.add(G.mul(v.value, b2), G.mul(G.square(grad), 1 - b2));
     const denom = G.add(G.div(G.sqrt(v2), G.sqrt(bc2)), cfg.eps ?? 1e-8);
     const stepSize = G.div(plr, bc1);
-    updates.push({ name: nextName(s.param.name), value: G.sub(p, G.mul(G.div(m2, denom), stepSize)) });
+    updates.push({ name: nextName(s.param.name), value: constrain(G.sub(p, G.mul(G.div(m2, denom), stepSize)), s.param) });
     updates.push({ name: nextName(m.name), value: m2 });
     updates.push({ name: nextName(v.name), value: v2 });
   }));
   return { updates, state };
+}
+
+/** Applies the parameter's constraint to its updated value (row-norm clipping). */
+function constrain(x: Value, p: Parameter): Value {
+  if (p.maxRowNorm === undefined) return x;
+  const norm = G.sqrt(G.reduceSum(G.square(x), [-1], true));
+  return G.div(x, G.maximum(G.div(norm, p.maxRowNorm), 1));
 }
 
 function clipGrads(grads: Value[], maxNorm?: number): Value[] {

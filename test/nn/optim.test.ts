@@ -80,3 +80,18 @@ for (const [name, cfg] of cases) {
     assert.notDeepEqual(want, [1, 2, 3, -1, 0.5]);
   });
 }
+
+test('maxRowNorm: every updated row is rescaled into the ball, short rows are untouched', async () => {
+  class Ball extends Module { e = new Parameter([3, 2], init.zeros(), { maxRowNorm: 1 }); }
+  const m = new Ball();
+  const params = m.namedParameters();
+  const cfg: OptimizerConfig = { type: 'sgd', lr: 1 };
+  // loss = −Σ c·e: the SGD step adds c to every row
+  const c = [3, 4, 0.1, 0.2, -0.3, 0];
+  const compiled = compileTrainStep(params, (b) => ({ loss: G.neg(G.reduceSum(G.mul(b.param(m.e), b.graph.constant(c, 'float32', [3, 2])))) }), cfg);
+  const step = await TrainStep.create(compiled, new Map([['e', new Float32Array(6)]]), cfg);
+  await step.run({});
+  const e = [...step.values.get('e')!];
+  const want = [0.6, 0.8, 0.1, 0.2, -0.3, 0]; // row 0 = (3, 4)/5; the others already inside
+  e.forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-6, `e[${i}] = ${x}, expected ${want[i]}`));
+});

@@ -54,7 +54,7 @@ export function indexInput(g: Graph, name: string, shape: Shape, numRows: number
       };
       plan = {
         perm: part('perm', [n]), inverse: part('inverse', [n]), lasts: part('lasts', [u]), runs: part('runs', [u]), uniq: part('uniq', [u, 1]),
-        source: v, sorted: false, complete: false,
+        source: v, numRows, sorted: false, complete: false,
       };
       markPlan(plan);
       return plan;
@@ -76,7 +76,7 @@ export function indexConstant(g: Graph, ids: ArrayLike<number>, numRows: number)
       const u = d.uniq.length;
       plan = {
         perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), lasts: c(d.lasts, [u]), runs: c(d.runs, [u]), uniq: c(d.uniq, [u, 1]),
-        source: v, sorted: isIdentity(d.perm), complete: u === numRows,
+        source: v, numRows, sorted: isIdentity(d.perm), complete: u === numRows,
       };
       markPlan(plan);
       return plan;
@@ -113,7 +113,7 @@ export function segmentSum(x: Value, plan: IndexPlan, numSegments: number, o: Se
     const before = gather(concat([zeros(g, atLast.dtype, [1, ...rest], x), atLast], 0), plan.runs);
     let sums = sub(atLast, before);
     if (wide) sums = cast(sums, 'float32');
-    if (plan.complete) return sums;
+    if (plan.complete && numSegments === plan.numRows) return sums;
     return scatterND(zeros(g, x.dtype, [numSegments, ...rest], x), plan.uniq, sums);
   }, (dy) => [gather(dy, plan.source.rank === 1 ? plan.source : reshape(plan.source, [-1]))]);
 }

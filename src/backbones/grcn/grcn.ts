@@ -1,0 +1,161 @@
+// GRCN (Wei et al., MM '20): graph-refined convolution as SGFD-SPEC.md §5 describes it — per-modality
+// content graphs with routing-refined user preferences and edge attention, trainable edge
+// confidence (max over modalities, optional pruning) weighting a weight-free ID propagation, BPR.
+// Vanilla: S_m = Linear over raw features, then LeakyReLU + L2 (GRCN's own tail). With SGFD the
+// student (which ends in the same tail) replaces S_m and its tail.
+import * as G from '../../graph/index.ts';
+import { type Value } from '../../graph/index.ts';
+import { Module, Parameter, init, bprLoss, type Binder } from '../../nn/index.ts';
+import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
+import { normalisedBipartite, type NormalisedGraph } from '../propagation.ts';
+import { ItemExtractor, withSgfd } from '../../sgfd/extractor.ts';
+import { type SgfdConfig } from '../../sgfd/config.ts';
+import { type Dataset } from '../../data/dataset.ts';
+import { type Rng } from '../../data/rng.ts';
+import { sampleNegatives } from '../../data/samplers.ts';
+
+export const GRCN_DEFAULTS = {
+  embedding_dim: 128, routing_iterations: 3, pruning: true,
+  /** 'users' (the paper: users aggregate their items) or 'reference-noop' (the authors' code: no refinement). */
+  routing: 'users',
+  weight_decay: 1e-4, batch_size: 1024, lr: 1e-3,
+};
+type GrcnConfig = typeof GRCN_DEFAULTS;
+
+class GrcnModel extends Module {
+  readonly idEmbedding: Parameter;
+  readonly preferences: Parameter[];
+  readonly confidence: Parameter;
+  readonly extractor: ItemExtractor;
+  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null) {
+    super();
+    const M = ds.modalities.length;
+    this.idEmbedding = new Parameter([ds.nUsers + ds.nItems, d], init.xavierNormal());
+    this.preferences = ds.modalities.map(() => new Parameter([ds.nUsers, d], init.xavierNormal()));
+    this.confidence = new Parameter([ds.nUsers + ds.nItems, Math.max(M, 1)], init.normal(1));
+    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd);
+  }
+}
+
+/** Graph constants: all edges (both directions, by destination) and the item→user edges used by routing. */
+function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number) {
+  const toUser = Array.from(a.dst, (d, k) => (d < nUsers ? k : -1)).filter((k) => k >= 0);
+  return {
+    src: G.indexConstant(g, a.src, a.nodes),
+    dst: G.indexConstant(g, a.dst, a.nodes),
+    /** Item rows (0-based among items) and users of the item→user edges. */
+    routeItem: G.indexConstant(g, toUser.map((k) => a.src[k] - nUsers), a.nodes - nUsers),
+    routeUser: G.indexConstant(g, toUser.map((k) => a.dst[k]), nUsers),
+  };
+}
+type Edges = ReturnType<typeof edgeConstants>;
+
+const dot = (a: Value, b: Value) => G.reduceSum(G.mul(a, b), [1]);
+
+class Grcn implements Backbone {
+  readonly model: GrcnModel;
+  readonly batchSize: number;
+  readonly optimizer;
+  readonly trainRows: number;
+  private readonly train: { users: Int32Array; items: Int32Array };
+  private readonly adj: NormalisedGraph;
+  constructor(private readonly ds: Dataset, private readonly cfg: GrcnConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null) {
+    if (cfg.routing !== 'users' && cfg.routing !== 'reference-noop') throw new Error(`grcn.routing must be 'users' or 'reference-noop', got '${cfg.routing}'`);
+    this.model = new GrcnModel(ds, cfg.embedding_dim, sgfd);
+    this.batchSize = cfg.batch_size;
+    this.optimizer = { type: 'adam' as const, lr: cfg.lr };
+    this.train = trainInteractions(ds);
+    this.trainRows = this.train.users.length;
+    this.adj = normalisedBipartite(ds.nUsers, ds.nItems, this.train.users, this.train.items);
+  }
+
+  /** User preferences refined by routing: p ← L2(p⁰ + Σ_{i ∈ N(u)} softmax_i⟨p, f_i⟩ · f_i). */
+  private route(p0: Value, items: Value, e: Edges): Value {
+    let p = G.l2Normalize(p0, -1);
+    if (this.cfg.routing === 'reference-noop') return p;
+    const f = G.gather(items, e.routeItem);
+    for (let t = 0; t < this.cfg.routing_iterations; t++) {
+      const alpha = G.segmentSoftmax(dot(G.gather(p, e.routeUser), f), e.routeUser);
+      p = G.l2Normalize(G.add(p0, G.segmentSumBy(G.mul(G.unsqueeze(alpha, [1]), f), e.routeUser)), -1);
+    }
+    return p;
+  }
+
+  /** Final node representations [U + I, d·(1 + M)], and the item-side SGFD terms when requested. */
+  private represent(b: Binder, sgfdItems?: Value) {
+    const g = b.graph;
+    const e = edgeConstants(g, this.adj, this.ds.nUsers);
+    const tables = this.model.extractor.tables(g, this.ds.nItems);
+    const vanilla = !this.model.extractor.sgfd;
+    const items = this.model.extractor.allItems(b, tables).map((f) => (vanilla ? G.l2Normalize(G.leakyRelu(f, 0.01), -1) : f));
+    const contents: Value[] = [];
+    const attention: Value[] = [];
+    items.forEach((f, m) => {
+      const x = G.l2Normalize(G.concat([this.route(b.param(this.model.preferences[m]), f, e), f], 0), -1);
+      const xs = G.gather(x, e.src);
+      const alpha = G.segmentSoftmax(dot(G.gather(x, e.dst), xs), e.dst);
+      attention.push(G.unsqueeze(alpha, [1]));
+      contents.push(G.add(x, G.segmentSumBy(G.mul(attention[m], xs), e.dst)));
+    });
+    // Edge weight: max over modalities of attention × per-node confidence of the edge's source.
+    const conf = G.gather(b.param(this.model.confidence), e.src);
+    let w = G.reduceMax(G.mul(attention.length > 1 ? G.concat(attention, 1) : attention[0], conf), [1], true);
+    if (this.cfg.pruning) w = G.relu(w);
+    const X = G.l2Normalize(b.param(this.model.idEmbedding), -1);
+    const h1 = G.segmentSumBy(G.mul(G.gather(X, e.src), w), e.dst);
+    const h2 = G.segmentSumBy(G.mul(G.gather(h1, e.src), w), e.dst);
+    const reps = G.concat([G.add(G.add(X, h1), h2), ...contents], 1);
+    const sgfd = sgfdItems ? this.model.extractor.forward(b, tables, sgfdItems).sgfd : null;
+    return { reps, sgfd };
+  }
+
+  buildLoss(b: Binder) {
+    const g = b.graph;
+    const [U, I] = [this.ds.nUsers, this.ds.nItems];
+    const users = G.indexInput(g, 'users', ['batch'], U + I);
+    const pos = G.indexInput(g, 'pos', ['batch'], U + I);
+    const neg = G.indexInput(g, 'neg', ['batch'], U + I);
+    const posItems = g.input('pos_items', 'int64', ['batch']);
+    const negItems = g.input('neg_items', 'int64', ['batch']);
+    const { reps, sgfd } = this.represent(b, this.sgfd ? G.concat([posItems, negItems], 0) : undefined);
+    const ru = G.gather(reps, users);
+    const rec = bprLoss(dot(ru, G.gather(reps, pos)), dot(ru, G.gather(reps, neg)));
+    const sq = (x: Value) => G.reduceMean(G.reduceSum(G.square(x), [1]));
+    const idE = b.param(this.model.idEmbedding);
+    const rows = [G.gather(idE, users), G.gather(idE, pos), G.gather(idE, neg), ...this.model.preferences.map((p) => G.gather(b.param(p), users))];
+    const reg = G.mul(G.sumAll(rows.map(sq)), this.cfg.weight_decay);
+    return withSgfd(G.add(rec, reg), { rec, reg }, sgfd, this.sgfd);
+  }
+
+  fixedFeeds() { return this.model.extractor.feeds(this.ds, this.teacherCache); }
+
+  batchFeeds(rows: Int32Array, rng: Rng) {
+    const n = rows.length;
+    const U = this.ds.nUsers;
+    const users = Int32Array.from(rows, (r) => this.train.users[r]);
+    const pos = Int32Array.from(rows, (r) => this.train.items[r]);
+    const neg = sampleNegatives(users, this.ds.csr.train, this.ds.nItems, rng);
+    return {
+      users: { data: asInt64(users), dims: [n] },
+      pos: { data: asInt64(Array.from(pos, (i) => U + i)), dims: [n] },
+      neg: { data: asInt64(Array.from(neg, (i) => U + i)), dims: [n] },
+      pos_items: { data: asInt64(pos), dims: [n] },
+      neg_items: { data: asInt64(neg), dims: [n] },
+    };
+  }
+
+  buildScoring(b: Binder) {
+    const [users, items] = G.split(this.represent(b).reps, [this.ds.nUsers, this.ds.nItems], 0);
+    return { users, items };
+  }
+}
+
+export const grcnSpec: BackboneSpec = {
+  name: 'grcn',
+  description: 'GRCN: graph-refined convolution with routing, edge attention and confidence-weighted ID propagation (BPR)',
+  defaults: GRCN_DEFAULTS,
+  create: (ds, config, sgfd, teacherCache) => {
+    if (ds.modalities.length === 0) throw new Error('grcn needs at least one item feature modality');
+    return new Grcn(ds, config as GrcnConfig, sgfd, teacherCache ?? null);
+  },
+};
