@@ -5,6 +5,7 @@ import { type LossSpec, type BatchTensor } from '../runtime/train-step.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { type Rng } from '../data/rng.ts';
 import { type SgfdConfig } from '../sgfd/config.ts';
+import { type ExtractorKind } from '../sgfd/extractor.ts';
 
 export type ConfigValue = number | string | boolean;
 
@@ -13,8 +14,11 @@ export interface BackboneSpec {
   description: string;
   /** Every configuration key with its default; `--set key=value` may change only these. */
   defaults: Record<string, ConfigValue>;
-  /** `teacherCache`: the frozen teacher's features per modality (paper profile, stage 2). */
-  create(ds: Dataset, config: Record<string, ConfigValue>, sgfd: SgfdConfig | null, teacherCache?: Float32Array[] | null): Backbone;
+  /**
+   * `teacherCache`: the frozen teacher's features per modality (paper profile's stage 2, or the
+   * `cached` extractor). `extractor`: what extracts item features when `sgfd` is null.
+   */
+  create(ds: Dataset, config: Record<string, ConfigValue>, sgfd: SgfdConfig | null, teacherCache?: Float32Array[] | null, extractor?: ExtractorKind): Backbone;
 }
 
 export interface Backbone {

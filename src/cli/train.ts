@@ -1,6 +1,6 @@
 // `sgfd train`: one training run (vanilla or SGFD) into a run directory.
 import type { CommandModule } from 'yargs';
-import { runTraining } from '../train/run.ts';
+import { runTraining, VARIANTS } from '../train/run.ts';
 import { TRAIN_DEFAULTS } from '../train/trainer.ts';
 import { type Profile } from '../sgfd/config.ts';
 import { type Device } from '../runtime/session.ts';
@@ -10,7 +10,7 @@ import { metricsTable } from './tables.ts';
 interface Args {
   data: string; backbone: string; sgfd: boolean; profile: Profile; seed: number; epochs: number; patience: number;
   metric: string; device: Device; threads: number; set: string[]; out: string; resume: boolean; quiet: boolean;
-  'teacher-epochs': number; worker: boolean;
+  'teacher-epochs': number; worker: boolean; variant?: string;
 }
 
 /** `key=value` pairs → object; a malformed pair is an error naming it. */
@@ -31,6 +31,7 @@ export const trainCommand: CommandModule<object, Args> = {
     .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
     .option('backbone', { choices: Object.keys(BACKBONES), default: 'bm3' })
     .option('sgfd', { type: 'boolean', default: false, describe: 'replace the feature extractor with the SGFD student' })
+    .option('variant', { choices: Object.keys(VARIANTS), describe: 'preset: ablation (sgfd-l, sgfd-f, sgfd-e, sgfd-s) or extractor variant (shallow, deep, teacher-shallow, teacher-deep)' })
     .option('profile', { choices: ['paper', 'reference'] as const, default: 'paper' as Profile, describe: 'SGFD profile (SGFD-SPEC.md)' })
     .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed })
     .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
@@ -46,7 +47,7 @@ export const trainCommand: CommandModule<object, Args> = {
     .option('quiet', { type: 'boolean', default: false }) as never,
   handler: async (a) => {
     const metrics = await runTraining({
-      data: a.data, backbone: a.backbone, sgfd: a.sgfd, profile: a.profile, set: parseSets(a.set), teacherEpochs: a['teacher-epochs'],
+      data: a.data, backbone: a.backbone, sgfd: a.sgfd, variant: a.variant, profile: a.profile, set: parseSets(a.set), teacherEpochs: a['teacher-epochs'],
       train: { ...TRAIN_DEFAULTS, seed: a.seed, epochs: a.epochs, patience: a.patience, metric: a.metric, device: a.device, threads: a.threads, worker: a.worker, quiet: a.quiet, resume: a.resume },
     }, a.out, (m) => { if (!a.quiet) process.stderr.write(m + '\n'); });
     if (!metrics) return;

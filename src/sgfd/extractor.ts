@@ -2,10 +2,10 @@
 // features) or SGFD's student, which replaces it and brings the SGFD loss with it.
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
-import { Module, Linear, init, type Binder } from '../nn/index.ts';
+import { Module, Linear, MLP, init, type Binder } from '../nn/index.ts';
 import { Sgfd, type ModalitySpec } from './model.ts';
 import { sgfdLoss, type SgfdTerms } from './losses.ts';
-import { type SgfdConfig } from './config.ts';
+import { type SgfdConfig, teacherWidths } from './config.ts';
 import { type Dataset } from '../data/dataset.ts';
 
 /** Graph inputs an extractor reads: whole tables fed once per run, gathered by item id inside. */
@@ -26,13 +26,24 @@ export const tableName = {
   labelMask: 'item_label_mask',
 };
 
+/**
+ * Without SGFD, what extracts item features (Fig. 3's variants): `linear` — the backbone's own Linear
+ * (vanilla); `deep` — a teacher-shaped deep network (δ = 4) trained end to end with the backbone, no
+ * labels; `cached` — a label-trained teacher used directly: its features, computed once, are fixed.
+ */
+export type ExtractorKind = 'linear' | 'deep' | 'cached';
+
 export class ItemExtractor extends Module {
-  readonly vanilla: Linear[] | null;
+  readonly vanilla: (Linear | MLP)[] | null;
   readonly sgfd: Sgfd | null;
-  constructor(readonly modalities: ModalitySpec[], readonly outDim: number, nLabels: number, readonly cfg: SgfdConfig | null) {
+  readonly kind: ExtractorKind | 'sgfd';
+  constructor(readonly modalities: ModalitySpec[], readonly outDim: number, nLabels: number, readonly cfg: SgfdConfig | null, kind: ExtractorKind = 'linear') {
     super();
+    this.kind = cfg ? 'sgfd' : kind;
     // The vanilla extractor as BM3/GRCN build it: xavier-normal weight, PyTorch's default bias.
-    this.vanilla = cfg ? null : modalities.map((m) => new Linear(m.dim, outDim, { weightInit: init.xavierNormal(), biasInit: init.torchLinear(m.dim) }));
+    const linear = (m: ModalitySpec) => new Linear(m.dim, outDim, { weightInit: init.xavierNormal(), biasInit: init.torchLinear(m.dim) });
+    const deep = (m: ModalitySpec) => new MLP(teacherWidths(m.dim, outDim, 4), { activation: 'leaky_relu', weightInit: init.xavierNormal() });
+    this.vanilla = this.kind === 'linear' ? modalities.map(linear) : this.kind === 'deep' ? modalities.map(deep) : null;
     this.sgfd = cfg ? new Sgfd(modalities, nLabels, { ...cfg, latentDim: outDim }) : null;
     if (this.sgfd && cfg!.twoStage) {
       // Stage 2 of the paper profile: the label-trained teacher and its classifiers stay frozen.
@@ -41,20 +52,25 @@ export class ItemExtractor extends Module {
     }
   }
 
+  /** True when the features already end in LeakyReLU + L2 (SGFD's student, a cached teacher). */
+  get normalised(): boolean { return this.kind === 'sgfd' || this.kind === 'cached'; }
+
   /** Declares the tables on the graph (names from `tableName`). */
   tables(g: G.Graph, nItems: number): ExtractorTables {
     const raw = this.modalities.map((m) => g.input(tableName.raw(m.name), 'float32', [nItems, m.dim]));
-    if (!this.sgfd) return { raw, labels: raw[0], labelMask: raw[0], teacher: null };
+    const cached = () => this.modalities.map((m) => g.input(tableName.teacher(m.name), 'float32', [nItems, this.outDim]));
+    if (!this.sgfd) return { raw, labels: raw[0], labelMask: raw[0], teacher: this.kind === 'cached' ? cached() : null };
     return {
       raw,
       labels: g.input(tableName.labels, 'int64', [nItems]),
       labelMask: g.input(tableName.labelMask, 'float32', [nItems]),
-      teacher: this.cfg!.twoStage ? this.modalities.map((m) => g.input(tableName.teacher(m.name), 'float32', [nItems, this.outDim])) : null,
+      teacher: this.cfg!.twoStage ? cached() : null,
     };
   }
 
   /** Features of the items `ids` per modality, and (SGFD) the loss terms on those items. */
   forward(b: Binder, t: ExtractorTables, ids: Value): { features: Value[]; sgfd: SgfdTerms | null } {
+    if (this.kind === 'cached') return { features: t.teacher!.map((f) => G.gather(f, ids)), sgfd: null };
     const rows = t.raw.map((r) => G.gather(r, ids));
     if (!this.sgfd) return { features: rows.map((x, i) => this.vanilla![i].forward(b, x)), sgfd: null };
     const cached = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : undefined;
@@ -66,6 +82,10 @@ export class ItemExtractor extends Module {
   feeds(ds: Dataset, teacherCache: Float32Array[] | null): Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> {
     const feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }> = {};
     ds.modalities.forEach((m) => { feeds[tableName.raw(m.name)] = { data: m.data, dims: [ds.nItems, m.dim] }; });
+    if (this.kind === 'cached') {
+      if (!teacherCache) throw new Error('the cached-teacher extractor needs the teacher\'s features (stage 1)');
+      teacherCache.forEach((t, m) => { feeds[tableName.teacher(ds.modalities[m].name)] = { data: t, dims: [ds.nItems, this.outDim] }; });
+    }
     if (!this.sgfd) return feeds;
     const labels = ds.labels ?? new Int32Array(ds.nItems).fill(-1);
     feeds[tableName.labels] = { data: BigInt64Array.from(labels, (l) => BigInt(Math.max(l, 0))), dims: [ds.nItems] };
@@ -76,6 +96,7 @@ export class ItemExtractor extends Module {
 
   /** Features of every item (for scoring/export): [nItems, outDim] per modality. */
   allItems(b: Binder, t: ExtractorTables): Value[] {
+    if (this.kind === 'cached') return t.teacher!;
     if (!this.sgfd) return t.raw.map((x, i) => this.vanilla![i].forward(b, x));
     return this.sgfd.student.features(b, t.raw);
   }

@@ -7,7 +7,7 @@ import { backboneSpec, type Backbone } from '../backbones/index.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
 import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
 import { RUN_FILES, readJson } from './files.ts';
-import { type ResolvedConfig } from './run.ts';
+import { type ResolvedConfig, readTeacherFeatures } from './run.ts';
 import { scorer, scoringGraph } from './trainer.ts';
 
 export interface LoadedRun { dir: string; config: ResolvedConfig; ds: Dataset; backbone: Backbone; values: Map<string, Float32Array>; bestEpoch: number }
@@ -18,7 +18,8 @@ export function loadRun(dir: string, dataOverride?: string): LoadedRun {
   if (ds.nUsers !== config.dataset.users || ds.nItems !== config.dataset.items) {
     throw new Error(`${dir}: the run was trained on ${config.dataset.users} users × ${config.dataset.items} items, the dataset has ${ds.nUsers} × ${ds.nItems}`);
   }
-  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, null);
+  const cache = readTeacherFeatures(dir, ds);
+  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, cache, config.extractor === 'sgfd' ? undefined : config.extractor);
   const { tensors, manifest } = readCheckpoint(join(dir, RUN_FILES.checkpoint));
   const values = new Map<string, Float32Array>();
   for (const name of backbone.model.namedParameters().keys()) {

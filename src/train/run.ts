@@ -1,19 +1,40 @@
 // A whole training run from resolved settings: dataset, SGFD stage 1 when the profile asks for it,
 // the backbone, the trainer; writes config.json beside the trainer's outputs.
 import { join, resolve } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { encodeSafetensors, decodeSafetensors } from '../runtime/checkpoint.ts';
+import { type ExtractorKind } from '../sgfd/extractor.ts';
 import { readDataset } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig, coerce, type ConfigValue } from '../backbones/index.ts';
 import { sgfdConfig, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
 import { trainTeacher, cacheTeacherFeatures } from '../sgfd/teacher-stage.ts';
 import { train, type TrainOptions, type RunMetrics } from './trainer.ts';
-import { RUN_FILES, writeJson, readJson } from './files.ts';
+import { RUN_FILES, writeJson, readJson, writeAtomic } from './files.ts';
+
+/**
+ * Named presets (the paper's Table 3 ablations and Fig. 3 extractor variants), on any backbone.
+ * `teacher-*` use stage 1's label-trained teacher (deep, or one layer) directly as the extractor.
+ */
+export const VARIANTS: Record<string, { sgfd: boolean; overrides?: Partial<SgfdConfig>; extractor?: ExtractorKind; teacher?: Partial<SgfdConfig>; about: string }> = {
+  vanilla: { sgfd: false, about: 'the backbone with its own (shallow, Linear) extractor' },
+  sgfd: { sgfd: true, about: 'full SGFD' },
+  'sgfd-l': { sgfd: true, overrides: { useFd: false }, about: 'SGFD with logit distillation only (Table 3 SGFD_l)' },
+  'sgfd-f': { sgfd: true, overrides: { useLd: false }, about: 'SGFD with feature distillation only (SGFD_f)' },
+  'sgfd-e': { sgfd: true, overrides: { useFusion: false }, about: 'SGFD without complementary fusion (SGFD_e)' },
+  'sgfd-s': { sgfd: true, overrides: { shallowTeacher: true }, about: 'SGFD with a shallow teacher (SGFD_s)' },
+  shallow: { sgfd: false, extractor: 'linear', about: 'Fig. 3 GRCN_l: shallow extractor (= vanilla)' },
+  deep: { sgfd: false, extractor: 'deep', about: 'Fig. 3 GRCN_m: deep extractor trained end to end' },
+  'teacher-shallow': { sgfd: false, extractor: 'cached', teacher: { shallowTeacher: true }, about: 'Fig. 3 GRCN_s/l: label-trained shallow teacher used as the extractor' },
+  'teacher-deep': { sgfd: false, extractor: 'cached', teacher: {}, about: 'Fig. 3 GRCN_m/l: label-trained deep teacher used as the extractor' },
+};
 
 export interface RunSettings {
   data: string;
   backbone: string;
   sgfd: boolean;
+  /** A preset from VARIANTS (implies sgfd on or off). */
+  variant?: string;
   profile: Profile;
   /** `key=value` overrides: backbone keys, or `sgfd.<field>` for SGFD switches. */
   set: Record<string, string>;
@@ -26,7 +47,11 @@ export interface ResolvedConfig {
   dataset: { path: string; name: string; synthetic: boolean; users: number; items: number; modalities: Record<string, number>; labels: number };
   backbone: string;
   backbone_config: Record<string, ConfigValue>;
+  variant: string;
+  extractor: ExtractorKind | 'sgfd';
   sgfd: SgfdConfig | null;
+  /** Stage-1 teacher (paper profile, or the teacher-* extractors); null when none is trained first. */
+  teacher: SgfdConfig | null;
   teacher_epochs: number | null;
   train: Omit<TrainOptions, 'quiet' | 'resume' | 'haltAfter' | 'worker'>;
 }
@@ -34,6 +59,11 @@ export interface ResolvedConfig {
 /** Splits `--set` pairs into backbone and SGFD settings, checking every key and value. */
 export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
   const spec = backboneSpec(s.backbone);
+  const variantName = s.variant ?? (s.sgfd ? 'sgfd' : 'vanilla');
+  const variant = VARIANTS[variantName];
+  if (!variant) throw new Error(`unknown variant '${variantName}': valid variants are ${Object.keys(VARIANTS).join(', ')}`);
+  if (s.variant && s.sgfd && !variant.sgfd) throw new Error(`--variant ${variantName} does not use SGFD; drop --sgfd`);
+  s = { ...s, sgfd: variant.sgfd };
   const own: Record<string, string> = {};
   const sg: Record<string, ConfigValue> = {};
   const sgfdKeys = Object.keys(PROFILES.paper).filter((k) => k !== 'profile' && k !== 'latentDim');
@@ -45,13 +75,16 @@ export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
     sg[field] = coerce(key, value, PROFILES.paper[field as keyof SgfdConfig] as ConfigValue);
   }
   const backboneConfig = resolveBackboneConfig(spec, own);
-  const sgfd = s.sgfd ? sgfdConfig(s.profile, { ...sg, latentDim: Number(backboneConfig.embedding_dim ?? 128) } as Partial<SgfdConfig>) : null;
-  if (sgfd && (!ds.labels || ds.nLabels < 2)) throw new Error(`--sgfd: dataset '${ds.meta.name}' has no category labels (items.arrow column 'label')`);
+  const latentDim = Number(backboneConfig.embedding_dim ?? 128);
+  const sgfd = s.sgfd ? sgfdConfig(s.profile, { ...sg, ...variant.overrides, latentDim } as Partial<SgfdConfig>) : null;
+  const teacher = sgfd?.twoStage ? sgfd : variant.teacher ? sgfdConfig(s.profile, { ...variant.teacher, latentDim }) : null;
+  if ((sgfd || teacher) && (!ds.labels || ds.nLabels < 2)) throw new Error(`variant ${variantName}: dataset '${ds.meta.name}' has no category labels (items.arrow column 'label')`);
   const { quiet: _q, resume: _r, haltAfter: _h, worker: _w, ...train } = s.train;
   return {
     version: 1,
     dataset: { path: resolve(s.data), name: ds.meta.name, synthetic: ds.meta.synthetic, users: ds.nUsers, items: ds.nItems, modalities: Object.fromEntries(ds.modalities.map((m) => [m.name, m.dim])), labels: ds.nLabels },
-    backbone: s.backbone, backbone_config: backboneConfig, sgfd, teacher_epochs: sgfd?.twoStage ? s.teacherEpochs : null, train,
+    backbone: s.backbone, backbone_config: backboneConfig, variant: variantName, extractor: sgfd ? 'sgfd' : variant.extractor ?? 'linear',
+    sgfd, teacher, teacher_epochs: teacher ? s.teacherEpochs : null, train,
   };
 }
 
@@ -67,23 +100,40 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
   }
   const initial = new Map<string, Float32Array>();
   let cache: Float32Array[] | null = null;
-  if (config.sgfd?.twoStage) {
-    log(`SGFD stage 1: training the teacher on labels (${s.teacherEpochs} epochs)`);
-    const t = await trainTeacher(ds, config.sgfd, { epochs: s.teacherEpochs, seed: s.train.seed, session: { device: s.train.device, threads: s.train.threads } });
+  mkdirSync(out, { recursive: true });
+  if (config.teacher) {
+    log(`stage 1: training the teacher on labels (${s.teacherEpochs} epochs)`);
+    const t = await trainTeacher(ds, config.teacher, { epochs: s.teacherEpochs, seed: s.train.seed, session: { device: s.train.device, threads: s.train.threads } });
     log(`teacher held-out accuracy: ${JSON.stringify(t.accuracy)}`);
     cache = await cacheTeacherFeatures(t.model, t.values, ds);
     for (const [k, v] of t.values) initial.set(k, v);
+    writeTeacherFeatures(out, ds, cache);
   }
-  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, cache);
+  const extractor = config.extractor === 'sgfd' ? undefined : config.extractor;
+  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, cache, extractor);
   // Stage-1 values land on the backbone's SGFD parameters with the same path below `sgfd.`.
   const remapped = new Map<string, Float32Array>();
   for (const name of backbone.model.namedParameters().keys()) {
     const at = name.indexOf('sgfd.');
     if (at >= 0 && initial.has(name.slice(at))) remapped.set(name, initial.get(name.slice(at))!);
   }
-  mkdirSync(out, { recursive: true });
   writeJson(configPath, config);
   return train(ds, backbone, out, s.train, remapped);
+}
+
+const TEACHER_FEATURES = 'teacher_features.safetensors';
+
+/** Stage 1's per-item teacher features, kept with the run (scoring with a cached-teacher extractor needs them). */
+function writeTeacherFeatures(out: string, ds: Dataset, cache: Float32Array[]): void {
+  const tensors = new Map(ds.modalities.map((m, i) => [m.name, { data: cache[i], shape: [ds.nItems, cache[i].length / ds.nItems] }]));
+  writeAtomic(join(out, TEACHER_FEATURES), encodeSafetensors(tensors, { what: 'stage-1 teacher features per item' }));
+}
+
+export function readTeacherFeatures(dir: string, ds: Dataset): Float32Array[] | null {
+  const path = join(dir, TEACHER_FEATURES);
+  if (!existsSync(path)) return null;
+  const { tensors } = decodeSafetensors(readFileSync(path), path);
+  return ds.modalities.map((m) => tensors.get(m.name)!.data as Float32Array);
 }
 
 function firstDifference(a: unknown, b: unknown, path = ''): string | null {

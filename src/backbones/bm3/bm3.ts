@@ -5,7 +5,7 @@ import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, type ConfigValue, trainInteractions, asInt64, keepMask } from '../backbone.ts';
 import { normalisedBipartite, graphConstants, lightGcn, type NormalisedGraph } from '../propagation.ts';
-import { ItemExtractor, withSgfd } from '../../sgfd/extractor.ts';
+import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
@@ -19,12 +19,12 @@ class Bm3Model extends Module {
   readonly itemEmbedding: Parameter;
   readonly predictor: Linear;
   readonly extractor: ItemExtractor;
-  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null) {
+  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null, kind: ExtractorKind) {
     super();
     this.userEmbedding = new Parameter([ds.nUsers, d], init.xavierUniform());
     this.itemEmbedding = new Parameter([ds.nItems, d], init.xavierUniform());
     this.predictor = new Linear(d, d, { weightInit: init.xavierNormal(), biasInit: init.torchLinear(d) });
-    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd);
+    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd, kind);
   }
 }
 
@@ -36,9 +36,9 @@ class Bm3 implements Backbone {
   private readonly train: { users: Int32Array; items: Int32Array };
   private readonly adj: NormalisedGraph;
   private readonly d: number;
-  constructor(private readonly ds: Dataset, private readonly cfg: typeof BM3_DEFAULTS, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null) {
+  constructor(private readonly ds: Dataset, private readonly cfg: typeof BM3_DEFAULTS, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     this.d = cfg.embedding_dim;
-    this.model = new Bm3Model(ds, this.d, sgfd);
+    this.model = new Bm3Model(ds, this.d, sgfd, kind);
     this.batchSize = cfg.batch_size;
     this.optimizer = { type: 'adam' as const, lr: cfg.lr, weightDecay: cfg.weight_decay };
     this.train = trainInteractions(ds);
@@ -114,6 +114,6 @@ export const bm3Spec: BackboneSpec = {
   name: 'bm3',
   description: 'BM3: LightGCN + bootstrap latent contrast with modality alignment (no negatives)',
   defaults: BM3_DEFAULTS,
-  create: (ds, config, sgfd, teacherCache) => new Bm3(ds, config as typeof BM3_DEFAULTS, sgfd, teacherCache ?? null),
+  create: (ds, config, sgfd, teacherCache, kind) => new Bm3(ds, config as typeof BM3_DEFAULTS, sgfd, teacherCache ?? null, kind),
 };
 export type { ConfigValue };

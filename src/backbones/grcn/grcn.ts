@@ -8,7 +8,7 @@ import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, bprLoss, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
 import { normalisedBipartite, type NormalisedGraph } from '../propagation.ts';
-import { ItemExtractor, withSgfd } from '../../sgfd/extractor.ts';
+import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
@@ -27,13 +27,13 @@ class GrcnModel extends Module {
   readonly preferences: Parameter[];
   readonly confidence: Parameter;
   readonly extractor: ItemExtractor;
-  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null) {
+  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null, kind: ExtractorKind) {
     super();
     const M = ds.modalities.length;
     this.idEmbedding = new Parameter([ds.nUsers + ds.nItems, d], init.xavierNormal());
     this.preferences = ds.modalities.map(() => new Parameter([ds.nUsers, d], init.xavierNormal()));
     this.confidence = new Parameter([ds.nUsers + ds.nItems, Math.max(M, 1)], init.normal(1));
-    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd);
+    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd, kind);
   }
 }
 
@@ -59,9 +59,9 @@ class Grcn implements Backbone {
   readonly trainRows: number;
   private readonly train: { users: Int32Array; items: Int32Array };
   private readonly adj: NormalisedGraph;
-  constructor(private readonly ds: Dataset, private readonly cfg: GrcnConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null) {
+  constructor(private readonly ds: Dataset, private readonly cfg: GrcnConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     if (cfg.routing !== 'users' && cfg.routing !== 'reference-noop') throw new Error(`grcn.routing must be 'users' or 'reference-noop', got '${cfg.routing}'`);
-    this.model = new GrcnModel(ds, cfg.embedding_dim, sgfd);
+    this.model = new GrcnModel(ds, cfg.embedding_dim, sgfd, kind);
     this.batchSize = cfg.batch_size;
     this.optimizer = { type: 'adam' as const, lr: cfg.lr };
     this.train = trainInteractions(ds);
@@ -86,8 +86,8 @@ class Grcn implements Backbone {
     const g = b.graph;
     const e = edgeConstants(g, this.adj, this.ds.nUsers);
     const tables = this.model.extractor.tables(g, this.ds.nItems);
-    const vanilla = !this.model.extractor.sgfd;
-    const items = this.model.extractor.allItems(b, tables).map((f) => (vanilla ? G.l2Normalize(G.leakyRelu(f, 0.01), -1) : f));
+    const own = !this.model.extractor.normalised;
+    const items = this.model.extractor.allItems(b, tables).map((f) => (own ? G.l2Normalize(G.leakyRelu(f, 0.01), -1) : f));
     const contents: Value[] = [];
     const attention: Value[] = [];
     items.forEach((f, m) => {
@@ -154,8 +154,8 @@ export const grcnSpec: BackboneSpec = {
   name: 'grcn',
   description: 'GRCN: graph-refined convolution with routing, edge attention and confidence-weighted ID propagation (BPR)',
   defaults: GRCN_DEFAULTS,
-  create: (ds, config, sgfd, teacherCache) => {
+  create: (ds, config, sgfd, teacherCache, kind) => {
     if (ds.modalities.length === 0) throw new Error('grcn needs at least one item feature modality');
-    return new Grcn(ds, config as GrcnConfig, sgfd, teacherCache ?? null);
+    return new Grcn(ds, config as GrcnConfig, sgfd, teacherCache ?? null, kind);
   },
 };
