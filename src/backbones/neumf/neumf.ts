@@ -1,0 +1,123 @@
+// NeuMF (He et al., WWW '17), ID only, trained jointly from scratch (no GMF/MLP pre-training):
+//   GMF tower  φ_g = p_u ⊙ q_i                       (own d-dim embeddings)
+//   MLP tower  φ_m = ReLU(W2·ReLU(W1·[p'_u ‖ q'_i] + b1) + b2), widths 2d → d → d/2 (own embeddings)
+//   logit      s(u, i) = hᵀ[φ_g ‖ φ_m] + b           (the fused predict layer)
+// Pointwise log loss (sigmoid cross-entropy) over every training positive (label 1) and its
+// `negatives` (4) uniform negatives outside the user's training set (label 0), averaged over the
+// B·(1 + J) pairs. Embeddings N(0, 0.01²) as the paper; layers Xavier-uniform; Adam (weight_decay
+// optional, 0 as the paper). Not a dot product: scores [B, nItems] come from `buildUserScores`, which
+// splits the items into static slices so each [B, slice, d] intermediate stays ≤ 1/SLICES_PER_WIDTH
+// of the [B, d] × items volume (ORT frees a slice's intermediates before the next).
+import * as G from '../../graph/index.ts';
+import { type Value } from '../../graph/index.ts';
+import { Module, Linear, init, type Binder } from '../../nn/index.ts';
+import { type BackboneSpec, type Backbone } from '../backbone.ts';
+import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
+import { type Dataset } from '../../data/dataset.ts';
+import { type Rng } from '../../data/rng.ts';
+
+export const NEUMF_DEFAULTS = { embedding_dim: 64, negatives: 4, batch_size: 256, lr: 1e-3, weight_decay: 0 };
+
+/** Item slices in scoring ≈ width / this (so B·slice·width ≈ 2·B·nItems floats at most). */
+const SLICES_PER_WIDTH = 2;
+
+class NeuMfModel extends Module {
+  readonly gmf: IdEmbeddings;
+  readonly mlp: IdEmbeddings;
+  readonly hidden1: Linear;
+  readonly hidden2: Linear;
+  readonly predict: Linear;
+  constructor(nUsers: number, nItems: number, readonly d: number) {
+    super();
+    this.gmf = new IdEmbeddings(nUsers, nItems, d, init.normal(0.01));
+    this.mlp = new IdEmbeddings(nUsers, nItems, d, init.normal(0.01));
+    this.hidden1 = new Linear(2 * d, d);
+    this.hidden2 = new Linear(d, d / 2);
+    this.predict = new Linear(d + d / 2, 1);
+  }
+
+  /**
+   * Logits for user rows and item rows that broadcast against each other ([..., d] each, e.g.
+   * [P, d] with [P, d] for pairs, or [B, 1, d] with [S, d] for every user × item of a slice).
+   * The first MLP layer on [p' ‖ q'] is applied as p'·W1[:d] + q'·W1[d:] so it broadcasts.
+   */
+  logits(b: Binder, user: { gmf: Value; mlp: Value }, item: { gmf: Value; mlp: Value }): Value {
+    const d = this.d;
+    const w1 = b.param(this.hidden1.weight);
+    const first = G.add(G.add(matmulAny(user.mlp, G.slice(w1, [0], [d], [0])), matmulAny(item.mlp, G.slice(w1, [d], [2 * d], [0]))), b.param(this.hidden1.bias!));
+    const towerMlp = G.relu(G.add(matmulAny(G.relu(first), b.param(this.hidden2.weight)), b.param(this.hidden2.bias!)));
+    const h = b.param(this.predict.weight);
+    const hGmf = G.reshape(G.slice(h, [0], [d], [0]), [d]);
+    const hMlp = G.reshape(G.slice(h, [d], [d + d / 2], [0]), [d / 2]);
+    const gmf = G.reduceSum(G.mul(G.mul(user.gmf, item.gmf), hGmf), [-1]);
+    const mlp = G.reduceSum(G.mul(towerMlp, hMlp), [-1]);
+    return G.add(G.add(gmf, mlp), G.reshape(b.param(this.predict.bias!), []));
+  }
+}
+
+/** x[..., k] · w[k, n] for x of any rank ≥ 2 (Gemm for 2-D, broadcasting MatMul otherwise). */
+function matmulAny(x: Value, w: Value): Value {
+  return x.rank === 2 ? G.gemm(x, w, null) : G.matmul(x, w);
+}
+
+class NeuMf implements Backbone {
+  readonly model: NeuMfModel;
+  readonly batchSize: number;
+  readonly optimizer;
+  readonly trainRows: number;
+  private readonly triplets: TrainingTriplets;
+  constructor(private readonly ds: Dataset, private readonly cfg: typeof NEUMF_DEFAULTS) {
+    const d = cfg.embedding_dim;
+    if (!(Number.isInteger(d) && d >= 2 && d % 2 === 0)) throw new Error(`neumf: embedding_dim must be an even integer ≥ 2, got ${d}`);
+    this.model = new NeuMfModel(ds.nUsers, ds.nItems, d);
+    this.triplets = new TrainingTriplets(ds, cfg.negatives);
+    this.trainRows = this.triplets.rows;
+    this.batchSize = cfg.batch_size;
+    this.optimizer = adamConfig(cfg.lr, cfg.weight_decay);
+  }
+
+  private rows(b: Binder, tables: 'userEmbedding' | 'itemEmbedding', ids: Value) {
+    return { gmf: G.gather(b.param(this.model.gmf[tables]), ids), mlp: G.gather(b.param(this.model.mlp[tables]), ids) };
+  }
+
+  buildLoss(b: Binder) {
+    const { users, pos, neg } = this.triplets.inputs(b.graph);
+    const u = this.rows(b, 'userEmbedding', users);
+    const positive = this.model.logits(b, u, this.rows(b, 'itemEmbedding', pos));
+    const uPerNeg = this.cfg.negatives === 1 ? u : { gmf: G.unsqueeze(u.gmf, [1]), mlp: G.unsqueeze(u.mlp, [1]) };
+    const negative = this.model.logits(b, uPerNeg, this.rows(b, 'itemEmbedding', neg));
+    // −[log σ(s⁺) + Σ_j log σ(−s⁻_j)] / (1 + J), averaged over the batch = the mean over all pairs.
+    const J = this.cfg.negatives;
+    const posTerm = G.reduceMean(G.logSigmoid(positive));
+    const negTerm = G.mul(G.reduceMean(G.logSigmoid(G.neg(negative))), J);
+    const logLoss = G.mul(G.add(posTerm, negTerm), -1 / (1 + J));
+    return { loss: logLoss, terms: { log_loss: logLoss } };
+  }
+
+  fixedFeeds() { return {}; }
+  batchFeeds(rows: Int32Array, rng: Rng) { return this.triplets.feeds(rows, rng); }
+
+  buildUserScores(b: Binder, users: Value): Value {
+    const u = this.rows(b, 'userEmbedding', users);
+    const perUser = { gmf: G.unsqueeze(u.gmf, [1]), mlp: G.unsqueeze(u.mlp, [1]) };
+    const n = this.ds.nItems;
+    const slices = Math.min(n, Math.max(1, Math.ceil(this.cfg.embedding_dim / SLICES_PER_WIDTH)));
+    const size = Math.ceil(n / slices);
+    const itemGmf = b.param(this.model.gmf.itemEmbedding);
+    const itemMlp = b.param(this.model.mlp.itemEmbedding);
+    const parts: Value[] = [];
+    for (let from = 0; from < n; from += size) {
+      const to = Math.min(n, from + size);
+      const item = { gmf: G.slice(itemGmf, [from], [to], [0]), mlp: G.slice(itemMlp, [from], [to], [0]) };
+      parts.push(this.model.logits(b, perUser, item));
+    }
+    return parts.length === 1 ? parts[0] : G.concat(parts, 1);
+  }
+}
+
+export const neuMfSpec: BackboneSpec = {
+  name: 'neumf',
+  description: 'NeuMF: GMF and MLP towers fused by a predict layer, log loss with sampled negatives',
+  defaults: NEUMF_DEFAULTS,
+  create: (ds, config) => new NeuMf(ds, config as typeof NEUMF_DEFAULTS),
+};
