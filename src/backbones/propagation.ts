@@ -3,7 +3,11 @@ import * as G from '../graph/index.ts';
 import { type Value, type Graph, computeIndexPlan } from '../graph/index.ts';
 
 /** Edges of the bipartite graph over nodes [users; items], both directions, with D^-1/2 A D^-1/2 weights, sorted by destination. */
-export interface NormalisedGraph { src: Int32Array; dst: Int32Array; weight: Float32Array; nodes: number }
+export interface NormalisedGraph {
+  src: Int32Array; dst: Int32Array; weight: Float32Array; nodes: number;
+  /** For each directed edge, the training interaction (undirected edge) it comes from. */
+  pair: Int32Array;
+}
 
 export function normalisedBipartite(nUsers: number, nItems: number, users: Int32Array, items: Int32Array): NormalisedGraph {
   const nodes = nUsers + nItems;
@@ -20,14 +24,16 @@ export function normalisedBipartite(nUsers: number, nItems: number, users: Int32
     src[2 * k] = u; dst[2 * k] = i; weight[2 * k] = w;
     src[2 * k + 1] = i; dst[2 * k + 1] = u; weight[2 * k + 1] = w;
   }
-  return sortByDestination({ src, dst, weight, nodes });
+  const pair = Int32Array.from({ length: E }, (_, e) => e >> 1);
+  return sortByDestination({ src, dst, weight, nodes, pair });
 }
 
 /** Edges reordered by destination (stable), so segment sums over destinations need no sort at run time. */
 function sortByDestination(a: NormalisedGraph): NormalisedGraph {
   const plan = computeIndexPlan(a.dst, a.nodes);
   const order = Array.from(plan.perm, Number);
-  return { nodes: a.nodes, src: Int32Array.from(order, (k) => a.src[k]), dst: Int32Array.from(order, (k) => a.dst[k]), weight: Float32Array.from(order, (k) => a.weight[k]) };
+  const pick = <T extends Int32Array | Float32Array>(x: T) => x.map((_, j) => x[order[j]]) as T;
+  return { nodes: a.nodes, src: pick(a.src), dst: pick(a.dst), weight: pick(a.weight), pair: pick(a.pair) };
 }
 
 /** The graph as constants of `g` (index plans computed now, once). */

@@ -54,7 +54,7 @@ for (const routing of ['users', 'reference-noop']) {
         p = p.map((pu, u) => {
           const items = edges.filter((e) => e[0] === u).map((e) => e[1]);
           const a = softmax(items.map((i) => dot(pu, f[i])));
-          return l2(items.reduce((acc, i, k) => add(acc, scale(f[i], a[k])), P0[u]));
+          return l2(items.reduce((acc, i, k) => add(acc, scale(f[i], a[k])), pu));
         });
       }
     }

@@ -38,11 +38,15 @@ class GrcnModel extends Module {
 }
 
 /** Graph constants: all edges (both directions, by destination) and the item→user edges used by routing. */
-function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number) {
+function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number, train: { users: Int32Array; items: Int32Array }) {
   const toUser = Array.from(a.dst, (d, k) => (d < nUsers ? k : -1)).filter((k) => k >= 0);
   return {
     src: G.indexConstant(g, a.src, a.nodes),
     dst: G.indexConstant(g, a.dst, a.nodes),
+    /** Undirected edges (the training interactions) and, per directed edge, its undirected edge. */
+    pairUser: G.indexConstant(g, train.users, a.nodes),
+    pairItem: G.indexConstant(g, Array.from(train.items, (i) => nUsers + i), a.nodes),
+    pair: G.indexConstant(g, a.pair, train.users.length),
     /** Item rows (0-based among items) and users of the item→user edges. */
     routeItem: G.indexConstant(g, toUser.map((k) => a.src[k] - nUsers), a.nodes - nUsers),
     routeUser: G.indexConstant(g, toUser.map((k) => a.dst[k]), nUsers),
@@ -50,7 +54,6 @@ function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number) {
 }
 type Edges = ReturnType<typeof edgeConstants>;
 
-const dot = (a: Value, b: Value) => G.reduceSum(G.mul(a, b), [1]);
 
 class Grcn implements Backbone {
   readonly model: GrcnModel;
@@ -69,14 +72,14 @@ class Grcn implements Backbone {
     this.adj = normalisedBipartite(ds.nUsers, ds.nItems, this.train.users, this.train.items);
   }
 
-  /** User preferences refined by routing: p ← L2(p⁰ + Σ_{i ∈ N(u)} softmax_i⟨p, f_i⟩ · f_i). */
+  /** User preferences refined by routing: p ← L2(p + Σ_{i ∈ N(u)} softmax_i⟨p, f_i⟩ · f_i), from p = L2(P). */
   private route(p0: Value, items: Value, e: Edges): Value {
     let p = G.l2Normalize(p0, -1);
     if (this.cfg.routing === 'reference-noop') return p;
     const f = G.gather(items, e.routeItem);
     for (let t = 0; t < this.cfg.routing_iterations; t++) {
-      const alpha = G.segmentSoftmax(dot(G.gather(p, e.routeUser), f), e.routeUser);
-      p = G.l2Normalize(G.add(p0, G.segmentSumBy(G.mul(G.unsqueeze(alpha, [1]), f), e.routeUser)), -1);
+      const alpha = G.segmentSoftmax(G.rowDot(G.gather(p, e.routeUser), f), e.routeUser);
+      p = G.l2Normalize(G.add(p, G.segmentSumBy(G.mul(G.unsqueeze(alpha, [1]), f), e.routeUser)), -1);
     }
     return p;
   }
@@ -84,7 +87,7 @@ class Grcn implements Backbone {
   /** Final node representations [U + I, d·(1 + M)], and the item-side SGFD terms when requested. */
   private represent(b: Binder, sgfdItems?: Value) {
     const g = b.graph;
-    const e = edgeConstants(g, this.adj, this.ds.nUsers);
+    const e = edgeConstants(g, this.adj, this.ds.nUsers, this.train);
     const tables = this.model.extractor.tables(g, this.ds.nItems);
     const own = !this.model.extractor.normalised;
     const items = this.model.extractor.allItems(b, tables).map((f) => (own ? G.l2Normalize(G.leakyRelu(f, 0.01), -1) : f));
@@ -92,8 +95,10 @@ class Grcn implements Backbone {
     const attention: Value[] = [];
     items.forEach((f, m) => {
       const x = G.l2Normalize(G.concat([this.route(b.param(this.model.preferences[m]), f, e), f], 0), -1);
+      // ⟨x_i, x_j⟩ is the same in both directions: one dot product per interaction.
+      const score = G.gather(G.rowDot(G.gather(x, e.pairUser), G.gather(x, e.pairItem)), e.pair);
       const xs = G.gather(x, e.src);
-      const alpha = G.segmentSoftmax(dot(G.gather(x, e.dst), xs), e.dst);
+      const alpha = G.segmentSoftmax(score, e.dst);
       attention.push(G.unsqueeze(alpha, [1]));
       contents.push(G.add(x, G.segmentSumBy(G.mul(attention[m], xs), e.dst)));
     });
@@ -119,7 +124,7 @@ class Grcn implements Backbone {
     const negItems = g.input('neg_items', 'int64', ['batch']);
     const { reps, sgfd } = this.represent(b, this.sgfd ? G.concat([posItems, negItems], 0) : undefined);
     const ru = G.gather(reps, users);
-    const rec = bprLoss(dot(ru, G.gather(reps, pos)), dot(ru, G.gather(reps, neg)));
+    const rec = bprLoss(G.rowDot(ru, G.gather(reps, pos)), G.rowDot(ru, G.gather(reps, neg)));
     const sq = (x: Value) => G.reduceMean(G.reduceSum(G.square(x), [1]));
     const idE = b.param(this.model.idEmbedding);
     const rows = [G.gather(idE, users), G.gather(idE, pos), G.gather(idE, neg), ...this.model.preferences.map((p) => G.gather(b.param(p), users))];

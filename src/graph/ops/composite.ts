@@ -5,12 +5,24 @@ import { ShapeError } from '../shape.ts';
 import { add, sub, mul, div, sqrt, exp, log, neg, relu, abs, maximum, stopGradient } from './elementwise.ts';
 import { reduceSum } from './reduce.ts';
 import { gather, segmentSumBy } from './gather.ts';
+import { unsqueeze } from './layout.ts';
 import { zeros } from './util.ts';
 
 /** x / max(‖x‖₂, eps) along `axis` (PyTorch's F.normalize). */
 export function l2Normalize(x: Value, axis = -1, eps = 1e-12): Value {
   const norm = sqrt(reduceSum(mul(x, x), [axis], true));
   return div(x, maximum(norm, eps));
+}
+
+/**
+ * Row-wise dot products of a[E, d] and b[E, d] → [E]. Its own gradient broadcasts dy over the rows
+ * (no [E, d] Expand), which matters on edge lists.
+ */
+export function rowDot(a: Value, b: Value): Value {
+  return a.graph.withGradient([a, b], () => reduceSum(mul(a, b), [1]), (dy) => {
+    const d = unsqueeze(dy, [1]);
+    return [mul(d, b), mul(d, a)];
+  });
 }
 
 /** Cosine similarity of matching rows along `axis`. */
