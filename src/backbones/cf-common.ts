@@ -82,11 +82,6 @@ export function l2OnBatchRows(rows: Value[]): Value {
   return G.mul(G.sumAll(perTable), 0.5);
 }
 
-/** Row-wise inner product of matching rows. */
-export function rowDot(a: Value, b: Value): Value {
-  return G.reduceSum(G.mul(a, b), [-1]);
-}
-
 export function adamConfig(lr: number, weightDecay = 0): OptimizerConfig {
   return { type: 'adam', lr, weightDecay };
 }
@@ -124,7 +119,7 @@ export abstract class BprDotBackbone implements Backbone {
     this.declareExtraInputs(b.graph);
     const rep = this.represent(b, true);
     const [u, p, n] = [G.gather(rep.users, users), G.gather(rep.items, pos), G.gather(rep.items, neg)];
-    const bpr = bprLoss(rowDot(u, p), rowDot(u, n));
+    const bpr = bprLoss(G.rowDot(u, p), G.rowDot(u, n));
     const U = b.param(this.model.userEmbedding);
     const I = b.param(this.model.itemEmbedding);
     const regRows = this.regOn === 'final' ? [u, p, n] : [G.gather(U, users), G.gather(I, pos), G.gather(I, neg)];

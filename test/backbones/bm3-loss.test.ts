@@ -1,21 +1,14 @@
 // BM3's loss on a tiny input against an independent plain-JS computation of every term.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { makeDataset } from '../../src/data/dataset.ts';
+import { U, I, D, edges, image, tinyDataset } from './tiny-graph.ts';
 import { backboneSpec, resolveBackboneConfig } from '../../src/backbones/index.ts';
 import { initialValues } from '../../src/nn/index.ts';
 import { ForwardGraph } from '../../src/runtime/forward.ts';
 import { Rng } from '../../src/data/rng.ts';
 
-const [U, I, d, D] = [2, 3, 2, 2];
-const edges: [number, number][] = [[0, 0], [0, 1], [1, 1], [1, 2]];
-const image = Float32Array.from([0.5, -1, 2, 0.25, -0.75, 1.5]);
-const ds = makeDataset({
-  nUsers: U, nItems: I, labels: null, nLabels: 0, labelNames: null,
-  interactions: { user: Int32Array.from(edges, (e) => e[0]), item: Int32Array.from(edges, (e) => e[1]), split: new Int8Array(4), timestamp: null },
-  modalities: [{ name: 'image', dim: D, data: image }],
-  meta: { name: 'tiny', source: 'test', created: null, synthetic: true, notes: {} },
-});
+const d = 2;
+const ds = tinyDataset;
 
 type M = number[][];
 const mat = (a: Float32Array, r: number, c: number): M => Array.from({ length: r }, (_, i) => Array.from(a.subarray(i * c, i * c + c)));
