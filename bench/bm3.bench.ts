@@ -22,7 +22,7 @@ import { median, peakRssMb } from './stats.ts';
 const OFFICE = fileURLToPath(new URL('../../shared/data/sgfd-office', import.meta.url));
 const EPOCHS = Number(process.env.BM3_BENCH_EPOCHS ?? 4);
 
-function officeWithSyntheticFeatures(): { ds: Dataset; source: string } {
+export function officeWithSyntheticFeatures(): { ds: Dataset; source: string } {
   const real = existsSync(OFFICE);
   const parts = real
     ? importParts({ format: 'sgfd-csv', dir: OFFICE, validFromTrain: 0.1, seed: 42 }, 'sgfd-office').parts
