@@ -7,9 +7,9 @@
 // against the same steps in PyTorch (bench/torch_engine.py), interleaved round by round in one run,
 // and next to the machine's GEMM peak (a plain ORT MatMul 2048×4096 @ 4096×1024).
 // FLOPs counted: 2·m·n·k per linear-layer matmul forward, ×3 for forward + backward, i.e.
-// 6·batch·Σ(in·out) over every linear application (the shared classifier counts twice). Bias adds,
-// activations, losses and Adam are not counted; nor is the input-gradient of the first layers,
-// which the step never computes — so this slightly overstates the work actually done.
+// 6·batch·Σ(in·out) over every linear application (the shared classifier counts twice), less the
+// input gradient of the layers that read x (2·batch·in·out each), which neither side computes.
+// Bias adds, activations, losses and Adam are not counted.
 import os from 'node:os';
 import * as G from '../src/graph/index.ts';
 import { MLP, Linear, Module, initialValues, softmaxCrossEntropy, l1Loss, mseLoss, type Binder, type OptimizerConfig, type Parameter } from '../src/nn/index.ts';
@@ -177,16 +177,16 @@ async function measure(w: Workload, base: Baseline, peak: Peak): Promise<Result>
 
 function report(r: Result, torchOk: boolean, peakOurs: number, peakTorch: number | null): { ours: number; torch: number | null } {
   const { w } = r;
-  const flop = 6 * w.batch * w.linears.reduce((s, [i, o]) => s + i * o, 0);
-  // layers reading x (in = D) need no input gradient: 2·batch·in·out of the count is avoidable work
-  const needed = flop - 2 * w.batch * w.linears.reduce((s, [i, o]) => s + (i === D ? i * o : 0), 0);
+  // layers reading x (in = D) need no input gradient: 2·batch·in·out less each
+  const flop = 6 * w.batch * w.linears.reduce((s, [i, o]) => s + i * o, 0)
+    - 2 * w.batch * w.linears.reduce((s, [i, o]) => s + (i === D ? i * o : 0), 0);
   const ours = median(r.ours);
   const torch = torchOk && r.torch.length ? median(r.torch) : null;
   const line = (who: string, xs: number[], m: number, pk: number | null) => `  ${who} ${f1(m)} ms/step (median of ${xs.length}, `
     + `min ${f1(Math.min(...xs))})  ${f1(gflops(flop, m))} GFLOP/s  vs its GEMM peak ${na(pk, f1)} GFLOP/s`;
   process.stdout.write([
     `${w.name}: x ${w.batch} × ${D} f32 (${((w.batch * D * 4) / 2 ** 20).toFixed(0)} MB), ${paramCount(w).toLocaleString('en')} params, `
-      + `${(flop / 1e9).toFixed(2)} GFLOP/step counted (${(needed / 1e9).toFixed(2)} needed without x's gradient)`,
+      + `${(flop / 1e9).toFixed(2)} GFLOP/step`,
     line('ours ', r.ours, ours, peakOurs),
     torch === null ? '  torch na' : line('torch', r.torch, torch, peakTorch),
     `  ratio ours/torch ${torch === null ? 'na' : f3(ours / torch)} (target ≤ 0.5)`,
