@@ -1,0 +1,88 @@
+// `sgfd score` (batch top-K to Arrow), `sgfd export` (model directory), `sgfd serve` (HTTP endpoint).
+import type { CommandModule } from 'yargs';
+import { scoreRun } from '../serve/score-run.ts';
+import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
+import { exportModel } from '../serve/export.ts';
+import { startServer } from '../serve/http-server.ts';
+import { DEFAULT_LIMITS } from '../serve/http-api.ts';
+
+interface ScoreArgs {
+  run: string; data?: string; k: number; out: string; users: string; shard?: string; 'exclude-seen': ExcludeSeen;
+  'memory-mb': number; threads: number; format?: 'file' | 'stream'; quiet: boolean;
+}
+
+export const scoreCommand: CommandModule<object, ScoreArgs> = {
+  command: 'score',
+  describe: 'Batch top-K for every (or a shard of the) users of a run, streamed to an Arrow file (user_id, item_id, rank, score)',
+  builder: (y) => y
+    .option('run', { type: 'string', demandOption: true, describe: 'run directory (sgfd train --out)' })
+    .option('data', { type: 'string', describe: 'dataset directory (default: the one recorded in the run)' })
+    .option('k', { type: 'number', default: 20, describe: 'items per user' })
+    .option('out', { type: 'string', demandOption: true, describe: 'output .arrow (IPC file) or .arrows (IPC stream)' })
+    .option('users', { type: 'string', default: 'all', describe: "'all', comma-separated user ids, or @file with one id per line" })
+    .option('shard', { type: 'string', describe: 'i/n: score only the i-th (0-based) of n contiguous slices of the users' })
+    .option('exclude-seen', { choices: EXCLUDE_CHOICES, default: 'train' as ExcludeSeen, describe: 'interactions never recommended back' })
+    .option('memory-mb', { type: 'number', default: 256, describe: 'budget for the per-chunk score matrices' })
+    .option('threads', { type: 'number', default: 2 })
+    .option('format', { choices: ['file', 'stream'] as const, describe: 'Arrow IPC format (default: by extension)' })
+    .option('quiet', { type: 'boolean', default: false }) as never,
+  handler: async (a) => {
+    const r = await scoreRun({
+      run: a.run, data: a.data, k: a.k, out: a.out, users: a.users, shard: a.shard, exclude: a['exclude-seen'],
+      memoryMb: a['memory-mb'], threads: a.threads, format: a.format, quiet: a.quiet,
+    });
+    process.stdout.write(`${r.path}: ${r.rows} rows for ${r.users} users in ${r.seconds.toFixed(2)} s (${r.usersPerSecond.toFixed(0)} users/s)\n`);
+  },
+};
+
+interface ExportArgs { run: string; out: string; data?: string; triton: boolean; 'triton-k': number; force: boolean; threads: number; 'model-version': number }
+
+export const exportCommand: CommandModule<object, ExportArgs> = {
+  command: 'export',
+  describe: 'Export a run for serving: student.onnx (cold start), scorer.onnx, embeddings, model.json [, Triton repository]',
+  builder: (y) => y
+    .option('run', { type: 'string', demandOption: true, describe: 'run directory (sgfd train --out)' })
+    .option('out', { type: 'string', demandOption: true, describe: 'model directory to create' })
+    .option('data', { type: 'string', describe: 'dataset directory (default: the one recorded in the run)' })
+    .option('triton', { type: 'boolean', default: false, describe: 'also write a Triton Inference Server model repository under <out>/triton' })
+    .option('triton-k', { type: 'number', default: 20, describe: 'items the Triton scorer returns' })
+    .option('model-version', { type: 'number', default: 1, describe: 'ONNX model_version' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace an existing model directory' })
+    .option('threads', { type: 'number', default: 2 }) as never,
+  handler: async (a) => {
+    const card = await exportModel({ run: a.run, out: a.out, data: a.data, triton: a.triton, tritonK: a['triton-k'], force: a.force, threads: a.threads, modelVersion: a['model-version'] });
+    const cold = card.cold_start.supported ? 'student.onnx (cold start)' : `no student.onnx (${card.cold_start.reason})`;
+    process.stdout.write(`${a.out}: ${card.model.backbone}, ${card.dims.users} users × ${card.dims.items} items, d = ${card.dims.embedding}; ${cold}; `
+      + `scores reproduced to ${card.checks!.scorer_max_abs_diff.toExponential(1)} (tolerance ${card.checks!.tolerance})${card.triton.length ? '; Triton repository in triton/' : ''}\n`);
+  },
+};
+
+interface ServeArgs { model: string; host: string; port: number; threads: number; 'max-k': number; 'max-body-kb': number }
+
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Serve recommendations over HTTP from an exported model directory (GET /v1/recommend, POST /v1/items, /healthz, /v1/model)',
+  builder: (y) => y
+    .option('model', { type: 'string', demandOption: true, describe: 'model directory (sgfd export --out)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind (loopback by default)' })
+    .option('port', { type: 'number', default: 8080, describe: '0 picks a free port' })
+    .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per run' })
+    .option('max-k', { type: 'number', default: DEFAULT_LIMITS.maxK, describe: 'largest k a request may ask for' })
+    .option('max-body-kb', { type: 'number', default: DEFAULT_LIMITS.maxBodyBytes / 1024, describe: 'largest request body' }) as never,
+  handler: async (a) => {
+    if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port: expected an integer in [0, 65535], got ${a.port}`);
+    if (!Number.isInteger(a['max-k']) || a['max-k'] < 1) throw new Error(`--max-k: expected a positive integer, got ${a['max-k']}`);
+    if (!(a['max-body-kb'] > 0)) throw new Error(`--max-body-kb: expected a positive number, got ${a['max-body-kb']}`);
+    const server = await startServer({ model: a.model, host: a.host, port: a.port, threads: a.threads, maxK: a['max-k'], maxBodyBytes: Math.floor(a['max-body-kb'] * 1024) });
+    process.stdout.write(`listening on ${server.url} (${server.store.itemCount} items, ${server.store.card.dims.users} users)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        process.stderr.write(`${signal}: finishing in-flight requests\n`);
+        server.close().then(resolve, (e: unknown) => { process.stderr.write(`sgfd: ${(e as Error).message}\n`); process.exit(1); });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    process.stdout.write('stopped\n');
+  },
+};

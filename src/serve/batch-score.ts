@@ -1,0 +1,139 @@
+// Batch top-K scoring on ONNX Runtime: one session, users in chunks sized to a memory budget, each
+// chunk one run of (scores → excluded pairs set to −∞ → TopK), results handed out chunk by chunk.
+import * as G from '../graph/index.ts';
+import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
+import { type Scorer } from '../eval/ranking.ts';
+import { type Csr } from '../data/dataset.ts';
+import { dotTopKGraph, userIdTopKGraph, SCORER_IO } from './topk-graph.ts';
+import { type ScoredChunk } from './score-arrow.ts';
+
+/**
+ * What scores users: dot-product representations (score = ⟨users[u], items[i]⟩), or a backbone's
+ * own per-user score graph (MAML, NeuMF, CML).
+ */
+export type ScoreSource =
+  | { kind: 'dot'; users: Float32Array; items: Float32Array; dim: number; nItems: number }
+  | { kind: 'per-user'; scorer: Scorer; nItems: number };
+
+export interface BatchScoreOptions {
+  k: number;
+  /** CSRs (indexed by dense user id) whose pairs may not be recommended. */
+  exclude: readonly Csr[];
+  /** Budget for the per-chunk score matrices, MiB. */
+  memoryMb: number;
+  threads?: number;
+}
+
+/**
+ * Bytes one user's row costs inside a run: the float32 score row, the masked copy ScatterND may
+ * make, and TopK's working copy.
+ */
+const ROW_COPIES = 3;
+/** Past this many users per chunk a run gets no faster (measured: GEMM and TopK are both saturated). */
+export const MAX_CHUNK = 1024;
+
+/** Users per chunk so that ROW_COPIES float32 rows of nItems fit `memoryMb` (at least 1, at most MAX_CHUNK). */
+export function chunkUsers(nItems: number, memoryMb: number): number {
+  if (!(memoryMb > 0)) throw new RangeError(`--memory-mb must be a positive number, got ${memoryMb}`);
+  return Math.max(1, Math.min(MAX_CHUNK, Math.floor((memoryMb * 1024 * 1024) / (ROW_COPIES * 4 * nItems))));
+}
+
+/**
+ * Top-k of every user in `users`, chunk by chunk, in the order of `users`. Excluded pairs are not
+ * scattered into the score matrix (ScatterND copies all of it: as long as the TopK itself); instead
+ * each run keeps k + (most items any user of the chunk has excluded) candidates and the excluded
+ * ones are dropped in order — the same ranking a −∞ mask gives, ties included.
+ */
+export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: BatchScoreOptions): AsyncGenerator<ScoredChunk> {
+  const nItems = source.nItems;
+  if (!Number.isInteger(o.k) || o.k < 1 || o.k > nItems) throw new RangeError(`--k must be an integer in [1, ${nItems}] (the number of items), got ${o.k}`);
+  const graph = source.kind === 'dot'
+    ? dotTopKGraph({ dim: source.dim, items: source.items, k: 'input', mask: false })
+    : userIdTopKGraph(source.scorer);
+  const session = await createSession(G.serialize(graph), o.threads === undefined ? {} : { threads: o.threads });
+  try {
+    const fixed: Feeds = {};
+    if (source.kind === 'per-user') {
+      for (const [name, t] of Object.entries(source.scorer.feeds)) if (session.inputNames.includes(name)) fixed[name] = tensor(t.data, t.dims);
+    }
+    const chunk = chunkUsers(nItems, o.memoryMb);
+    for (let from = 0; from < users.length;) {
+      const { to, fetch } = nextChunk(users, from, chunk, o, nItems);
+      const rows = users.subarray(from, to);
+      const feeds: Feeds = { ...fixed, [SCORER_IO.k]: tensor(BigInt64Array.of(BigInt(fetch)), [1]) };
+      if (source.kind === 'dot') feeds[SCORER_IO.userEmbedding] = tensor(userRows(source.users, source.dim, rows), [rows.length, source.dim]);
+      else feeds[SCORER_IO.userIds] = tensor(BigInt64Array.from(rows, (u) => BigInt(u)), [rows.length]);
+      const top = topKOutputs(await session.run(feeds));
+      yield { users: rows.slice(), ...dropExcluded(top, rows, fetch, o.k, o.exclude) };
+      from = to;
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+/** Candidates (score + id) a chunk's outputs may hold, bytes: keeps each output well under 32 MB. */
+const CANDIDATE_BUDGET = 8 * 1024 * 1024;
+
+/** The chunk starting at `from`: at most `chunk` users, and candidates per user = k + most excluded. */
+function nextChunk(users: Int32Array, from: number, chunk: number, o: BatchScoreOptions, nItems: number): { to: number; fetch: number } {
+  let to = from;
+  let fetch = 0;
+  while (to < users.length && to - from < chunk) {
+    let excluded = 0;
+    for (const csr of o.exclude) excluded += csr.indptr[users[to] + 1] - csr.indptr[users[to]];
+    const f = Math.min(nItems, Math.max(fetch, o.k + excluded));
+    if (to > from && (to - from + 1) * f * 12 > CANDIDATE_BUDGET) break;
+    fetch = f;
+    to++;
+  }
+  return { to, fetch };
+}
+
+/** Whether `item` is in user u's (sorted) row of `csr`. */
+function inRow(csr: Csr, u: number, item: number): boolean {
+  let lo = csr.indptr[u];
+  let hi = csr.indptr[u + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = csr.indices[mid];
+    if (v === item) return true;
+    if (v < item) lo = mid + 1; else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Per row, the first k of `fetch` candidates that are not excluded; −1 (score −∞) where none is left. */
+export function dropExcluded(top: { items: Int32Array; scores: Float32Array }, users: Int32Array, fetch: number, k: number, exclude: readonly Csr[]): { items: Int32Array; scores: Float32Array } {
+  const items = new Int32Array(users.length * k).fill(-1);
+  const scores = new Float32Array(users.length * k).fill(-Infinity);
+  users.forEach((u, r) => {
+    let w = r * k;
+    for (let j = r * fetch; j < (r + 1) * fetch && w < (r + 1) * k; j++) {
+      const item = top.items[j];
+      if (item < 0 || exclude.some((csr) => inRow(csr, u, item))) continue;
+      items[w] = item;
+      scores[w++] = top.scores[j];
+    }
+  });
+  return { items, scores };
+}
+
+/** The rows of `table` [n, dim] for `ids`: a view when the ids are consecutive, else a copy. */
+export function userRows(table: Float32Array, dim: number, ids: Int32Array): Float32Array {
+  const n = ids.length;
+  if (n === 0) return new Float32Array(0);
+  if (ids[n - 1] - ids[0] === n - 1 && ids.every((u, i) => u === ids[0] + i)) return table.subarray(ids[0] * dim, (ids[0] + n) * dim);
+  const out = new Float32Array(n * dim);
+  ids.forEach((u, r) => out.set(table.subarray(u * dim, (u + 1) * dim), r * dim));
+  return out;
+}
+
+/** A TopK run's outputs: item ids as int32, −1 where the score is −∞ (nothing left to rank). */
+export function topKOutputs(out: Record<string, ort.Tensor>): { items: Int32Array; scores: Float32Array } {
+  const scores = out[SCORER_IO.topScores].data as Float32Array;
+  const ix = out[SCORER_IO.topItems].data as BigInt64Array;
+  const items = new Int32Array(ix.length);
+  for (let j = 0; j < ix.length; j++) items[j] = scores[j] === -Infinity ? -1 : Number(ix[j]);
+  return { items, scores };
+}

@@ -1,0 +1,104 @@
+// An exported model directory opened for serving: the users and their seen items, the item matrix
+// (trained items, then items added at run time), the scorer and the cold-start student. Items
+// added through the API are persisted to added_items.arrow (temp file + rename) before they are
+// acknowledged, and read back on the next start.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
+import { writeAtomic } from '../train/files.ts';
+import { type Csr } from '../data/dataset.ts';
+import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
+import { readModelCard, type ModelCard } from './model-card.ts';
+import { STUDENT_IO } from './cold-start.ts';
+import { ScorerSession } from './scorer-session.ts';
+
+export class ModelStore {
+  /** Item matrix [capacity × dim]; rows [0, itemCount) are live. */
+  private matrix: Float32Array;
+  private readonly itemIds: string[];
+  private readonly itemRow: Map<string, number>;
+  private readonly userRow: Map<string, number>;
+
+  private constructor(
+    readonly dir: string,
+    readonly card: ModelCard,
+    readonly users: EmbeddingTable,
+    readonly seen: Csr,
+    trained: EmbeddingTable,
+    private readonly added: EmbeddingTable,
+    readonly scorer: ScorerSession,
+    private readonly student: ort.InferenceSession | null,
+  ) {
+    const dim = card.dims.embedding;
+    this.itemIds = [...trained.ids, ...added.ids];
+    this.matrix = new Float32Array(Math.max(16, this.itemIds.length * 2) * dim);
+    this.matrix.set(trained.data);
+    this.matrix.set(added.data, trained.data.length);
+    this.itemRow = new Map(this.itemIds.map((id, r) => [id, r]));
+    this.userRow = new Map(users.ids.map((id, r) => [id, r]));
+    if (this.itemRow.size !== this.itemIds.length) throw new Error(`${join(dir, MODEL_FILES.added)}: an added item reuses a trained item's id`);
+  }
+
+  static async open(dir: string, threads?: number): Promise<ModelStore> {
+    const card = readModelCard(dir);
+    const dim = card.dims.embedding;
+    const table = (file: string) => readEmbeddings(join(dir, file), join(dir, file), dim);
+    const users = table(MODEL_FILES.users);
+    const trained = table(MODEL_FILES.items);
+    if (users.ids.length !== card.dims.users) throw new Error(`${join(dir, MODEL_FILES.users)}: ${users.ids.length} rows, model.json dims.users says ${card.dims.users}`);
+    if (trained.ids.length !== card.dims.items) throw new Error(`${join(dir, MODEL_FILES.items)}: ${trained.ids.length} rows, model.json dims.items says ${card.dims.items}`);
+    const added = existsSync(join(dir, MODEL_FILES.added)) ? table(MODEL_FILES.added) : { ids: [], data: new Float32Array(0), dim };
+    const seen = readSeen(join(dir, MODEL_FILES.seen), join(dir, MODEL_FILES.seen), card.dims.users, card.dims.items);
+    const options = threads === undefined ? {} : { threads };
+    const scorer = await ScorerSession.create(readFileSync(join(dir, MODEL_FILES.scorer)), threads);
+    const student = card.cold_start.supported ? await createSession(readFileSync(join(dir, MODEL_FILES.student)), options) : null;
+    return new ModelStore(dir, card, users, seen, trained, added, scorer, student);
+  }
+
+  get dim(): number { return this.card.dims.embedding; }
+  get itemCount(): number { return this.itemIds.length; }
+  get addedCount(): number { return this.added.ids.length; }
+  /** The live item matrix (rows beyond itemCount are spare capacity). */
+  get items(): Float32Array { return this.matrix; }
+  userIndex(id: string): number | undefined { return this.userRow.get(id); }
+  hasItem(id: string): boolean { return this.itemRow.has(id); }
+  itemId(row: number): string { return this.itemIds[row]; }
+
+  /** The user's embedding row (a view). */
+  userEmbedding(row: number): Float32Array { return this.users.data.subarray(row * this.dim, (row + 1) * this.dim); }
+
+  /** item_embedding of a new item from its raw features (one Float32Array per modality, checked by the caller). */
+  async embed(features: Record<string, Float32Array>): Promise<Float32Array> {
+    if (!this.student) throw new Error('this model has no cold-start student');
+    const feeds: Feeds = {};
+    for (const [m, d] of Object.entries(this.card.dims.modalities)) feeds[STUDENT_IO.features(m)] = tensor(features[m], [1, d]);
+    return (await this.student.run(feeds))[STUDENT_IO.itemEmbedding].data as Float32Array;
+  }
+
+  /** Makes `embedding` recommendable as item `id`: persisted first, then live. Returns its row. */
+  addItem(id: string, embedding: Float32Array): number {
+    if (this.itemRow.has(id)) throw new Error(`item '${id}' exists`);
+    const dim = this.dim;
+    const data = new Float32Array(this.added.data.length + dim);
+    data.set(this.added.data);
+    data.set(embedding, this.added.data.length);
+    writeAtomic(join(this.dir, MODEL_FILES.added), embeddingsBytes({ ids: [...this.added.ids, id], data, dim }, 'added item'));
+    this.added.ids.push(id);
+    this.added.data = data;
+    const row = this.itemIds.length;
+    if ((row + 1) * dim > this.matrix.length) {
+      const grown = new Float32Array(this.matrix.length * 2);
+      grown.set(this.matrix);
+      this.matrix = grown;
+    }
+    this.matrix.set(embedding, row * dim);
+    this.itemIds.push(id);
+    this.itemRow.set(id, row);
+    return row;
+  }
+
+  async close(): Promise<void> {
+    await this.scorer.release();
+    await this.student?.release();
+  }
+}

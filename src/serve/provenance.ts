@@ -1,0 +1,35 @@
+// Provenance shared by every serving artifact: which run (backbone, variant, config hash, best
+// epoch) and which dataset a file was made from, and the library version.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LoadedRun } from '../train/load-run.ts';
+
+/** SHA-256 of the run's resolved config (key order as written by the trainer). */
+export function configSha256(config: unknown): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex');
+}
+
+export interface RunProvenance { run: string; backbone: string; variant: string; extractor: string; best_epoch: number; config_sha256: string }
+export interface DatasetProvenance { name: string; path: string; synthetic: boolean; users: number; items: number }
+
+export function runProvenance(run: LoadedRun): RunProvenance {
+  const c = run.config;
+  return { run: resolve(run.dir), backbone: c.backbone, variant: c.variant, extractor: c.extractor, best_epoch: run.bestEpoch, config_sha256: configSha256(c) };
+}
+
+export function datasetProvenance(run: LoadedRun, dataDir: string): DatasetProvenance {
+  return { name: run.ds.meta.name, path: resolve(dataDir), synthetic: run.ds.meta.synthetic, users: run.ds.nUsers, items: run.ds.nItems };
+}
+
+let version: string | null = null;
+
+/** This library's version (package.json). */
+export function libraryVersion(): string {
+  if (version === null) {
+    const path = fileURLToPath(new URL('../../package.json', import.meta.url));
+    version = String((JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? '0.0.0');
+  }
+  return version;
+}

@@ -1,0 +1,81 @@
+// The scoring graphs: user × item scores, optionally excluded (user, item) pairs set to −∞, TopK.
+// One builder serves batch scoring (item matrix baked in, pre-transposed so ORT packs it once; no
+// mask: batch-score.ts over-fetches and drops excluded items), the exported scorer.onnx (item
+// matrix, k and excluded pairs as inputs, so new items need no new model) and the Triton variant
+// (item matrix and k baked in: Triton batches every input along axis 0).
+import * as G from '../graph/index.ts';
+import { type Scorer } from '../eval/ranking.ts';
+
+/** Graph input and output names (stable: they are the exported scorer's signature). */
+export const SCORER_IO = {
+  userEmbedding: 'user_embedding',
+  itemEmbeddings: 'item_embeddings',
+  userIds: 'users',
+  k: 'k',
+  excluded: 'excluded',
+  topScores: 'top_scores',
+  topItems: 'top_items',
+} as const;
+
+export interface DotTopKOptions {
+  /** Width of the user and item representations. */
+  dim: number;
+  /** Item matrix [nItems, dim] row-major to bake in, or 'input' to feed it on every run. */
+  items: Float32Array | 'input';
+  /** K to bake in, or 'input' (an int64 [1] tensor fed on every run). */
+  k: number | 'input';
+  /** Declare the `excluded` input ([pairs, 2] int64 (row in batch, item)) and mask those pairs. */
+  mask: boolean;
+}
+
+/** Row-major [rows, cols] → [cols, rows]. */
+export function transposed(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
+
+/** user_embedding [batch, d] (· item matrix ᵀ) → masked → top_scores / top_items [batch, k]. */
+export function dotTopKGraph(o: DotTopKOptions): G.Graph {
+  const g = new G.Graph('sgfd_scorer');
+  const users = g.input(SCORER_IO.userEmbedding, 'float32', ['batch', o.dim]);
+  let scores: G.Value;
+  if (o.items === 'input') {
+    scores = G.gemm(users, g.input(SCORER_IO.itemEmbeddings, 'float32', ['n_items', o.dim]), null, { transB: true });
+  } else {
+    const n = o.items.length / o.dim;
+    if (!Number.isInteger(n)) throw new RangeError(`scorer: the item matrix has ${o.items.length} values, not a multiple of dim ${o.dim}`);
+    scores = G.matmul(users, g.initializer('item_embeddings_t', transposed(o.items, n, o.dim), [o.dim, n]));
+  }
+  maskedTopK(g, scores, o.k, o.mask);
+  return g;
+}
+
+/** users [batch] (int64 ids) → the backbone's own scores [batch, nItems] → TopK (k an input). */
+export function userIdTopKGraph(scorer: Scorer): G.Graph {
+  const g = new G.Graph('sgfd_user_scorer');
+  const scores = scorer.build(g, g.input(SCORER_IO.userIds, 'int64', ['batch']));
+  const n = scores.shape[1];
+  if (scores.rank !== 2 || typeof n !== 'number') throw new G.ShapeError(`scorer: expected scores [batch, nItems] with a static nItems, got ${scores}`);
+  maskedTopK(g, scores, 'input', false);
+  return g;
+}
+
+function maskedTopK(g: G.Graph, scores: G.Value, k: number | 'input', mask: boolean): void {
+  const n = scores.shape[1];
+  if (typeof k === 'number' && (!Number.isInteger(k) || k < 1 || (typeof n === 'number' && k > n))) {
+    throw new RangeError(`scorer: k must be an integer in [1, ${n}], got ${k}`);
+  }
+  let s = scores;
+  if (mask) {
+    const pairs = g.input(SCORER_IO.excluded, 'int64', ['pairs', 2]);
+    s = G.scatterND(scores, pairs, G.expand(g.scalar(-Infinity, 'float32'), ['pairs'], pairs));
+  }
+  const kValue = k === 'input' ? g.input(SCORER_IO.k, 'int64', [1]) : G.constI64(g, [k]);
+  const kDim = k === 'input' ? 'k' : k;
+  const [values, indices] = g.emit('TopK', [s, kValue],
+    [{ dtype: 'float32', shape: ['batch', kDim] }, { dtype: 'int64', shape: ['batch', kDim] }],
+    { axis: G.int(-1), largest: G.int(1), sorted: G.int(1) });
+  g.output(values, SCORER_IO.topScores);
+  g.output(indices, SCORER_IO.topItems);
+}
