@@ -8,9 +8,11 @@ import { dgcfSpec } from './dgcf/dgcf.ts';
 import { neuMfSpec } from './neumf/neumf.ts';
 import { cmlSpec } from './cml/cml.ts';
 import { grcnSpec } from './grcn/grcn.ts';
+import { mamlSpec } from './maml/maml.ts';
 
 export const BACKBONES: Record<string, BackboneSpec> = {
   bm3: bm3Spec, grcn: grcnSpec,
+  maml: mamlSpec,
   lightgcn: lightGcnSpec,
   'mf-bpr': mfBprSpec,
   neumf: neuMfSpec,

@@ -1,0 +1,155 @@
+// MAML (Liu et al., MM '19): multimodal attentive metric learning as SGFD-SPEC.md §5 describes it.
+// Users and items are points in one space, each row kept in the unit ball (the optimiser rescales
+// every embedding row after each update: Parameter.maxRowNorm). The distance of (u, i) is weighted
+// per dimension by an attention over [u; v_i; proj_i], where proj_i is the item feature projection
+// of [S_1(F_1); …; S_n(F_n)]. Vanilla: S_m = one Linear per modality over raw features; with SGFD
+// the student replaces S_m (and brings the SGFD objective, here on every item the step scores:
+// positives and negatives).
+// Loss per batch of B (user, positive) pairs, each with J uniform negatives outside the user's
+// training items, all summed over the batch (objective.ts):
+//   rank-weighted hinge on attentive distances (margin)
+//   + feature_weight · Σ_b ‖v_pos − proj_pos‖²
+//   + cov_weight · Σ off-diagonal covariance of [v_pos; u] (the batch's rows)
+// Scores are −distance (higher = better).
+import * as G from '../../graph/index.ts';
+import { type Value } from '../../graph/index.ts';
+import { Module, Parameter, init, type Binder } from '../../nn/index.ts';
+import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
+import { ItemExtractor, withSgfd, type ExtractorTables } from '../../sgfd/extractor.ts';
+import { type SgfdConfig } from '../../sgfd/config.ts';
+import { type Dataset } from '../../data/dataset.ts';
+import { type Rng } from '../../data/rng.ts';
+import { sampleNegatives } from '../../data/samplers.ts';
+import { FeatureProjection, PairAttention, attentiveDistance } from './networks.ts';
+import { rankWeightedHinge, featureLoss, offDiagonalCovariance } from './objective.ts';
+
+export const MAML_DEFAULTS = {
+  embedding_dim: 128, negatives: 4, margin: 1.0, feature_weight: 1.0, cov_weight: 5.0, batch_size: 256, lr: 1e-3,
+  /**
+   * The authors' reference code optimises ONLY the user/item embedding tables (SGFD-SPEC.md §4): the
+   * feature projection, the attention and every SGFD weight keep their initial values. Off by
+   * default; true reproduces that behaviour by freezing every parameter but the two tables.
+   */
+  train_only_embeddings: false,
+};
+type MamlConfig = typeof MAML_DEFAULTS;
+
+/** Batch input names: user ids [B]; item ids [B, 1 + J] (column 0 the positive, then J negatives). */
+const INPUT = { users: 'users', items: 'items' };
+
+export class MamlModel extends Module {
+  readonly userEmbedding: Parameter;
+  readonly itemEmbedding: Parameter;
+  readonly extractor: ItemExtractor;
+  readonly projection: FeatureProjection;
+  readonly attention: PairAttention;
+  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null, trainOnlyEmbeddings: boolean) {
+    super();
+    // As the reference: N(0, 1/√d) rows, clipped into the unit ball after every update.
+    const embedding = (rows: number) => new Parameter([rows, d], init.normal(1 / Math.sqrt(d)), { maxRowNorm: 1 });
+    this.userEmbedding = embedding(ds.nUsers);
+    this.itemEmbedding = embedding(ds.nItems);
+    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd);
+    this.projection = new FeatureProjection(ds.modalities.length * d, d);
+    this.attention = new PairAttention(d);
+    if (trainOnlyEmbeddings) for (const m of [this.extractor, this.projection, this.attention]) m.setTrainable(false);
+  }
+}
+
+class Maml implements Backbone {
+  readonly model: MamlModel;
+  readonly batchSize: number;
+  readonly optimizer;
+  readonly trainRows: number;
+  private readonly train: { users: Int32Array; items: Int32Array };
+  constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null) {
+    this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings);
+    this.batchSize = cfg.batch_size;
+    this.optimizer = { type: 'adam' as const, lr: cfg.lr };
+    this.train = trainInteractions(ds);
+    this.trainRows = this.train.users.length;
+  }
+
+  /** Feature projections [B, K, d] of the int64 item ids [B, K], with the SGFD terms on those items. */
+  private project(b: Binder, tables: ExtractorTables, ids: Value) {
+    const { features, sgfd } = this.model.extractor.forward(b, tables, G.reshape(ids, [-1]));
+    const proj = this.model.projection.forward(b, features);
+    return { proj: G.reshape(proj, [-1, ids.shape[1], this.cfg.embedding_dim]), sgfd };
+  }
+
+  buildLoss(b: Binder) {
+    const g = b.graph;
+    const J = this.cfg.negatives;
+    const users = G.indexInput(g, INPUT.users, ['batch'], this.ds.nUsers);
+    const items = G.indexInput(g, INPUT.items, ['batch', 1 + J], this.ds.nItems);
+    const u = G.gather(b.param(this.model.userEmbedding), users);
+    const v = G.gather(b.param(this.model.itemEmbedding), items);
+    const { proj, sgfd } = this.project(b, this.model.extractor.tables(g, this.ds.nItems), items);
+    const uRow = G.unsqueeze(u, [1]);
+    const dist = attentiveDistance(this.model.attention.weights(b, uRow, v, proj), uRow, v);
+    const [dPos, dNeg] = G.split(dist, [1, J], 1);
+    const hinge = rankWeightedHinge(dPos, dNeg, this.cfg.margin, this.ds.nItems);
+    const [vPos] = G.split(v, [1, J], 1);
+    const [projPos] = G.split(proj, [1, J], 1);
+    const feature = featureLoss(vPos, projPos);
+    // The covariance rows [v_pos; u] in the order (item, user) per batch row: order does not matter.
+    const cov = offDiagonalCovariance(G.reshape(G.concat([vPos, uRow], 1), [-1, this.cfg.embedding_dim]));
+    const loss = G.add(hinge, G.add(G.mul(feature, this.cfg.feature_weight), G.mul(cov, this.cfg.cov_weight)));
+    return withSgfd(loss, { hinge, feature, cov }, sgfd, this.sgfd);
+  }
+
+  fixedFeeds() { return this.model.extractor.feeds(this.ds, this.teacherCache); }
+
+  batchFeeds(rows: Int32Array, rng: Rng) {
+    const n = rows.length;
+    const J = this.cfg.negatives;
+    const users = Int32Array.from(rows, (r) => this.train.users[r]);
+    // Negatives k·J … k·J + J − 1 belong to batch row k (its user repeated J times).
+    const negatives = sampleNegatives(Int32Array.from({ length: n * J }, (_, k) => users[Math.floor(k / J)]), this.ds.csr.train, this.ds.nItems, rng);
+    const items = new Int32Array(n * (1 + J));
+    for (let r = 0; r < n; r++) {
+      items[r * (1 + J)] = this.train.items[rows[r]];
+      items.set(negatives.subarray(r * J, (r + 1) * J), r * (1 + J) + 1);
+    }
+    return {
+      [INPUT.users]: { data: asInt64(users), dims: [n] },
+      [INPUT.items]: { data: asInt64(items), dims: [n, 1 + J] },
+    };
+  }
+
+  /**
+   * −distance of every item to each user in `users` [B]. The attention is per pair, so this holds
+   * [B, nItems, 5d] intermediates: the peak is ≈ 48·d bytes per (user, item) pair (measured: ≈ 6 KB
+   * at d = 128), i.e. a chunk of B users needs ≈ B · nItems · 48·d bytes.
+   */
+  buildUserScores(b: Binder, users: Value): Value {
+    const tables = this.model.extractor.tables(b.graph, this.ds.nItems);
+    const proj = this.model.projection.forward(b, this.model.extractor.allItems(b, tables));
+    const v = b.param(this.model.itemEmbedding);
+    const u = G.unsqueeze(G.gather(b.param(this.model.userEmbedding), users), [1]);
+    return G.neg(attentiveDistance(this.model.attention.weights(b, u, v, proj), u, v));
+  }
+}
+
+function checkConfig(cfg: MamlConfig): void {
+  const positiveInt = (key: keyof MamlConfig) => {
+    const x = cfg[key];
+    if (!(Number.isInteger(x) && (x as number) >= 1)) throw new Error(`maml.${key} must be a positive integer, got ${x}`);
+  };
+  positiveInt('embedding_dim');
+  positiveInt('negatives');
+  positiveInt('batch_size');
+}
+
+export const mamlSpec: BackboneSpec = {
+  name: 'maml',
+  description: 'MAML: attentive metric learning (per-pair attention over dims, rank-weighted hinge, feature and covariance terms, '
+    + 'unit-ball embeddings); train_only_embeddings=true reproduces the reference code, which optimises only the '
+    + 'user/item embeddings (projection, attention and SGFD weights never change)',
+  defaults: MAML_DEFAULTS,
+  create: (ds, config, sgfd, teacherCache) => {
+    if (ds.modalities.length === 0) throw new Error('maml needs at least one item feature modality');
+    checkConfig(config as MamlConfig);
+    return new Maml(ds, config as MamlConfig, sgfd, teacherCache ?? null);
+  },
+};
