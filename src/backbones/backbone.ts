@@ -40,6 +40,8 @@ export interface Backbone {
    * better (distance models return the negated distance). May read the inputs of fixedFeeds().
    */
   buildUserScores?(b: Binder, users: Value): Value;
+  /** Users per scoring chunk when per-pair scoring needs more memory than the evaluator's default. */
+  readonly evalChunk?: number;
 }
 
 /** Train-split interactions as parallel arrays. */

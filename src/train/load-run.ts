@@ -34,8 +34,9 @@ export function loadRun(dir: string, dataOverride?: string): LoadedRun {
 export async function evaluateRun(run: LoadedRun, o: { compat?: Compat; threads?: number } = {}): Promise<{ valid: MetricReport; test: MetricReport }> {
   const fwd = await scoringGraph(run.backbone, run.backbone.model.namedParameters(), { threads: o.threads });
   const s = await scorer(fwd, run.ds, run.values, run.backbone);
-  const valid = await evaluate(s, run.ds, 'valid', o);
-  const test = await evaluate(s, run.ds, 'test', o);
+  const eo = { ...o, chunk: run.backbone.evalChunk };
+  const valid = await evaluate(s, run.ds, 'valid', eo);
+  const test = await evaluate(s, run.ds, 'test', eo);
   await fwd?.release();
   return { valid, test };
 }

@@ -74,7 +74,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     truncateLog(logPath, epoch);
     seconds.push(...(readCheckpoint(ckptDir).manifest.seconds as number[] ?? []));
   }
-  const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat });
+  const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk });
   let ranThisCall = 0;
   try {
     while (epoch < o.epochs && best.since < o.patience) {
@@ -113,8 +113,9 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   }
   const finalValues = best.values ?? paramValues(await readCheckpoint(ckptDir).tensors, params);
   const s = await scorer(scoring, ds, finalValues, backbone);
-  const valid = await evaluate(s, ds, 'valid', { threads: o.threads, compat: o.compat });
-  const test = await evaluate(s, ds, 'test', { threads: o.threads, compat: o.compat });
+  const eo = { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk };
+  const valid = await evaluate(s, ds, 'valid', eo);
+  const test = await evaluate(s, ds, 'test', eo);
   await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
 }

@@ -2,39 +2,21 @@
 // random ranking and above a popularity ranking (items by training degree, train items masked).
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { popularityRecall } from './baselines.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../../src/data/synth.ts';
-import { makeDataset, type Dataset } from '../../src/data/dataset.ts';
+import { makeDataset } from '../../src/data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../../src/backbones/index.ts';
 import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
-import { computeMetrics, usersWithItems } from '../../src/eval/index.ts';
 
 const ds = makeDataset(generateSynthetic({ users: 600, items: 400, categories: 8, density: 0.02, imageDim: 16, textDim: 16, seed: 3 }));
 const K = 20;
 /** Expected Recall@20 of a uniformly random ranking ≈ 20 / (candidate items per user). */
 const randomRecall = K / ds.nItems;
 
-/** Validation Recall@20 of ranking every user's unseen items by their training degree. */
-function popularityRecall(d: Dataset): number {
-  const train = d.csr.train;
-  const degree = new Float64Array(d.nItems);
-  for (const i of train.indices) degree[i]++;
-  const byDegree = Array.from({ length: d.nItems }, (_, i) => i).sort((a, b) => degree[b] - degree[a] || a - b);
-  const users = usersWithItems(d.csr.valid);
-  const items = new Int32Array(users.length * K).fill(-1);
-  users.forEach((u, r) => {
-    const seen = new Set(train.indices.subarray(train.indptr[u], train.indptr[u + 1]));
-    let j = 0;
-    for (const i of byDegree) {
-      if (j === K) break;
-      if (!seen.has(i)) items[r * K + j++] = i;
-    }
-  });
-  return computeMetrics({ users, items, k: K }, d.csr.valid, { ks: [K] }).means[`recall@${K}`];
-}
-const popularity = popularityRecall(ds);
+const popularity = await popularityRecall(ds);
 
 /**
  * Settings for this small, sparse set (≈ 6 training items per user) and the epochs each runs. CML uses

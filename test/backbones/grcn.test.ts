@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../../src/data/synth.ts';
-import { makeDataset, type Dataset } from '../../src/data/dataset.ts';
+import { makeDataset } from '../../src/data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig } from '../../src/backbones/index.ts';
 import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { sgfdConfig } from '../../src/sgfd/config.ts';
-import { dotScorer, evaluate } from '../../src/eval/index.ts';
+import { popularityRecall } from './baselines.ts';
 import { initialValues } from '../../src/nn/index.ts';
 import { ForwardGraph } from '../../src/runtime/forward.ts';
 import { Rng } from '../../src/data/rng.ts';
@@ -19,14 +19,6 @@ const ds = makeDataset(generateSynthetic({ users: 600, items: 400, categories: 8
 const grcn = backboneSpec('grcn');
 const cfg = resolveBackboneConfig(grcn, { embedding_dim: 32, batch_size: 512, lr: 0.005 });
 const opts = { ...TRAIN_DEFAULTS, epochs: 8, quiet: true, worker: false };
-
-/** Validation Recall@20 of ranking every user's unseen items by training popularity. */
-async function popularityRecall(d: Dataset): Promise<number> {
-  const deg = new Float32Array(d.nItems);
-  for (const i of d.csr.train.indices) deg[i]++;
-  const r = await evaluate(dotScorer(new Float32Array(d.nUsers).fill(1), deg, d.nUsers, d.nItems, 1), d, 'valid');
-  return r.means['recall@20'];
-}
 
 for (const [name, sg] of [['vanilla', null], ['SGFD (reference profile)', sgfdConfig('reference', { latentDim: 32 })]] as const) {
   test(`GRCN ${name} learns: validation Recall@20 above random and popularity`, async () => {

@@ -4,6 +4,7 @@
 // every other parameter bit for bit.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { popularityRecall } from './baselines.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,6 @@ import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { ForwardGraph } from '../../src/runtime/forward.ts';
 import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
 import { sgfdConfig, type SgfdConfig } from '../../src/sgfd/config.ts';
-import { dotScorer, evaluate } from '../../src/eval/index.ts';
 import { initialValues } from '../../src/nn/index.ts';
 import { Rng } from '../../src/data/rng.ts';
 
@@ -148,13 +148,6 @@ const ds = makeDataset(generateSynthetic({ users: 600, items: 400, categories: 8
 // there); at 0.03 it reliably beats it.
 const settings: Record<string, ConfigValue> = { embedding_dim: 32, lr: 0.03 };
 const opts = { ...TRAIN_DEFAULTS, epochs: 12, quiet: true, worker: false };
-
-/** Validation Recall@20 of ranking every user's unseen items by training popularity. */
-async function popularityRecall(d: Dataset): Promise<number> {
-  const deg = new Float32Array(d.nItems);
-  for (const i of d.csr.train.indices) deg[i]++;
-  return (await evaluate(dotScorer(new Float32Array(d.nUsers).fill(1), deg, d.nUsers, d.nItems, 1), d, 'valid')).means['recall@20'];
-}
 
 /** Trains into a temporary directory; returns the metrics, the final parameters and the initial ones. */
 async function trainMaml(overrides: Record<string, ConfigValue>, sgfd: SgfdConfig | null, epochs: number) {

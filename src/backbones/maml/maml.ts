@@ -15,7 +15,7 @@ import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
-import { ItemExtractor, withSgfd, type ExtractorTables } from '../../sgfd/extractor.ts';
+import { ItemExtractor, withSgfd, type ExtractorTables, type ExtractorKind } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
@@ -43,13 +43,13 @@ export class MamlModel extends Module {
   readonly extractor: ItemExtractor;
   readonly projection: FeatureProjection;
   readonly attention: PairAttention;
-  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null, trainOnlyEmbeddings: boolean) {
+  constructor(ds: Dataset, d: number, sgfd: SgfdConfig | null, trainOnlyEmbeddings: boolean, kind: ExtractorKind = 'linear') {
     super();
     // As the reference: N(0, 1/√d) rows, clipped into the unit ball after every update.
     const embedding = (rows: number) => new Parameter([rows, d], init.normal(1 / Math.sqrt(d)), { maxRowNorm: 1 });
     this.userEmbedding = embedding(ds.nUsers);
     this.itemEmbedding = embedding(ds.nItems);
-    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd);
+    this.extractor = new ItemExtractor(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), d, ds.nLabels, sgfd, kind);
     this.projection = new FeatureProjection(ds.modalities.length * d, d);
     this.attention = new PairAttention(d);
     if (trainOnlyEmbeddings) for (const m of [this.extractor, this.projection, this.attention]) m.setTrainable(false);
@@ -62,8 +62,11 @@ class Maml implements Backbone {
   readonly optimizer;
   readonly trainRows: number;
   private readonly train: { users: Int32Array; items: Int32Array };
-  constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null) {
-    this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings);
+  /** Users per scoring chunk: attention is per (user, item) pair, ≈ 48·d bytes each; keep a chunk ≲ 256 MB. */
+  readonly evalChunk: number;
+  constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
+    this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings, kind);
+    this.evalChunk = Math.max(1, Math.floor((256 * 2 ** 20) / (ds.nItems * 48 * cfg.embedding_dim)));
     this.batchSize = cfg.batch_size;
     this.optimizer = { type: 'adam' as const, lr: cfg.lr };
     this.train = trainInteractions(ds);
@@ -147,9 +150,9 @@ export const mamlSpec: BackboneSpec = {
     + 'unit-ball embeddings); train_only_embeddings=true reproduces the reference code, which optimises only the '
     + 'user/item embeddings (projection, attention and SGFD weights never change)',
   defaults: MAML_DEFAULTS,
-  create: (ds, config, sgfd, teacherCache) => {
+  create: (ds, config, sgfd, teacherCache, kind) => {
     if (ds.modalities.length === 0) throw new Error('maml needs at least one item feature modality');
     checkConfig(config as MamlConfig);
-    return new Maml(ds, config as MamlConfig, sgfd, teacherCache ?? null);
+    return new Maml(ds, config as MamlConfig, sgfd, teacherCache ?? null, kind);
   },
 };
