@@ -42,12 +42,14 @@ function syntheticModel(dir: string): void {
 
 async function startChild(model: string, threads: number): Promise<{ child: ChildProcess; url: string }> {
   const bin = fileURLToPath(new URL('../bin/sgfd.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve', '--model', model, '--port', '0', '--threads', String(threads)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--model', model, '--port', '0', '--threads', String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
   const until = Date.now() + 30_000;
   while (!/listening on (\S+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`sgfd serve did not start: ${out}`);
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`sgfd serve did not start: ${out}${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, url: /listening on (\S+)/.exec(out)![1] };

@@ -19,7 +19,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     .option('data', { type: 'string', describe: 'dataset directory (default: the one recorded in the run)' })
     .option('k', { type: 'number', default: 20, describe: 'items per user' })
     .option('out', { type: 'string', demandOption: true, describe: 'output .arrow (IPC file) or .arrows (IPC stream)' })
-    .option('users', { type: 'string', default: 'all', describe: "'all', comma-separated user ids, or @file with one id per line" })
+    .option('users', { type: 'string', default: 'all', describe: "'all', comma-separated user ids (the dataset's original ids when it has user_ids.arrow, else dense ids), or @file with one id per line" })
     .option('shard', { type: 'string', describe: 'i/n: score only the i-th (0-based) of n contiguous slices of the users' })
     .option('exclude-seen', { choices: EXCLUDE_CHOICES, default: 'train' as ExcludeSeen, describe: 'interactions never recommended back' })
     .option('memory-mb', { type: 'number', default: 256, describe: 'budget for the per-chunk score matrices' })
