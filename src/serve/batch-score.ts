@@ -13,7 +13,8 @@ import { type ScoredChunk } from './score-arrow.ts';
  */
 export type ScoreSource =
   | { kind: 'dot'; users: Float32Array; items: Float32Array; dim: number; nItems: number }
-  | { kind: 'per-user'; scorer: Scorer; nItems: number };
+  /** `maxChunk`: users per run the backbone's per-pair intermediates allow (Backbone.evalChunk). */
+  | { kind: 'per-user'; scorer: Scorer; nItems: number; maxChunk?: number };
 
 export interface BatchScoreOptions {
   k: number;
@@ -56,7 +57,7 @@ export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: Ba
     if (source.kind === 'per-user') {
       for (const [name, t] of Object.entries(source.scorer.feeds)) if (session.inputNames.includes(name)) fixed[name] = tensor(t.data, t.dims);
     }
-    const chunk = chunkUsers(nItems, o.memoryMb);
+    const chunk = Math.min(chunkUsers(nItems, o.memoryMb), (source.kind === 'per-user' && source.maxChunk) || Infinity);
     for (let from = 0; from < users.length;) {
       const { to, fetch } = nextChunk(users, from, chunk, o, nItems);
       const rows = users.subarray(from, to);

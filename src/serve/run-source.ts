@@ -25,5 +25,5 @@ export async function runScoreSource(run: LoadedRun, threads?: number): Promise<
   const emb = await runEmbeddings(run, threads);
   const nItems = run.ds.nItems;
   if (emb) return { kind: 'dot', users: emb.users, items: emb.items, dim: emb.dim, nItems };
-  return { kind: 'per-user', scorer: await scorer(null, run.ds, run.values, run.backbone), nItems };
+  return { kind: 'per-user', scorer: await scorer(null, run.ds, run.values, run.backbone), nItems, maxChunk: run.backbone.evalChunk };
 }

@@ -16,6 +16,7 @@ import { loadRun } from '../../src/train/load-run.ts';
 import { scorer } from '../../src/train/trainer.ts';
 import { topK } from '../../src/eval/ranking.ts';
 import { csrOf } from '../eval/helpers.ts';
+import * as G from '../../src/graph/index.ts';
 import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, itemsOf, dot, assertRanking, userName, itemName } from './fixtures.ts';
 
 /** Small integers: every dot product is exact in float32, so ties are real and must break by item id. */
@@ -171,4 +172,17 @@ test('the progress bar shows done/total, users/s and ETA on a TTY, nothing other
   const quiet = fake(true);
   new RateProgress('users', true, quiet.stream).update(1, 2);
   assert.deepEqual([pipe.lines, quiet.lines], [[], []]);
+});
+
+test('per-user sources run at most the backbone\'s chunk of users at once, ranking as the dot product of the same table', async () => {
+  const [nUsers, nItems] = [20, 9];
+  const table = integerTable(nUsers, nItems, 3); // scores[u, i] read straight from a table
+  const perUser: ScoreSource = { kind: 'per-user', nItems, maxChunk: 6, scorer: { build: (g, users) => G.gather(g.constant(table, 'float32', [nUsers, nItems]), users), feeds: {} } };
+  const users = Int32Array.from({ length: nUsers }, (_, u) => nUsers - 1 - u);
+  const chunks = await collect(scoreChunks(perUser, users, { k: 4, exclude: [], memoryMb: 64 }));
+  assert.deepEqual(chunks.map((c) => c.users.length), [6, 6, 6, 2]);
+  chunks.forEach((c) => c.users.forEach((u, r) => {
+    const want = bruteTopK((i) => table[u * nItems + i], nItems, 4, new Set());
+    assert.deepEqual([Array.from(c.items.subarray(r * 4, r * 4 + 4)), Array.from(c.scores.subarray(r * 4, r * 4 + 4))], [want.items, want.scores], `user ${u}`);
+  }));
 });
