@@ -4,6 +4,7 @@ import { teacherCommand } from './teacher.ts';
 import { dataCommand } from './data.ts';
 import { trainCommand } from './train.ts';
 import { evalCommand, compareCommand } from './eval.ts';
+import { pipelineCommand, demoCommand } from './pipeline.ts';
 import { scoreCommand, exportCommand, serveCommand } from './serve.ts';
 
-export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand, scoreCommand, exportCommand, serveCommand];
+export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand, scoreCommand, exportCommand, serveCommand, pipelineCommand, demoCommand];

@@ -1,0 +1,78 @@
+// `sgfd pipeline run|status FILE` (declarative pipelines, pipelines/*.yaml) and `sgfd demo` (the
+// embedded demo pipeline: synthetic data → teacher → BM3 vs SGFD-BM3 → table → export → score → plots).
+import type { Argv, CommandModule } from 'yargs';
+import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadPipeline, parseVars } from '../pipeline/load.ts';
+import { runPipeline, pipelineStatus, pipelineRoot } from '../pipeline/runner.ts';
+import { STEP_NAMES, type StepName } from '../pipeline/spec.ts';
+import { REPORT_FILES } from '../pipeline/steps/report.ts';
+import { formatRows } from './tables.ts';
+
+export const DEMO_PIPELINE = fileURLToPath(new URL('../../pipelines/demo.yaml', import.meta.url));
+
+interface RunArgs { file: string; out: string; only?: StepName; force: StepName[]; 'dry-run': boolean; var: string[]; quiet: boolean }
+
+const runOptions = (y: Argv) => y
+  .option('out', { type: 'string', default: 'runs', describe: 'parent directory of the run tree (<out>/<pipeline name>/<step>/)' })
+  .option('force', { type: 'string', array: true, choices: STEP_NAMES, default: [] as StepName[], describe: 'redo this step even if its inputs are unchanged (repeatable)' })
+  .option('var', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for ${NAME} in the pipeline file (else the environment)' })
+  .option('quiet', { type: 'boolean', default: false });
+
+async function runAndReport(file: string, a: Omit<RunArgs, 'file'>): Promise<void> {
+  const p = loadPipeline(file, parseVars(a.var));
+  const t0 = performance.now();
+  const outcomes = await runPipeline(p, { out: a.out, only: a.only, force: a.force, dryRun: a['dry-run'], quiet: a.quiet });
+  const rows = [['step', 'action', 'why', 'seconds'], ...outcomes.map((o) => [o.step, o.action, o.reason, o.action === 'ran' ? o.seconds.toFixed(1) : ''])];
+  process.stdout.write(formatRows(rows));
+  const root = pipelineRoot(p, a.out);
+  if (a['dry-run']) {
+    for (const o of outcomes) for (const d of o.details) process.stdout.write(`  ${o.step}: ${d}\n`);
+    return;
+  }
+  const results = join(root, 'report', REPORT_FILES.markdown);
+  if (existsSync(results)) process.stdout.write(`\n${readFileSync(results, 'utf8')}\n`);
+  process.stdout.write(`${p.spec.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s; everything is linked from ${join(root, 'report.md')}\n`);
+}
+
+const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <file>',
+  describe: 'Run a pipeline file; finished steps whose inputs are unchanged are skipped, interrupted training resumes',
+  builder: (y) => runOptions(y)
+    .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (YAML or JSON)' })
+    .option('only', { choices: STEP_NAMES, describe: 'run just this step (the steps it reads must have run)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'say what would run, and why, without running it' }) as never,
+  handler: (a) => runAndReport(a.file, a),
+};
+
+const statusCommand: CommandModule<object, { file: string; out: string; var: string[] }> = {
+  command: 'status <file>',
+  describe: 'Show each step of a pipeline: done, stale (inputs changed since) or pending, with progress',
+  builder: (y) => y
+    .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (YAML or JSON)' })
+    .option('out', { type: 'string', default: 'runs', describe: 'parent directory of the run tree' })
+    .option('var', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for ${NAME} in the pipeline file' }) as never,
+  handler: (a) => {
+    const p = loadPipeline(a.file, parseVars(a.var));
+    process.stdout.write(`${p.spec.name} (${pipelineRoot(p, a.out)})\n`);
+    for (const s of pipelineStatus(p, a.out)) {
+      process.stdout.write(`${s.step.padEnd(8)} ${s.state.padEnd(8)} ${s.finished ?? ''}\n`);
+      for (const d of s.details) process.stdout.write(`         ${d}\n`);
+    }
+  },
+};
+
+export const pipelineCommand: CommandModule<object, object> = {
+  command: 'pipeline',
+  describe: 'Declarative pipelines (pipelines/*.yaml): data, teacher, train (grid × seeds), report, export, score, plots',
+  builder: (y) => y.command(runCommand).command(statusCommand).demandCommand(1, 'Name a pipeline command: run or status.'),
+  handler: () => {},
+};
+
+export const demoCommand: CommandModule<object, Omit<RunArgs, 'file' | 'only'>> = {
+  command: 'demo',
+  describe: 'Run the demo pipeline (pipelines/demo.yaml): synthetic data → teacher → BM3 vs SGFD-BM3 → table → export → score → plots',
+  builder: (y) => runOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'say what would run without running it' }) as never,
+  handler: (a) => runAndReport(DEMO_PIPELINE, a),
+};

@@ -1,0 +1,223 @@
+// What a pipeline file holds: the schema every file is checked against, the types the runner works
+// with, and the checks the schema cannot express (backbone, variant and setting names).
+import { BACKBONES, backboneSpec } from '../backbones/index.ts';
+import { VARIANTS } from '../train/run.ts';
+import { PROFILES, type Profile } from '../sgfd/config.ts';
+import { SYNTH_DEFAULTS } from '../data/synth.ts';
+import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
+import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
+import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema } from './schema-check.ts';
+
+export const STEP_NAMES = ['data', 'teacher', 'train', 'report', 'export', 'score', 'plots'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+export type SettingValue = string | number | boolean;
+
+export interface VariantEntry {
+  /** Unique name within a backbone: the run directory and the table row. */
+  name: string;
+  /** A preset from VARIANTS. */
+  variant: string;
+  profile: Profile;
+  set: Record<string, SettingValue>;
+}
+
+/** `search`: the backbone's own search (e.g. ID-only baselines without `weight_decay`), else the train-level one. */
+export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec }
+
+export interface SearchSpec {
+  method: 'grid' | 'random';
+  /** random: how many grid points to draw (without replacement). */
+  trials: number;
+  /** The seed every search trial trains with. */
+  seed: number;
+  /** Setting → candidate values (`lr`, `weight_decay`, `sgfd.tau`, `sgfd.delta`, `sgfd.kdWeight`, `sgfd.ceWeight`, …). */
+  params: Record<string, SettingValue[]>;
+}
+
+export interface TrainSpec {
+  backbones: BackboneEntry[];
+  epochs: number;
+  patience: number;
+  metric: string;
+  threads: number;
+  teacher_epochs: number;
+  set: Record<string, SettingValue>;
+  search: SearchSpec;
+  seeds: number[];
+}
+
+export interface DataSpec {
+  synth?: Partial<typeof SYNTH_DEFAULTS>;
+  import?: {
+    format: ImportFormat; inter?: string; dir?: string; input?: string; features: Record<string, string>; labels?: string;
+    label_column: string; allow_missing_labels: boolean; normalize: string[]; valid_from_train?: number; kcore?: number; split?: string; seed: number;
+  };
+  path?: string;
+}
+
+export interface TsneSpec { perplexity: number; iterations: number; max_items: number; modality: string; seed: number }
+
+export interface PipelineSpec {
+  name: string;
+  description?: string;
+  data?: DataSpec;
+  teacher?: { epochs: number; profile: Profile; seed: number; lr: number; latent_dim: number; delta: number };
+  train?: TrainSpec;
+  report?: { metrics: string[]; baseline: string; alpha: number; title?: string };
+  export?: { backbone?: string; variant?: string };
+  score?: { k: number; users: string; exclude: ExcludeSeen };
+  plots?: { tsne: TsneSpec | false; curves: boolean; bars: boolean; scale: number };
+}
+
+const profile = str({ enum: Object.keys(PROFILES), default: 'paper' });
+const settings = map(scalar, { default: {} });
+const variantEntry = either(
+  str({ enum: Object.keys(VARIANTS) }),
+  obj({ name: required(str()), variant: required(str({ enum: Object.keys(VARIANTS) })), profile: str({ enum: Object.keys(PROFILES) }), set: settings }),
+);
+const metricName = str();
+const searchFields = {
+  method: str({ enum: ['grid', 'random'], default: 'grid' }),
+  trials: num({ integer: true, min: 1, default: 8 }),
+  seed: num({ integer: true, default: 1 }),
+  params: map(list(scalar, { minItems: 1 }), { default: {} }),
+};
+
+const synthFields = Object.fromEntries(Object.entries(SYNTH_DEFAULTS).map(([k, v]) => [k, num({ min: 0, default: v as number })]));
+
+export const PIPELINE_SCHEMA: Schema = obj({
+  name: str(),
+  description: str(),
+  data: obj({
+    synth: obj(synthFields),
+    import: obj({
+      format: required(str({ enum: IMPORT_FORMATS })), inter: str(), dir: str(), input: str(), features: map(str(), { default: {} }),
+      labels: str(), label_column: str({ default: 'label' }), allow_missing_labels: bool({ default: false }), normalize: list(str(), { default: [] }),
+      valid_from_train: num({ min: 0, max: 1 }), kcore: num({ integer: true, min: 1 }), split: str(), seed: num({ integer: true, default: 42 }),
+    }),
+    path: str(),
+  }),
+  teacher: obj({
+    epochs: num({ integer: true, min: 1, default: 30 }), profile, seed: num({ integer: true, default: 1 }), lr: num({ min: 0, default: 1e-3 }),
+    latent_dim: num({ integer: true, min: 1, default: 128 }), delta: num({ min: 2, default: 4 }),
+  }),
+  train: obj({
+    backbones: required(list(either(str({ enum: Object.keys(BACKBONES) }), obj({
+      name: required(str({ enum: Object.keys(BACKBONES) })), variants: list(variantEntry, { minItems: 1 }), set: settings, search: obj(searchFields),
+    })), { minItems: 1 })),
+    variants: list(variantEntry, { minItems: 1, default: ['vanilla', 'sgfd'] }),
+    profile,
+    epochs: num({ integer: true, min: 1, default: 100 }),
+    patience: num({ integer: true, min: 1, default: 20 }),
+    metric: str({ default: 'recall@20' }),
+    threads: num({ integer: true, min: 1, default: 2 }),
+    teacher_epochs: num({ integer: true, min: 1 }),
+    set: settings,
+    search: obj(searchFields, 'defaults'),
+    seeds: list(num({ integer: true }), { minItems: 1, default: [1] }),
+  }),
+  report: obj({ metrics: list(metricName, { minItems: 1, default: ['recall@20', 'ndcg@20'] }), baseline: str({ default: 'vanilla' }), alpha: num({ min: 0, max: 1, default: 0.05 }), title: str() }),
+  export: obj({ backbone: str({ enum: Object.keys(BACKBONES) }), variant: str() }),
+  score: obj({ k: num({ integer: true, min: 1, default: 20 }), users: str({ default: 'all' }), exclude: str({ enum: EXCLUDE_CHOICES, default: 'train+valid' }) }),
+  plots: obj({
+    tsne: either(bool(), obj({
+      perplexity: num({ min: 2, default: 30 }), iterations: num({ integer: true, min: 50, default: 750 }), max_items: num({ integer: true, min: 10, default: 2000 }),
+      modality: str({ default: 'all' }), seed: num({ integer: true, default: 1 }),
+    })),
+    curves: bool({ default: true }), bars: bool({ default: true }), scale: num({ min: 0.5, max: 8, default: 2 }),
+  }),
+});
+
+const TSNE_DEFAULTS = check((PIPELINE_SCHEMA as { fields: Record<string, Schema> }).fields.plots, { tsne: {} }, '(defaults)') as { tsne: TsneSpec };
+
+/** Checks a parsed file and normalises it into a PipelineSpec (variants per backbone, defaults). */
+export function toPipelineSpec(raw: unknown, file: string, fallbackName: string): PipelineSpec {
+  const c = check(PIPELINE_SCHEMA, raw, file) as Record<string, any>;
+  const spec: PipelineSpec = { ...c, name: c.name ?? fallbackName } as PipelineSpec;
+  if (c.data) checkOneSource(c.data, file);
+  if (c.train) spec.train = normaliseTrain(c.train, c.teacher, file);
+  if (c.plots) spec.plots = { ...c.plots, tsne: c.plots.tsne === false ? false : c.plots.tsne === true || c.plots.tsne === undefined ? TSNE_DEFAULTS.tsne : c.plots.tsne };
+  checkNeeds(spec, file);
+  if (!/^[A-Za-z0-9._-]+$/.test(spec.name)) throw new SchemaError(`${file}: name: expected letters, digits, '.', '_' or '-' (it names the run directory); got '${spec.name}'`);
+  return spec;
+}
+
+function checkOneSource(data: Record<string, unknown>, file: string): void {
+  const given = ['synth', 'import', 'path'].filter((k) => data[k] !== undefined);
+  if (given.length !== 1) throw new SchemaError(`${file}: data: expected exactly one of synth, import, path; got ${given.length ? given.join(' and ') : 'none'}`);
+}
+
+function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | undefined, file: string): TrainSpec {
+  const entries = (list: unknown[], at: string): VariantEntry[] => {
+    const out = list.map((v, i) => {
+      const e = typeof v === 'string' ? { name: v, variant: v, profile: t.profile, set: {} } : { profile: t.profile, ...(v as object) } as VariantEntry;
+      checkSettingKeys(e.set, `${at}[${i}].set`, null, VARIANTS[e.variant].sgfd, file);
+      return e;
+    });
+    const dup = out.find((e, i) => out.findIndex((o) => o.name === e.name) !== i);
+    if (dup) throw new SchemaError(`${file}: ${at}: variant name '${dup.name}' appears twice; give one of them another name`);
+    return out;
+  };
+  const backbones = (t.backbones as unknown[]).map((b, i): BackboneEntry => {
+    const at = `train.backbones[${i}]`;
+    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec });
+    const variants = entries(o.variants ?? t.variants, o.variants ? `${at}.variants` : 'train.variants');
+    checkSettingKeys(o.set, `${at}.set`, o.name, false, file);
+    checkSettingKeys(t.set, 'train.set', o.name, false, file);
+    const search: SearchSpec = o.search ?? t.search;
+    const searchAt = o.search ? `${at}.search.params` : 'train.search.params';
+    // `sgfd.*` search keys apply to the SGFD variants only (searchTrials leaves them out elsewhere).
+    for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
+    const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
+    if (sgfdKey && o.search && !variants.some((v) => VARIANTS[v.variant].sgfd)) throw new SchemaError(`${file}: ${searchAt}.${sgfdKey}: ${SGFD_ONLY}`);
+    return { name: o.name, variants, set: o.set, search };
+  });
+  const sgfdKey = Object.keys(t.search.params).find((k) => k.startsWith('sgfd.'));
+  if (sgfdKey && !backbones.some((b) => b.search === t.search && b.variants.some((v) => VARIANTS[v.variant].sgfd))) {
+    throw new SchemaError(`${file}: train.search.params.${sgfdKey}: ${SGFD_ONLY}`);
+  }
+  return { ...t, backbones, teacher_epochs: t.teacher_epochs ?? teacher?.epochs ?? 30 } as TrainSpec;
+}
+
+const SGFD_ONLY = `SGFD settings need an SGFD variant (${Object.keys(VARIANTS).filter((v) => VARIANTS[v].sgfd).join(', ')})`;
+
+export const SGFD_SETTING_KEYS = Object.keys(PROFILES.paper).filter((k) => k !== 'profile' && k !== 'latentDim').map((k) => `sgfd.${k}`);
+
+/** Setting keys must be the backbone's (`backbone` null: any backbone's) or, where SGFD may run, `sgfd.<field>`. */
+function checkSettingKeys(set: Record<string, SettingValue>, at: string, backbone: string | null, sgfdAllowed: boolean, file: string): void {
+  const own = backbone ? Object.keys(backboneSpec(backbone).defaults) : [...new Set(Object.values(BACKBONES).flatMap((b) => Object.keys(b.defaults)))];
+  for (const key of Object.keys(set)) {
+    if (key.startsWith('sgfd.')) {
+      if (!SGFD_SETTING_KEYS.includes(key)) throw new SchemaError(`${file}: ${at}.${key}: unknown SGFD setting; allowed: ${SGFD_SETTING_KEYS.join(', ')}`);
+      if (!sgfdAllowed) throw new SchemaError(`${file}: ${at}.${key}: ${SGFD_ONLY}`);
+    } else if (!own.includes(key)) {
+      throw new SchemaError(`${file}: ${at}.${key}: unknown ${backbone ?? 'backbone'} setting; allowed: ${own.join(', ')}${sgfdAllowed ? ', sgfd.<setting>' : ''}`);
+    }
+  }
+}
+
+/** Which earlier steps each step reads. */
+export const STEP_NEEDS: Record<StepName, StepName[]> = {
+  data: [], teacher: ['data'], train: ['data'], report: ['data', 'train'], export: ['train'], score: ['export'], plots: ['data', 'train'],
+};
+
+function checkNeeds(spec: PipelineSpec, file: string): void {
+  for (const step of STEP_NAMES) {
+    if (!spec[step]) continue;
+    const missing = STEP_NEEDS[step].filter((n) => !spec[n]);
+    if (missing.length) throw new SchemaError(`${file}: ${step}: needs the step${missing.length > 1 ? 's' : ''} ${missing.join(', ')} in the same file`);
+  }
+  if (spec.report && spec.train) {
+    const names = new Set(spec.train.backbones.flatMap((b) => b.variants.map((v) => v.name)));
+    if (!names.has(spec.report.baseline)) throw new SchemaError(`${file}: report.baseline: expected one of the variants ${[...names].join(', ')}; got '${spec.report.baseline}'`);
+  }
+  if (spec.export?.backbone && spec.train && !spec.train.backbones.some((b) => b.name === spec.export!.backbone)) {
+    throw new SchemaError(`${file}: export.backbone: expected one of the trained backbones ${spec.train.backbones.map((b) => b.name).join(', ')}; got '${spec.export.backbone}'`);
+  }
+}
+
+/** The pipeline's steps in running order. */
+export function stepsOf(spec: PipelineSpec): StepName[] {
+  return STEP_NAMES.filter((s) => spec[s] !== undefined);
+}

@@ -1,0 +1,96 @@
+// Plots: charts render to a valid SVG and a PNG of the expected size; t-SNE calibrates its
+// affinities to the perplexity, separates well-separated clusters and is deterministic.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderChart, writeChart, pngSize, svgSize } from '../../src/report/render.ts';
+import { variantBarsSpec, learningCurvesSpec, tsneSpec } from '../../src/report/charts.ts';
+import { tsne, conditionalAffinities, squaredDistances, rowEntropy, neighbourAgreement } from '../../src/report/tsne.ts';
+import { Rng } from '../../src/data/rng.ts';
+
+const bars = variantBarsSpec([
+  { variant: 'vanilla', metric: 'recall@20', mean: 0.12, std: 0.01 }, { variant: 'vanilla', metric: 'ndcg@20', mean: 0.06, std: 0.004 },
+  { variant: 'sgfd', metric: 'recall@20', mean: 0.14, std: 0.012 }, { variant: 'sgfd', metric: 'ndcg@20', mean: 0.07, std: 0.003 },
+], 'bars', { width: 400, height: 250 });
+
+test('a single-view chart renders to exactly its size: SVG width × height, PNG scale × that', async () => {
+  for (const scale of [1, 2]) {
+    const c = await renderChart(bars, scale);
+    assert.deepEqual(svgSize(c.svg), { width: 400, height: 250 });
+    assert.deepEqual(pngSize(c.png), { width: 400 * scale, height: 250 * scale });
+    assert.match(c.svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(c.svg, /<\/svg>\s*$/);
+    assert.ok(c.svg.includes('sgfd') && c.svg.includes('Recall@20'), 'axis and legend labels are text in the SVG');
+  }
+});
+
+test('PNG is not blank: the bars leave coloured pixels (size check alone would pass an empty canvas)', async () => {
+  const c = await renderChart(bars, 1);
+  const { Resvg } = await import('@resvg/resvg-js');
+  const pixels = new Resvg(c.svg, { background: 'white' }).render().pixels;
+  let coloured = 0;
+  for (let i = 0; i < pixels.length; i += 4) if (Math.abs(pixels[i] - pixels[i + 2]) > 40) coloured++;
+  assert.ok(coloured > 1000, `expected coloured bars, found ${coloured} coloured pixels`);
+});
+
+test('faceted charts (curves, t-SNE) write both files; the PNG is the SVG size × scale', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-plots-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const curves = learningCurvesSpec([1, 2, 3].flatMap((epoch) => [
+    { variant: 'vanilla', seed: 1, epoch, panel: 'loss', value: 3 - epoch / 2 }, { variant: 'vanilla', seed: 1, epoch, panel: 'valid recall@20', value: epoch / 10 },
+  ]), 'curves');
+  const map = tsneSpec([0, 1, 2, 3].flatMap((i) => ['original', 'student'].map((source) => ({ source, x: i, y: i % 2, category: `c${i % 2}` }))), 'map', { panelSize: 120 });
+  for (const [name, spec] of [['curves', curves], ['tsne', map]] as const) {
+    const files = await writeChart(join(dir, name), spec, 2);
+    const svg = readFileSync(files.svg, 'utf8');
+    const size = svgSize(svg);
+    assert.deepEqual(pngSize(readFileSync(files.png)), { width: Math.round(size.width * 2), height: Math.round(size.height * 2) });
+    assert.ok(size.width > 240, `${name}: two panels side by side`);
+  }
+});
+
+test('pngSize rejects a file that is not a PNG', () => {
+  assert.throws(() => pngSize(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')), /not a PNG/);
+});
+
+/** `k` Gaussian clusters in `d` dimensions, `per` points each, far apart. */
+function clusters(k: number, per: number, d: number, seed: number): { x: Float64Array; labels: Int32Array } {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 10));
+  const x = new Float64Array(k * per * d);
+  const labels = new Int32Array(k * per);
+  for (let c = 0; c < k; c++) for (let p = 0; p < per; p++) {
+    const row = c * per + p;
+    labels[row] = c;
+    for (let j = 0; j < d; j++) x[row * d + j] = centres[c][j] + rng.normal();
+  }
+  return { x, labels };
+}
+
+test('t-SNE affinities: every row has entropy ln(perplexity)', () => {
+  const { x } = clusters(3, 20, 5, 1);
+  const n = 60;
+  const p = conditionalAffinities(squaredDistances(x, n, 5), n, 12);
+  for (let i = 0; i < n; i++) {
+    assert.ok(Math.abs(rowEntropy(p, n, i) - Math.log(12)) < 1e-4, `row ${i}: entropy ${rowEntropy(p, n, i)}`);
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += p[i * n + j];
+    assert.ok(Math.abs(sum - 1) < 1e-9 && p[i * n + i] === 0);
+  }
+  assert.throws(() => conditionalAffinities(new Float64Array(4), 2, 5), /perplexity 5 must be below the number of points 2/);
+});
+
+test('t-SNE keeps well-separated clusters apart in 2-D and is deterministic for a seed', () => {
+  const { x, labels } = clusters(4, 25, 10, 7);
+  const o = { perplexity: 10, iterations: 300, seed: 3 };
+  const y = tsne(x, 100, 10, o);
+  assert.ok(y.every(Number.isFinite));
+  const agreement = neighbourAgreement(y, 100, 2, labels, 5);
+  assert.ok(agreement > 0.95, `5-NN label agreement in the map ${agreement}`);
+  assert.deepEqual(tsne(x, 100, 10, o), y);
+  // Shuffled labels agree only by chance (≈ 1/4): the measure can fail.
+  const shuffled = new Rng(1).shuffle(Int32Array.from(labels));
+  assert.ok(neighbourAgreement(y, 100, 2, shuffled, 5) < 0.5);
+});
