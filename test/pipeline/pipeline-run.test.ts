@@ -1,6 +1,6 @@
 // A tiny pipeline on synthetic data end to end: every step runs and leaves its files; a re-run skips
 // finished steps; --force redoes one; a config change makes a step stale; the search picks on
-// validation even when test disagrees; an interrupted run resumes.
+// validation even when test disagrees; an interrupted run resumes; a run on other data retrains.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { loadPipeline, type LoadedPipeline } from '../../src/pipeline/load.ts';
 import { runPipeline, pipelineStatus, type StepOutcome } from '../../src/pipeline/runner.ts';
 import { readSelection } from '../../src/pipeline/steps/train.ts';
+import { RUN_INPUTS } from '../../src/pipeline/runs.ts';
 import { pngSize, svgSize } from '../../src/report/render.ts';
 import { RUN_FILES, readJson, writeJson } from '../../src/train/files.ts';
 import type { RunMetrics } from '../../src/train/trainer.ts';
@@ -123,5 +124,16 @@ test('tiny pipeline: run, skip, force, stale, selection on validation, resume', 
     assert.ok(existsSync(join(interrupted, RUN_FILES.metrics)));
     assert.ok(logs.some((l) => l.includes(`sgfd ${sgfd.chosen.id} seed 2`) && l.includes('resumed')), logs.join('\n'));
     assert.ok(logs.filter((l) => l.includes('already finished')).length >= 5, 'the other runs were kept');
+  });
+
+  await t.test('a run trained on other data (digest) is retrained', async () => {
+    const vanilla = readSelection(join(root, 'train')).groups.find((g) => g.variant === 'vanilla')!;
+    const run0 = vanilla.runs[0].dir;
+    writeJson(join(run0, RUN_INPUTS), { data: 'another dataset' });
+    rmSync(join(root, 'train/step.json'));
+    logs.length = 0;
+    await run({ only: 'train' });
+    assert.ok(logs.some((l) => l.includes(`${run0}: trained with other settings or data; retraining`)), logs.join('\n'));
+    assert.equal(readJson<{ data: string }>(join(run0, RUN_INPUTS)).data, readJson<{ digest: string }>(join(root, 'data/step.json')).digest);
   });
 });

@@ -65,7 +65,7 @@ async function trainUnit(ctx: StepContext, ds: Dataset, dataDir: string, u: Unit
   const bring = async (trial: Trial, seed: number) => {
     const dir = runDir(ctx.dir, u, trial.id, seed);
     const t0 = Date.now();
-    const { metrics, state } = await ensureRun(settingsFor(t, dataDir, u, trial, seed, ctx.quiet), dir, ds, ctx.log);
+    const { metrics, state } = await ensureRun(settingsFor(t, dataDir, u, trial, seed, ctx.quiet), dir, ds, ctx.upstream.data!.digest, ctx.log);
     counter.done++;
     const how = state === 'done' ? 'already finished' : `${state === 'resume' ? 'resumed' : 'trained'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
     ctx.log(`[${counter.done}/${counter.total}] ${name} ${trial.id} seed ${seed}: valid ${t.metric} ${metrics.valid[t.metric]?.toFixed(4)} (${how})`);
