@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline, parseVars } from '../pipeline/load.ts';
-import { runPipeline, pipelineStatus, pipelineRoot } from '../pipeline/runner.ts';
 import { STEP_NAMES, type StepName } from '../pipeline/spec.ts';
 import { REPORT_FILES } from '../pipeline/steps/report.ts';
 import { formatRows } from './tables.ts';
@@ -20,8 +19,12 @@ const runOptions = (y: Argv) => y
   .option('var', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for ${NAME} in the pipeline file (else the environment)' })
   .option('quiet', { type: 'boolean', default: false });
 
+/** The runner brings the plotting libraries; loaded only when a pipeline command runs (keeps `sgfd` startup quick). */
+const runner = () => import('../pipeline/runner.ts');
+
 async function runAndReport(file: string, a: Omit<RunArgs, 'file'>): Promise<void> {
   const p = loadPipeline(file, parseVars(a.var));
+  const { runPipeline, pipelineRoot } = await runner();
   const t0 = performance.now();
   const outcomes = await runPipeline(p, { out: a.out, only: a.only, force: a.force, dryRun: a['dry-run'], quiet: a.quiet });
   const rows = [['step', 'action', 'why', 'seconds'], ...outcomes.map((o) => [o.step, o.action, o.reason, o.action === 'ran' ? o.seconds.toFixed(1) : ''])];
@@ -53,8 +56,9 @@ const statusCommand: CommandModule<object, { file: string; out: string; var: str
     .positional('file', { type: 'string', demandOption: true, describe: 'pipeline file (YAML or JSON)' })
     .option('out', { type: 'string', default: 'runs', describe: 'parent directory of the run tree' })
     .option('var', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for ${NAME} in the pipeline file' }) as never,
-  handler: (a) => {
+  handler: async (a) => {
     const p = loadPipeline(a.file, parseVars(a.var));
+    const { pipelineStatus, pipelineRoot } = await runner();
     process.stdout.write(`${p.spec.name} (${pipelineRoot(p, a.out)})\n`);
     for (const s of pipelineStatus(p, a.out)) {
       process.stdout.write(`${s.step.padEnd(8)} ${s.state.padEnd(8)} ${s.finished ?? ''}\n`);
