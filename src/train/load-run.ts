@@ -6,9 +6,9 @@ import { type Dataset } from '../data/dataset.ts';
 import { backboneSpec, type Backbone } from '../backbones/index.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
 import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
-import { RUN_FILES, readJson } from './files.ts';
+import { RUN_FILES, readJson, writeJson, writePerUser } from './files.ts';
 import { type ResolvedConfig, readTeacherFeatures } from './run.ts';
-import { scorer, scoringGraph } from './trainer.ts';
+import { scorer, scoringGraph, type RunMetrics } from './trainer.ts';
 
 export interface LoadedRun { dir: string; config: ResolvedConfig; ds: Dataset; backbone: Backbone; values: Map<string, Float32Array>; bestEpoch: number }
 
@@ -39,4 +39,20 @@ export async function evaluateRun(run: LoadedRun, o: { compat?: Compat; threads?
   const test = await evaluate(s, run.ds, 'test', eo);
   await fwd?.release();
   return { valid, test };
+}
+
+/**
+ * Scores test for a run trained with `scoreTest: false` (a search trial that was then chosen), once:
+ * fills metrics.json's `test` and writes the per-user test file. A run already scored is left alone.
+ */
+export async function scoreTestOnce(dir: string, o: { threads?: number } = {}): Promise<RunMetrics> {
+  const path = join(dir, RUN_FILES.metrics);
+  const metrics = readJson<RunMetrics>(path);
+  if (Object.keys(metrics.test).length) return metrics;
+  const run = loadRun(dir);
+  const { test } = await evaluateRun(run, o);
+  writePerUser(join(dir, RUN_FILES.perUser('test')), test.users, test.perUser);
+  const done = { ...metrics, test: test.means };
+  writeJson(path, done);
+  return done;
 }

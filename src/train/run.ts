@@ -53,7 +53,7 @@ export interface ResolvedConfig {
   /** Stage-1 teacher (paper profile, or the teacher-* extractors); null when none is trained first. */
   teacher: SgfdConfig | null;
   teacher_epochs: number | null;
-  train: Omit<TrainOptions, 'quiet' | 'resume' | 'haltAfter' | 'worker'>;
+  train: Omit<TrainOptions, 'quiet' | 'resume' | 'haltAfter' | 'worker' | 'scoreTest'>;
 }
 
 /** Splits `--set` pairs into backbone and SGFD settings, checking every key and value. */
@@ -79,7 +79,7 @@ export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
   const sgfd = s.sgfd ? sgfdConfig(s.profile, { ...sg, ...variant.overrides, latentDim } as Partial<SgfdConfig>) : null;
   const teacher = sgfd?.twoStage ? sgfd : variant.teacher ? sgfdConfig(s.profile, { ...variant.teacher, latentDim }) : null;
   if ((sgfd || teacher) && (!ds.labels || ds.nLabels < 2)) throw new Error(`variant ${variantName}: dataset '${ds.meta.name}' has no category labels (items.arrow column 'label')`);
-  const { quiet: _q, resume: _r, haltAfter: _h, worker: _w, ...train } = s.train;
+  const { quiet: _q, resume: _r, haltAfter: _h, worker: _w, scoreTest: _t, ...train } = s.train;
   return {
     version: 1,
     dataset: { path: resolve(s.data), name: ds.meta.name, synthetic: ds.meta.synthetic, users: ds.nUsers, items: ds.nItems, modalities: Object.fromEntries(ds.modalities.map((m) => [m.name, m.dim])), labels: ds.nLabels },

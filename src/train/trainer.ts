@@ -32,6 +32,11 @@ export interface TrainOptions {
   compat?: Compat;
   /** Stop (as if interrupted) after this many epochs in this invocation; the checkpoint stays. */
   haltAfter?: number;
+  /**
+   * Score test at the end (default). Search trials pass false: selection never needs test, and the
+   * chosen trial's test is scored once afterwards (load-run.ts `scoreTestOnce`).
+   */
+  scoreTest?: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = { epochs: 100, patience: 20, metric: 'recall@20', seed: 1, device: 'cpu', threads: 2, worker: true, quiet: false, resume: false };
@@ -115,15 +120,16 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const s = await scorer(scoring, ds, finalValues, backbone);
   const eo = { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk };
   const valid = await evaluate(s, ds, 'valid', eo);
-  const test = await evaluate(s, ds, 'test', eo);
+  const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
 }
 
-function writeResults(outDir: string, valid: MetricReport, test: MetricReport, bestEpoch: number, epochs: number, seconds: number[]): RunMetrics {
-  const metrics: RunMetrics = { valid: valid.means, test: test.means, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1) };
+/** metrics.json and the per-user files; `test` null leaves test unscored ({} in metrics.json). */
+function writeResults(outDir: string, valid: MetricReport, test: MetricReport | null, bestEpoch: number, epochs: number, seconds: number[]): RunMetrics {
+  const metrics: RunMetrics = { valid: valid.means, test: test?.means ?? {}, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1) };
   writePerUser(join(outDir, RUN_FILES.perUser('valid')), valid.users, valid.perUser);
-  writePerUser(join(outDir, RUN_FILES.perUser('test')), test.users, test.perUser);
+  if (test) writePerUser(join(outDir, RUN_FILES.perUser('test')), test.users, test.perUser);
   writeJson(join(outDir, RUN_FILES.metrics), metrics);
   return metrics;
 }

@@ -62,3 +62,22 @@ test('unknown --set keys and bad values are errors listing the valid keys', () =
   assert.equal(resolveSettings({ ...base, sgfd: true, set: { 'sgfd.tau': '5' } }, ds).sgfd!.tau, 5);
   assert.throws(() => backboneSpec('bm4'), /unknown backbone 'bm4': available bm3/);
 });
+
+test('a run trained without scoring test is scored once afterwards, identically to scoring it at the end', async () => {
+  const { scoreTestOnce } = await import('../../src/train/load-run.ts');
+  const { writeDataset } = await import('../../src/data/arrow-io.ts');
+  const { runTraining } = await import('../../src/train/run.ts');
+  const root = mkdtempSync(join(tmpdir(), 'sgfd-score-once-'));
+  try {
+    const parts = generateSynthetic({ users: 150, items: 80, categories: 4, density: 0.06, imageDim: 8, textDim: 8, seed: 4 });
+    await writeDataset(join(root, 'data'), parts);
+    const s = (scoreTest: boolean) => ({ data: join(root, 'data'), backbone: 'bm3', sgfd: false, profile: 'paper' as const, set: { embedding_dim: '8' }, teacherEpochs: 1, train: { ...TRAIN_DEFAULTS, epochs: 2, quiet: true, worker: false, scoreTest } });
+    const trial = (await runTraining(s(false), join(root, 'trial')))!;
+    assert.deepEqual(trial.test, {}, 'a search trial never looks at test');
+    assert.ok(!existsSync(join(root, 'trial', 'per_user_test.arrow')));
+    const full = (await runTraining(s(true), join(root, 'full')))!;
+    const later = await scoreTestOnce(join(root, 'trial'));
+    assert.deepEqual(later.test, full.test);
+    assert.ok(existsSync(join(root, 'trial', 'per_user_test.arrow')));
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});

@@ -11,6 +11,7 @@ import { RUN_FILES, writeJson, readJson } from '../../train/files.ts';
 import { rowLabel } from '../../report/results-table.ts';
 import { searchTrials, selectTrial, type Trial, type TrialOutcome } from '../search.ts';
 import { ensureRun, readRunMetrics } from '../runs.ts';
+import { scoreTestOnce } from '../../train/load-run.ts';
 import type { BackboneEntry, PipelineSpec, SettingValue, TrainSpec, VariantEntry } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 
@@ -46,12 +47,12 @@ function units(t: TrainSpec): Unit[] {
 
 const runDir = (root: string, u: Unit, trialId: string, seed: number) => join(root, u.backbone.name, u.entry.name, trialId, `seed-${seed}`);
 
-function settingsFor(t: TrainSpec, dataDir: string, u: Unit, trial: Trial, seed: number, quiet: boolean): RunSettings {
+function settingsFor(t: TrainSpec, dataDir: string, u: Unit, trial: Trial, seed: number, quiet: boolean, scoreTest: boolean): RunSettings {
   const set = { ...t.set, ...u.backbone.set, ...u.entry.set, ...trial.params };
   return {
     data: dataDir, backbone: u.backbone.name, sgfd: VARIANTS[u.entry.variant].sgfd, variant: u.entry.variant, profile: u.entry.profile,
     set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, String(v)])), teacherEpochs: t.teacher_epochs,
-    train: { ...TRAIN_DEFAULTS, epochs: t.epochs, patience: t.patience, metric: t.metric, seed, threads: t.threads, quiet, worker: true, resume: false },
+    train: { ...TRAIN_DEFAULTS, epochs: t.epochs, patience: t.patience, metric: t.metric, seed, threads: t.threads, quiet, worker: true, resume: false, scoreTest },
   };
 }
 
@@ -62,10 +63,10 @@ const plannedRuns = (t: TrainSpec) => units(t).reduce((n, u) => n + unitRuns(t, 
 async function trainUnit(ctx: StepContext, ds: Dataset, dataDir: string, u: Unit, counter: { done: number; total: number }): Promise<SelectedGroup> {
   const t = ctx.spec.train!;
   const name = `${u.backbone.name}/${u.entry.name}`;
-  const bring = async (trial: Trial, seed: number) => {
+  const bring = async (trial: Trial, seed: number, scoreTest: boolean) => {
     const dir = runDir(ctx.dir, u, trial.id, seed);
     const t0 = Date.now();
-    const { metrics, state } = await ensureRun(settingsFor(t, dataDir, u, trial, seed, ctx.quiet), dir, ds, ctx.upstream.data!.digest, ctx.log);
+    const { metrics, state } = await ensureRun(settingsFor(t, dataDir, u, trial, seed, ctx.quiet, scoreTest), dir, ds, ctx.upstream.data!.digest, ctx.log);
     counter.done++;
     const how = state === 'done' ? 'already finished' : `${state === 'resume' ? 'resumed' : 'trained'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
     ctx.log(`[${counter.done}/${counter.total}] ${name} ${trial.id} seed ${seed}: valid ${t.metric} ${metrics.valid[t.metric]?.toFixed(4)} (${how})`);
@@ -74,10 +75,14 @@ async function trainUnit(ctx: StepContext, ds: Dataset, dataDir: string, u: Unit
   const outcomes: TrialOutcome[] = [];
   const searching = u.trials.length > 1;
   const searchSeed = u.backbone.search.seed;
-  if (searching) for (const trial of u.trials) outcomes.push({ trial, valid: (await bring(trial, searchSeed)).valid });
+  // Trials are trained without scoring test; only the chosen configuration's runs are scored.
+  if (searching) for (const trial of u.trials) outcomes.push({ trial, valid: (await bring(trial, searchSeed, false)).valid });
   const chosen = searching ? selectTrial(outcomes, t.metric).trial : u.trials[0];
-  if (searching) ctx.log(`${name}: chose ${chosen.id} on validation ${t.metric}`);
-  for (const seed of t.seeds) if (!searching || seed !== searchSeed) await bring(chosen, seed);
+  if (searching) {
+    ctx.log(`${name}: chose ${chosen.id} on validation ${t.metric}`);
+    if (t.seeds.includes(searchSeed)) await scoreTestOnce(runDir(ctx.dir, u, chosen.id, searchSeed), { threads: t.threads });
+  }
+  for (const seed of t.seeds) if (!searching || seed !== searchSeed) await bring(chosen, seed, true);
   return {
     backbone: u.backbone.name, variant: u.entry.name, preset: u.entry.variant, profile: u.entry.profile,
     label: u.entry.name === u.entry.variant ? rowLabel(u.backbone.name, u.entry.variant) : rowLabel(u.backbone.name, u.entry.name),
