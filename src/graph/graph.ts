@@ -29,6 +29,8 @@ export interface IndexInfo {
  */
 export interface IndexPlan {
   perm: Value; inverse: Value; lasts: Value; runs: Value; uniq: Value;
+  /** groups[i] = the run of element i: gather a per-run tensor [U, …] back to the elements. */
+  groups: Value;
   /** The index vector itself, and the number of distinct values it may hold. */
   source: Value;
   numRows: number;
@@ -39,7 +41,7 @@ export interface IndexPlan {
 }
 
 /** The parts of an IndexPlan the runtime feeds (or the builder stores) as int64 tensors. */
-export const PLAN_PARTS = ['perm', 'inverse', 'lasts', 'runs', 'uniq'] as const;
+export const PLAN_PARTS = ['perm', 'inverse', 'lasts', 'runs', 'uniq', 'groups'] as const;
 export type PlanPart = (typeof PLAN_PARTS)[number];
 
 /**

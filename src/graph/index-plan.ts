@@ -12,6 +12,8 @@ export interface IndexPlanData {
   runs: BigInt64Array;
   /** The id of run r, shaped [U, 1] for ScatterND. */
   uniq: BigInt64Array;
+  /** groups[i] = the run of element i (uniq[groups[i]] = ids[i]). */
+  groups: BigInt64Array;
 }
 
 /** Groups `ids` (each in [0, numRows)) by value with a counting sort: O(N + numRows). */
@@ -40,16 +42,18 @@ export function computeIndexPlan(ids: ArrayLike<number | bigint>, numRows: numbe
   const lasts = new BigInt64Array(u);
   const runs = new BigInt64Array(u);
   const uniq = new BigInt64Array(u);
+  const runOf = new Int32Array(numRows);
   let k = 0;
   for (let r = 0; r < numRows; r++) {
     if (counts[r + 1] > counts[r]) {
       lasts[k] = BigInt(counts[r + 1] - 1);
       runs[k] = BigInt(k);
       uniq[k] = BigInt(r);
-      k++;
+      runOf[r] = k++;
     }
   }
-  return { perm, inverse, lasts, runs, uniq };
+  const groups = BigInt64Array.from(vals, (v) => BigInt(runOf[v]));
+  return { perm, inverse, lasts, runs, uniq, groups };
 }
 
 /** True when `perm` is the identity (the indices were already sorted). */

@@ -73,8 +73,14 @@ export class ItemExtractor extends Module {
     if (this.kind === 'cached') return { features: t.teacher!.map((f) => G.gather(f, ids)), sgfd: null };
     const rows = t.raw.map((r) => G.gather(r, ids));
     if (!this.sgfd) return { features: rows.map((x, i) => this.vanilla![i].forward(b, x)), sgfd: null };
-    const cached = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : undefined;
-    const terms = sgfdLoss(b, this.sgfd, rows, G.gather(t.labels, ids), G.gather(t.labelMask, ids), cached);
+    let teacher = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : undefined;
+    if (!teacher && ids.index?.plan) {
+      // Joint (reference) teacher: run the deep network once per distinct item of the batch.
+      const plan = ids.index.plan();
+      const perItem = this.sgfd.teacher.features(b, t.raw.map((r) => G.gather(r, G.distinctIds(plan))));
+      teacher = perItem.map((f) => G.gatherRuns(f, plan));
+    }
+    const terms = sgfdLoss(b, this.sgfd, rows, G.gather(t.labels, ids), G.gather(t.labelMask, ids), teacher);
     return { features: terms.student, sgfd: terms };
   }
 

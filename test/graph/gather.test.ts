@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import * as G from '../../src/graph/index.ts';
 import * as R from './reference.ts';
-import { checkOp, f64, ids } from './harness.ts';
+import { checkOp, f64, ids, runGraph } from './harness.ts';
+import assert from 'node:assert/strict';
+import { tensor } from '../../src/runtime/session.ts';
 
 const gatherRef = (x: Record<string, R.T>) => R.gather(x.data, x.ids);
 const gather0 = (_g: G.Graph, x: Record<string, G.Value>) => G.gather(x.data, x.ids);
@@ -101,3 +103,21 @@ for (const precision of ['float32', 'float64'] as const) {
       { ref: f32Ref(precision === 'float64'), fwdTol: precision === 'float64' ? 0 : 1e-6, h: 1e-3, tol: 2e-3 });
   });
 }
+
+test('gatherRuns: a per-distinct-id tensor spread back to the elements; gradient = per-run sums', async () => {
+  // ids [1, 4, 1, 0, 4, 4]: runs (ascending ids) 0 → id 0, 1 → id 1, 2 → id 4
+  const idList = [1, 4, 1, 0, 4, 4];
+  const runOf = [1, 2, 1, 0, 2, 2];
+  await checkOp((_g, x) => {
+    const plan = x.ids.index!.plan!();
+    return G.gatherRuns(G.mul(x.perRun, 1), plan);
+  }, { perRun: f64([3, 2]), ids: ids([6], idList, 5) }, { ref: (x) => gatherRef({ data: x.perRun, ids: R.t([6], Float64Array.from(runOf)) }) });
+});
+
+test('distinctIds lists the distinct ids of a planned index in ascending order', async () => {
+  const g = new G.Graph();
+  const v = G.indexInput(g, 'ids', [6], 5);
+  g.output(G.distinctIds(v.index!.plan!()), 'u');
+  const r = await runGraph(g, { ids: tensor(BigInt64Array.from([3n, 1n, 3n, 0n, 1n, 1n]), [6]) });
+  assert.deepEqual(Array.from(r.u.data as BigInt64Array, Number), [0, 1, 3]);
+});

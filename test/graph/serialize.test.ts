@@ -101,8 +101,8 @@ test('a training graph with derived index-plan inputs serialises them as int64 g
     'table:float32[10,4]', 'ids:int64[n]', 'ids.perm:int64[n]',
     'ids.lasts:int64[ids.unique]', 'ids.runs:int64[ids.unique]', 'ids.uniq:int64[ids.unique,1]',
   ]);
-  // ids.inverse is declared but nothing reads it, so the model does not ask for it
-  assert.deepEqual(g.derived.map((d) => d.part), ['perm', 'inverse', 'lasts', 'runs', 'uniq']);
+  // ids.inverse and ids.groups are declared but nothing reads them, so the model does not ask for them
+  assert.deepEqual(g.derived.map((d) => d.part), ['perm', 'inverse', 'lasts', 'runs', 'uniq', 'groups']);
 });
 
 test('nodes no output depends on are not serialised (unused gradients of data inputs)', async () => {

@@ -5,7 +5,7 @@ import { registerGradient } from '../autodiff.ts';
 import { type Shape, ShapeError, normAxis } from '../shape.ts';
 import { emit1, zeros, zerosLike } from './util.ts';
 import { sub, cast } from './elementwise.ts';
-import { concat, reshape } from './layout.ts';
+import { concat, reshape, squeeze } from './layout.ts';
 import { cumsum } from './reduce.ts';
 import { computeIndexPlan, isIdentity } from '../index-plan.ts';
 
@@ -53,7 +53,7 @@ export function indexInput(g: Graph, name: string, shape: Shape, numRows: number
         return g.input(`${name}.${p}`, 'int64', s);
       };
       plan = {
-        perm: part('perm', [n]), inverse: part('inverse', [n]), lasts: part('lasts', [u]), runs: part('runs', [u]), uniq: part('uniq', [u, 1]),
+        perm: part('perm', [n]), inverse: part('inverse', [n]), lasts: part('lasts', [u]), runs: part('runs', [u]), uniq: part('uniq', [u, 1]), groups: part('groups', [n]),
         source: v, numRows, sorted: false, complete: false,
       };
       markPlan(plan);
@@ -75,7 +75,7 @@ export function indexConstant(g: Graph, ids: ArrayLike<number>, numRows: number)
       const c = (a: BigInt64Array, s: number[]) => g.constant(a, 'int64', s);
       const u = d.uniq.length;
       plan = {
-        perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), lasts: c(d.lasts, [u]), runs: c(d.runs, [u]), uniq: c(d.uniq, [u, 1]),
+        perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), lasts: c(d.lasts, [u]), runs: c(d.runs, [u]), uniq: c(d.uniq, [u, 1]), groups: c(d.groups, [ids.length]),
         source: v, numRows, sorted: isIdentity(d.perm), complete: u === numRows,
       };
       markPlan(plan);
@@ -105,17 +105,34 @@ export interface SegmentSumOptions { precision?: 'float32' | 'float64' }
 export function segmentSum(x: Value, plan: IndexPlan, numSegments: number, o: SegmentSumOptions = {}): Value {
   const g = x.graph;
   return g.withGradient([x], () => {
-    const wide = o.precision === 'float64' && x.dtype === 'float32';
-    const sorted = plan.sorted ? x : gather(x, plan.perm);
-    const running = cumsum(wide ? cast(sorted, 'float64') : sorted, 0);
-    const atLast = gather(running, plan.lasts);
-    const rest = x.shape.slice(1);
-    const before = gather(concat([zeros(g, atLast.dtype, [1, ...rest], x), atLast], 0), plan.runs);
-    let sums = sub(atLast, before);
-    if (wide) sums = cast(sums, 'float32');
+    const sums = runSums(x, plan, o);
     if (plan.complete && numSegments === plan.numRows) return sums;
-    return scatterND(zeros(g, x.dtype, [numSegments, ...rest], x), plan.uniq, sums);
+    return scatterND(zeros(g, x.dtype, [numSegments, ...x.shape.slice(1)], x), plan.uniq, sums);
   }, (dy) => [gather(dy, plan.source.rank === 1 ? plan.source : reshape(plan.source, [-1]))]);
+}
+
+/** Σ of the rows of x[N, …] in each run of equal ids: [U, …] in run (= ascending id) order. */
+export function runSums(x: Value, plan: IndexPlan, o: SegmentSumOptions = {}): Value {
+  const wide = o.precision === 'float64' && x.dtype === 'float32';
+  const sorted = plan.sorted ? x : gather(x, plan.perm);
+  const running = cumsum(wide ? cast(sorted, 'float64') : sorted, 0);
+  const atLast = gather(running, plan.lasts);
+  const before = gather(concat([zeros(x.graph, atLast.dtype, [1, ...x.shape.slice(1)], x), atLast], 0), plan.runs);
+  const sums = sub(atLast, before);
+  return wide ? cast(sums, 'float32') : sums;
+}
+
+/**
+ * Per-element rows from per-run rows: out[i] = xRuns[groups[i]] for xRuns [U, …] (e.g. a network
+ * evaluated once per distinct id). Its gradient sums each run's rows (runSums), race-free.
+ */
+export function gatherRuns(xRuns: Value, plan: IndexPlan): Value {
+  return xRuns.graph.withGradient([xRuns], () => gather(xRuns, plan.groups), (dy) => [runSums(dy, plan)]);
+}
+
+/** The distinct ids of a planned index vector, in run order ([U] int64). */
+export function distinctIds(plan: IndexPlan): Value {
+  return squeeze(plan.uniq, [1]);
 }
 
 /** Segment sum keyed by an index value that carries a plan (see indexInput). */
