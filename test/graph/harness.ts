@@ -2,6 +2,7 @@
 // checkOp — forward against the plain-JS reference, analytic gradients against central differences.
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
+import { withDerivedFeeds } from '../../src/runtime/train-step.ts';
 import { createSession, tensor, type Feeds, type Fetched } from '../../src/runtime/session.ts';
 import * as R from './reference.ts';
 
@@ -73,22 +74,10 @@ export function declare(g: G.Graph, specs: Record<string, InputSpec>): Record<st
   return out;
 }
 
-/** Feeds for the derived inputs of `g` (ids.perm, ids.inverse, …) computed from the fed index arrays. */
+/** Feeds for the derived inputs of `g` (ids.perm, ids.lasts, …), computed as the runtime does. */
 export function planFeeds(g: G.Graph, feeds: Feeds): Feeds {
-  const plans = new Map<string, G.IndexPlanData>();
-  const out: Feeds = {};
-  for (const d of g.derived) {
-    const src = feeds[d.source];
-    if (!src) throw new Error(`planFeeds: derived input ${d.name} needs a feed for ${d.source}`);
-    let plan = plans.get(d.source);
-    if (!plan) {
-      plan = G.computeIndexPlan(src.data as BigInt64Array, d.numRows, d.source);
-      plans.set(d.source, plan);
-    }
-    const part = plan[d.part];
-    out[d.name] = tensor(part, d.part === 'uniq' ? [part.length, 1] : [part.length]);
-  }
-  return out;
+  const all = withDerivedFeeds(g.derived, { ...feeds });
+  return Object.fromEntries(g.derived.map((d) => [d.name, all[d.name]]));
 }
 
 /** Feeds for `specs` plus their derived index-plan inputs. */
