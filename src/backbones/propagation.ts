@@ -56,5 +56,10 @@ export function lightGcn(ego: Value, c: ReturnType<typeof graphConstants>, layer
   const all = [ego];
   let h = ego;
   for (let l = 0; l < layers; l++) { h = propagate(h, c); all.push(h); }
-  return all.length === 1 ? ego : G.mul(G.sumAll(all), 1 / all.length);
+  return meanOfLayers(all);
+}
+
+/** Element-wise mean of the layer outputs (the layer-combination step of LightGCN-style models). */
+export function meanOfLayers(layers: Value[]): Value {
+  return layers.length === 1 ? layers[0] : G.mul(G.sumAll(layers), 1 / layers.length);
 }

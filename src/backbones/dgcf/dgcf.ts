@@ -16,7 +16,7 @@ import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec } from '../backbone.ts';
-import { normalisedBipartite, graphConstants, type NormalisedGraph } from '../propagation.ts';
+import { normalisedBipartite, graphConstants, meanOfLayers, type NormalisedGraph } from '../propagation.ts';
 import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 
@@ -70,8 +70,7 @@ class Dgcf extends BprDotBackbone {
       h = disentangle(h, c, this.cfg.n_factors, this.cfg.n_iterations);
       layers.push(h);
     }
-    const mean = layers.length === 1 ? h : G.mul(G.sumAll(layers), 1 / layers.length);
-    return splitNodes(mean, this.ds.nUsers, this.ds.nItems);
+    return splitNodes(meanOfLayers(layers), this.ds.nUsers, this.ds.nItems);
   }
 }
 
