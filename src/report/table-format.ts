@@ -6,6 +6,8 @@ import { metricTitle, type ResultsTable, type ResultRow, type Stat } from './res
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 const signedPct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%` : '—');
 
+const pValueText = (p: number | undefined) => (p === undefined || !Number.isFinite(p) ? '—' : p.toPrecision(2));
+
 const significant = (t: ResultsTable, r: ResultRow, m: string) => r.p !== null && r.p[m] < t.alpha;
 
 function cellText(s: Stat, star: boolean, plusMinus: string, starMark: string): string {
@@ -21,7 +23,7 @@ function configText(c: ResultRow['config']): string {
 function footnotes(t: ResultsTable): string[] {
   return [
     `Test metrics in %, mean ± std over seeds (sample std). Δ = relative improvement over the backbone's \`${t.baseline}\` row.`,
-    `\\* = two-tailed paired t-test over (seed, user) pairs against that row, p < ${t.alpha}. s/epoch = training seconds per epoch (mean over seeds).`,
+    `\\* = two-tailed paired t-test over (seed, user) pairs against that row, p < ${t.alpha}; p columns give its p-value. s/epoch = training seconds per epoch (mean over seeds).`,
   ];
 }
 
@@ -33,11 +35,12 @@ export function markdownTable(header: string[], rows: string[][], align: ('l' | 
 }
 
 export function resultsMarkdown(t: ResultsTable): string {
-  const header = ['Model', ...t.metrics.map((m) => `${metricTitle(m)} (%)`), ...t.metrics.map((m) => `Δ ${metricTitle(m)}`), `valid ${metricTitle(t.metrics[0])} (%)`, 's/epoch', 'best epochs', 'seeds'];
+  const header = ['Model', ...t.metrics.map((m) => `${metricTitle(m)} (%)`), ...t.metrics.map((m) => `Δ ${metricTitle(m)}`), ...t.metrics.map((m) => `p ${metricTitle(m)}`), `valid ${metricTitle(t.metrics[0])} (%)`, 's/epoch', 'best epochs', 'seeds'];
   const rows = t.rows.map((r) => [
     r.label,
     ...t.metrics.map((m) => cellText(r.test[m], significant(t, r, m), ' ± ', '\\*')),
     ...t.metrics.map((m) => (r.improvement ? signedPct(r.improvement[m]) : '—')),
+    ...t.metrics.map((m) => pValueText(r.p?.[m])),
     pct(r.valid[t.metrics[0]].mean),
     r.secondsPerEpoch.mean.toFixed(2),
     r.bestEpochs.join(', '),
