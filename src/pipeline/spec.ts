@@ -23,7 +23,8 @@ export interface VariantEntry {
 }
 
 /** `search`: the backbone's own search (e.g. ID-only baselines without `weight_decay`), else the train-level one. */
-export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec }
+/** `epochs` / `patience`: the backbone's own training budget, else the train-level one. */
+export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number }
 
 export interface SearchSpec {
   method: 'grid' | 'random';
@@ -105,6 +106,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
   train: obj({
     backbones: required(list(either(str({ enum: Object.keys(BACKBONES) }), obj({
       name: required(str({ enum: Object.keys(BACKBONES) })), variants: list(variantEntry, { minItems: 1 }), set: settings, search: obj(searchFields),
+      epochs: num({ integer: true, min: 1 }), patience: num({ integer: true, min: 1 }),
     })), { minItems: 1 })),
     variants: list(variantEntry, { minItems: 1, default: ['vanilla', 'sgfd'] }),
     profile,
@@ -161,7 +163,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
   };
   const backbones = (t.backbones as unknown[]).map((b, i): BackboneEntry => {
     const at = `train.backbones[${i}]`;
-    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec });
+    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number });
     const variants = entries(o.variants ?? t.variants, o.variants ? `${at}.variants` : 'train.variants');
     checkSettingKeys(o.set, `${at}.set`, o.name, false, file);
     checkSettingKeys(t.set, 'train.set', o.name, false, file);
@@ -171,7 +173,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
     if (sgfdKey && o.search && !variants.some((v) => VARIANTS[v.variant].sgfd)) throw new SchemaError(`${file}: ${searchAt}.${sgfdKey}: ${SGFD_ONLY}`);
-    return { name: o.name, variants, set: o.set, search };
+    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience };
   });
   const sgfdKey = Object.keys(t.search.params).find((k) => k.startsWith('sgfd.'));
   if (sgfdKey && !backbones.some((b) => b.search === t.search && b.variants.some((v) => VARIANTS[v.variant].sgfd))) {
