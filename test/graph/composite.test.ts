@@ -4,13 +4,29 @@ import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { tensor } from '../../src/runtime/session.ts';
 import * as R from './reference.ts';
-import { checkOp, f64, ids, fill, runGraph } from './harness.ts';
+import { checkOp, f64, ids, fill, runGraph, assertClose } from './harness.ts';
 
 for (const axis of [-1, 0]) {
   test(`l2Normalize axis=${axis}`, async () => {
     await checkOp((_g, x) => G.l2Normalize(x.x, axis), { x: f64([3, 4]) }, { ref: (x) => R.l2Normalize(x.x, axis) });
   });
 }
+
+test('l2Normalize: an all-zero row maps to zero with a finite gradient (no NaN from √0)', async () => {
+  const g = new G.Graph('t');
+  const x = g.input('x', 'float32', [2, 3]);
+  const w = g.input('w', 'float32', [2, 3]);
+  const y = G.l2Normalize(x, -1);
+  const [dx] = G.grad(G.reduceSum(G.mul(y, w), [0, 1]), [x]);
+  g.output(y, 'y');
+  g.output(dx, 'dx');
+  const out = await runGraph(g, { x: tensor(Float32Array.from([0, 0, 0, 3, 0, 4]), [2, 3]), w: tensor(Float32Array.from([1, 2, 3, 1, 1, 1]), [2, 3]) });
+  assert.deepEqual(Array.from(out.y.data as Float32Array).map((v) => +v.toFixed(6)), [0, 0, 0, 0.6, 0, 0.8]);
+  const grad = Array.from(out.dx.data as Float32Array);
+  assert.ok(grad.every(Number.isFinite), `finite gradient: ${grad}`);
+  // Row 2: d/dx (w·x/‖x‖) = (w − (w·ŷ) ŷ)/‖x‖ with ŷ = (0.6, 0, 0.8), w·ŷ = 1.4, ‖x‖ = 5.
+  assertClose(grad.slice(3), [(1 - 1.4 * 0.6) / 5, 1 / 5, (1 - 1.4 * 0.8) / 5], 1e-5, 1e-6, 'row 2 gradient');
+});
 
 test('cosine of matching rows', async () => {
   await checkOp((_g, x) => G.cosine(x.a, x.b), { a: f64([3, 4]), b: f64([3, 4]) }, { ref: (x) => R.cosine(x.a, x.b) });

@@ -10,8 +10,10 @@ import { zeros } from './util.ts';
 
 /** x / max(‖x‖₂, eps) along `axis` (PyTorch's F.normalize). */
 export function l2Normalize(x: Value, axis = -1, eps = 1e-12): Value {
-  const norm = sqrt(reduceSum(mul(x, x), [axis], true));
-  return div(x, maximum(norm, eps));
+  // max(‖x‖, eps) taken as √max(‖x‖², eps²): the same value, but an all-zero row gets a finite
+  // gradient (1/eps, as x / max(‖x‖, eps) in PyTorch) instead of √0's infinite one times 0 = NaN.
+  const norm = sqrt(maximum(reduceSum(mul(x, x), [axis], true), eps * eps));
+  return div(x, norm);
 }
 
 /**
