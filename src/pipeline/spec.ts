@@ -23,8 +23,8 @@ export interface VariantEntry {
 }
 
 /** `search`: the backbone's own search (e.g. ID-only baselines without `weight_decay`), else the train-level one. */
-/** `epochs` / `patience`: the backbone's own training budget, else the train-level one. */
-export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number }
+/** `epochs` / `patience` / `eval_every`: the backbone's own training budget, else the train-level one. */
+export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number; eval_every: number }
 
 export interface SearchSpec {
   method: 'grid' | 'random';
@@ -40,6 +40,7 @@ export interface TrainSpec {
   backbones: BackboneEntry[];
   epochs: number;
   patience: number;
+  eval_every: number;
   metric: string;
   threads: number;
   teacher_epochs: number;
@@ -106,12 +107,13 @@ export const PIPELINE_SCHEMA: Schema = obj({
   train: obj({
     backbones: required(list(either(str({ enum: Object.keys(BACKBONES) }), obj({
       name: required(str({ enum: Object.keys(BACKBONES) })), variants: list(variantEntry, { minItems: 1 }), set: settings, search: obj(searchFields),
-      epochs: num({ integer: true, min: 1 }), patience: num({ integer: true, min: 1 }),
+      epochs: num({ integer: true, min: 1 }), patience: num({ integer: true, min: 1 }), eval_every: num({ integer: true, min: 1 }),
     })), { minItems: 1 })),
     variants: list(variantEntry, { minItems: 1, default: ['vanilla', 'sgfd'] }),
     profile,
     epochs: num({ integer: true, min: 1, default: 100 }),
     patience: num({ integer: true, min: 1, default: 20 }),
+    eval_every: num({ integer: true, min: 1, default: 1 }),
     metric: str({ default: 'recall@20' }),
     threads: num({ integer: true, min: 1, default: 2 }),
     teacher_epochs: num({ integer: true, min: 1 }),
@@ -163,7 +165,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
   };
   const backbones = (t.backbones as unknown[]).map((b, i): BackboneEntry => {
     const at = `train.backbones[${i}]`;
-    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number });
+    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number; eval_every?: number });
     const variants = entries(o.variants ?? t.variants, o.variants ? `${at}.variants` : 'train.variants');
     checkSettingKeys(o.set, `${at}.set`, o.name, false, file);
     checkSettingKeys(t.set, 'train.set', o.name, false, file);
@@ -173,7 +175,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
     if (sgfdKey && o.search && !variants.some((v) => VARIANTS[v.variant].sgfd)) throw new SchemaError(`${file}: ${searchAt}.${sgfdKey}: ${SGFD_ONLY}`);
-    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience };
+    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience, eval_every: o.eval_every ?? t.eval_every };
   });
   const sgfdKey = Object.keys(t.search.params).find((k) => k.startsWith('sgfd.'));
   if (sgfdKey && !backbones.some((b) => b.search === t.search && b.variants.some((v) => VARIANTS[v.variant].sgfd))) {

@@ -19,7 +19,13 @@ import { Progress } from './progress.ts';
 
 export interface TrainOptions {
   epochs: number;
+  /** Epochs without a validation improvement before stopping (counted in epochs, not evaluations). */
   patience: number;
+  /**
+   * Validate every this many epochs (and after the last); default 1. Models whose full-ranking
+   * evaluation costs as much as an epoch (MAML scores every user–item pair with a network) use 2–5.
+   */
+  evalEvery?: number;
   /** Validation metric to select on, e.g. 'recall@20'. */
   metric: string;
   seed: number;
@@ -80,6 +86,9 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     seconds.push(...(readCheckpoint(ckptDir).manifest.seconds as number[] ?? []));
   }
   const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk });
+  const every = o.evalEvery ?? 1;
+  if (!(Number.isInteger(every) && every >= 1)) throw new Error(`evalEvery must be a positive integer, got ${every}`);
+  if (o.patience < every) throw new Error(`patience (${o.patience} epochs) must be at least evalEvery (${every}): otherwise training stops before it is validated`);
   let ranThisCall = 0;
   try {
     while (epoch < o.epochs && best.since < o.patience) {
@@ -99,15 +108,21 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       }
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);
-      const current = paramValues(await stepper.checkpointTensors(), params);
-      const report = await evalValid(current);
-      const value = report.means[o.metric];
-      if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
-      if (value > best.value) best = { value, epoch, since: 0, values: copyValues(current) };
-      else best.since++;
       const losses = Object.fromEntries(Object.entries(sums).map(([k, s]) => [k, s / n]));
-      appendJsonLine(logPath, { epoch, step: stepper.step, losses, valid: report.means, best_epoch: best.epoch, seconds: trainSeconds, eval_seconds: (performance.now() - t0) / 1000 - trainSeconds });
-      progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  valid ${o.metric} ${value.toFixed(4)}  (best ${best.value.toFixed(4)} @ ${best.epoch})  ${trainSeconds.toFixed(1)}s`);
+      if (epoch % every === 0 || epoch === o.epochs) {
+        const current = paramValues(await stepper.checkpointTensors(), params);
+        const report = await evalValid(current);
+        const value = report.means[o.metric];
+        if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
+        if (value > best.value) best = { value, epoch, since: 0, values: copyValues(current) };
+        else best.since = epoch - best.epoch;
+        appendJsonLine(logPath, { epoch, step: stepper.step, losses, valid: report.means, best_epoch: best.epoch, seconds: trainSeconds, eval_seconds: (performance.now() - t0) / 1000 - trainSeconds });
+        progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  valid ${o.metric} ${value.toFixed(4)}  (best ${best.value.toFixed(4)} @ ${best.epoch})  ${trainSeconds.toFixed(1)}s`);
+      } else {
+        best.since = epoch - best.epoch;
+        appendJsonLine(logPath, { epoch, step: stepper.step, losses, best_epoch: best.epoch, seconds: trainSeconds });
+        progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  (validated every ${every} epochs)  ${trainSeconds.toFixed(1)}s`);
+      }
       await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, best, o, seconds);
     }
   } catch (e) {
@@ -171,7 +186,7 @@ async function saveCheckpoint(dir: string, stepper: Stepper, rngState: RngState,
   for (const [k, v] of best.values ?? []) tensors.set(BEST + k, { data: v, shape: [v.length] });
   writeCheckpoint(dir, tensors, {
     step: stepper.step, epoch, config: { seed: o.seed, metric: o.metric }, rng: rngState, seconds,
-    best: { metric: o.metric, value: best.value, epoch: best.epoch, since: best.since },
+    best: { metric: o.metric, value: Number.isFinite(best.value) ? best.value : null, epoch: best.epoch, since: best.since },
   });
 }
 

@@ -69,9 +69,9 @@ test('defaults fill in; string and object variants normalise per backbone', () =
   assert.ok(s.plots && s.plots.tsne && s.plots.tsne.perplexity === 30);
 });
 
-test('a backbone may set its own epochs and patience; the others keep the train-level budget', () => {
-  const t = spec(`${minimal.replace('[bm3] }', '[bm3, { name: maml, epochs: 30, patience: 5 }], epochs: 80 }')}`).train!;
-  assert.deepEqual(t.backbones.map((b) => [b.name, b.epochs, b.patience]), [['bm3', 80, 20], ['maml', 30, 5]]);
+test('a backbone may set its own epochs, patience and eval_every; the others keep the train-level budget', () => {
+  const t = spec(`${minimal.replace('[bm3] }', '[bm3, { name: maml, epochs: 30, patience: 5, eval_every: 5 }], epochs: 80 }')}`).train!;
+  assert.deepEqual(t.backbones.map((b) => [b.name, b.epochs, b.patience, b.eval_every]), [['bm3', 80, 20, 1], ['maml', 30, 5, 5]]);
   rejects(`${minimal.replace('[bm3] }', '[{ name: maml, epochs: 0 }] }')}`, /train\.backbones\[0\]\.epochs/);
 });
 

@@ -81,3 +81,17 @@ test('a run trained without scoring test is scored once afterwards, identically 
     assert.ok(existsSync(join(root, 'trial', 'per_user_test.arrow')));
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
+
+test('evalEvery validates every N epochs and after the last; patience counts epochs; patience < N is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-every-'));
+  try {
+    const m = (await train(ds, fragileBackbone(1000), dir, { ...TRAIN_DEFAULTS, epochs: 7, patience: 50, evalEvery: 3, quiet: true, worker: false }))!;
+    const lines = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.epoch), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(lines.filter((l) => l.valid).map((l) => l.epoch), [3, 6, 7], 'validated at 3, 6 and the last epoch');
+    assert.ok([3, 6, 7].includes(m.best_epoch), `best epoch ${m.best_epoch} is a validated one`);
+    assert.equal(m.epochs_run, 7);
+    await assert.rejects(train(ds, fragileBackbone(1000), dir, { ...TRAIN_DEFAULTS, epochs: 7, patience: 2, evalEvery: 3, quiet: true, worker: false }),
+      /patience \(2 epochs\) must be at least evalEvery \(3\)/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -24,9 +24,9 @@ function curvePoints(groups: SelectedGroup[], metric: string): CurvePoint[] {
       const path = join(dir, RUN_FILES.log);
       if (!existsSync(path)) continue;
       for (const line of readFileSync(path, 'utf8').split('\n').filter((l) => l.trim())) {
-        const e = JSON.parse(line) as { epoch: number; losses: Record<string, number>; valid: Record<string, number> };
+        const e = JSON.parse(line) as { epoch: number; losses: Record<string, number>; valid?: Record<string, number> };
         for (const [term, value] of Object.entries(e.losses)) points.push({ variant: g.variant, seed, epoch: e.epoch, panel: term, value });
-        if (e.valid[metric] !== undefined) points.push({ variant: g.variant, seed, epoch: e.epoch, panel: `valid ${metric}`, value: e.valid[metric] });
+        if (e.valid?.[metric] !== undefined) points.push({ variant: g.variant, seed, epoch: e.epoch, panel: `valid ${metric}`, value: e.valid[metric] });
       }
     }
   }
