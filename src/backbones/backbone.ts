@@ -1,4 +1,5 @@
 // What every backbone provides to the trainer and the evaluator, and its configuration keys.
+import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Module, type Binder, type OptimizerConfig } from '../nn/index.ts';
 import { type LossSpec, type BatchTensor } from '../runtime/train-step.ts';
@@ -38,10 +39,32 @@ export interface Backbone {
   /**
    * Other models (MAML, NeuMF, CML): scores [B, nItems] for the int64 user ids `users` [B], higher =
    * better (distance models return the negated distance). May read the inputs of fixedFeeds().
+   * Pairwise models implement it as `pairwiseUserScores` (one implementation of the score).
    */
   buildUserScores?(b: Binder, users: Value): Value;
+  /**
+   * Pairwise models: one row per user [nUsers, du] and per item [nItems, di] — what an exported
+   * model stores (a new item needs only its row). May read the inputs of fixedFeeds().
+   */
+  buildServingTables?(b: Binder): { users: Value; items: Value };
+  /**
+   * Pairwise models: scores [B, N] of user rows [B, du] against item rows [N, di] (N may be
+   * symbolic), higher = better. Reads parameters only, so an exported scorer needs nothing else.
+   */
+  pairScores?(b: Binder, users: Value, items: Value): Value;
+  /**
+   * Pairwise models: what a score is (model card) and the peak bytes of pairScores' intermediates
+   * per (user, item) pair, by which servers size their user batches.
+   */
+  readonly pairScoring?: { score: string; bytesPerPair: number };
   /** Users per scoring chunk when per-pair scoring needs more memory than the evaluator's default. */
   readonly evalChunk?: number;
+}
+
+/** buildUserScores of a pairwise model: the rows of `users` against every item row. */
+export function pairwiseUserScores(bb: Backbone, b: Binder, users: Value): Value {
+  const tables = bb.buildServingTables!(b);
+  return bb.pairScores!(b, G.gather(tables.users, users), tables.items);
 }
 
 /** Train-split interactions as parallel arrays. */

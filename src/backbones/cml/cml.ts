@@ -13,7 +13,7 @@
 import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { init, type Binder } from '../../nn/index.ts';
-import { type BackboneSpec, type Backbone } from '../backbone.ts';
+import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbone.ts';
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
@@ -59,14 +59,24 @@ class Cml implements Backbone {
   fixedFeeds() { return {}; }
   batchFeeds(rows: Int32Array, rng: Rng) { return this.triplets.feeds(rows, rng); }
 
-  /** −‖u − v‖² for every item v, as 2⟨u, v⟩ − ‖u‖² − ‖v‖² (one matrix product). */
-  buildUserScores(b: Binder, users: Value): Value {
-    const u = G.gather(b.param(this.model.userEmbedding), users);
-    const v = b.param(this.model.itemEmbedding);
+  readonly pairScoring = {
+    score: 'CML: −‖u − v‖², the negated squared Euclidean distance of the user row u and the item row v (the ID embeddings); higher is better',
+    // The [B, N] product, its broadcast sums and TopK's copy: a few float32 per pair.
+    bytesPerPair: 16,
+  };
+
+  buildServingTables(b: Binder) {
+    return { users: b.param(this.model.userEmbedding), items: b.param(this.model.itemEmbedding) };
+  }
+
+  /** −‖u − v‖² for user rows u [B, d] and item rows v [N, d], as 2⟨u, v⟩ − ‖u‖² − ‖v‖² (one matrix product). */
+  pairScores(_b: Binder, u: Value, v: Value): Value {
     const uu = G.reduceSum(G.square(u), [-1], true);
-    const vv = G.reshape(G.reduceSum(G.square(v), [-1]), [1, this.ds.nItems]);
+    const vv = G.unsqueeze(G.reduceSum(G.square(v), [-1]), [0]);
     return G.sub(G.sub(G.mul(G.matmul(u, G.transposeLast(v)), 2), uu), vv);
   }
+
+  buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }
 }
 
 export const cmlSpec: BackboneSpec = {

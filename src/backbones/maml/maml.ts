@@ -14,7 +14,7 @@
 import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, type Binder } from '../../nn/index.ts';
-import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
+import { type BackboneSpec, type Backbone, trainInteractions, asInt64, pairwiseUserScores } from '../backbone.ts';
 import { ItemExtractor, withSgfd, type ExtractorTables, type ExtractorKind } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
@@ -64,9 +64,15 @@ class Maml implements Backbone {
   private readonly train: { users: Int32Array; items: Int32Array };
   /** Users per scoring chunk: attention is per (user, item) pair, ≈ 48·d bytes each; keep a chunk ≲ 256 MB. */
   readonly evalChunk: number;
+  readonly pairScoring: { score: string; bytesPerPair: number };
   constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings, kind);
-    this.evalChunk = Math.max(1, Math.floor((256 * 2 ** 20) / (ds.nItems * 48 * cfg.embedding_dim)));
+    this.pairScoring = {
+      score: 'MAML: −Σ_k a_k² (u_k − v_k)², the negated attentive distance of the user row u and the item row [v ‖ proj] '
+        + '(ID embedding ‖ feature projection), a = the attention over [u; v; proj]; higher is better',
+      bytesPerPair: 48 * cfg.embedding_dim,
+    };
+    this.evalChunk = Math.max(1, Math.floor((256 * 2 ** 20) / (ds.nItems * this.pairScoring.bytesPerPair)));
     this.batchSize = cfg.batch_size;
     this.optimizer = { type: 'adam' as const, lr: cfg.lr };
     this.train = trainInteractions(ds);
@@ -120,18 +126,26 @@ class Maml implements Backbone {
     };
   }
 
-  /**
-   * −distance of every item to each user in `users` [B]. The attention is per pair, so this holds
-   * [B, nItems, 5d] intermediates: the peak is ≈ 48·d bytes per (user, item) pair (measured: ≈ 6 KB
-   * at d = 128), i.e. a chunk of B users needs ≈ B · nItems · 48·d bytes.
-   */
-  buildUserScores(b: Binder, users: Value): Value {
+  /** User rows u [nUsers, d]; item rows [v ‖ proj] [nItems, 2d]: the ID embedding and the feature projection. */
+  buildServingTables(b: Binder) {
     const tables = this.model.extractor.tables(b.graph, this.ds.nItems);
     const proj = this.model.projection.forward(b, this.model.extractor.allItems(b, tables));
-    const v = b.param(this.model.itemEmbedding);
-    const u = G.unsqueeze(G.gather(b.param(this.model.userEmbedding), users), [1]);
+    return { users: b.param(this.model.userEmbedding), items: G.concat([b.param(this.model.itemEmbedding), proj], 1) };
+  }
+
+  /**
+   * −distance of user rows [B, d] to item rows [N, 2d]. The attention is per pair, so this holds
+   * [B, N, 5d] intermediates: the peak is ≈ 48·d bytes per (user, item) pair (measured: ≈ 6 KB at
+   * d = 128), i.e. a chunk of B users needs ≈ B · N · 48·d bytes (evalChunk, pairScoring).
+   */
+  pairScores(b: Binder, users: Value, items: Value): Value {
+    const d = this.cfg.embedding_dim;
+    const [v, proj] = G.split(items, [d, d], 1);
+    const u = G.unsqueeze(users, [1]);
     return G.neg(attentiveDistance(this.model.attention.weights(b, u, v, proj), u, v));
   }
+
+  buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }
 }
 
 function checkConfig(cfg: MamlConfig): void {

@@ -25,10 +25,12 @@ export function clipRowsToUnitBall(x: Value): Value {
 
 /**
  * x·w over the last axis of x [..., k] with w [k, n]. Rank-3 inputs are flattened to 2-D first so
- * the weight gradient is one [k, n] product, not a batch of them; x's middle dims must be static.
+ * the weight gradient is one [k, n] product, not a batch of them. That needs x's middle dims static;
+ * with a symbolic one (an exported scorer's item count, never trained) it is a broadcasting MatMul.
  */
 function rowsTimes(x: Value, w: Value): Value {
   if (x.rank === 2) return G.matmul(x, w);
+  if (x.shape.slice(1, -1).some((d) => typeof d !== 'number')) return G.matmul(x, w);
   const k = x.shape[x.rank - 1] as number;
   const y = G.matmul(G.reshape(x, [-1, k]), w);
   return G.reshape(y, [-1, ...x.shape.slice(1, -1), w.shape[1]]);

@@ -5,14 +5,17 @@
 // Pointwise log loss (sigmoid cross-entropy) over every training positive (label 1) and its
 // `negatives` (4) uniform negatives outside the user's training set (label 0), averaged over the
 // B·(1 + J) pairs. Embeddings N(0, 0.01²) as the paper; layers Xavier-uniform; Adam (weight_decay
-// optional, 0 as the paper). Not a dot product: scores [B, nItems] come from `buildUserScores`, which
-// cuts the items into ⌈d/2⌉ static slices, so each [B, slice, d] intermediate holds ≈ 2·B·nItems
-// floats (the evaluator sizes B so that B·nItems floats fit 16 MiB) instead of d·B·nItems; ORT frees
-// a slice's intermediates before the next (4000 users × 2400 items, d = 64: peak RSS 0.3 GB vs 3.4 GB).
+// optional, 0 as the paper). Not a dot product: a user row is [p_u ‖ p′_u], an item row [q_i ‖ q′_i]
+// (GMF ‖ MLP embeddings) and `pairScores` computes the logit of every pair. With a static item count
+// (evaluation) it cuts the items into ⌈d/2⌉ static slices, so each [B, slice, d] intermediate holds
+// ≈ 2·B·nItems floats (the evaluator sizes B so that B·nItems floats fit 16 MiB) instead of d·B·nItems;
+// ORT frees a slice's intermediates before the next (4000 users × 2400 items, d = 64: peak RSS 0.3 GB
+// vs 3.4 GB). An exported scorer takes any number of items (symbolic): it is not sliced, and its
+// callers size their user batches by `pairScoring.bytesPerPair` instead.
 import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Linear, init, type Binder } from '../../nn/index.ts';
-import { type BackboneSpec, type Backbone } from '../backbone.ts';
+import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbone.ts';
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
@@ -66,8 +69,9 @@ class NeuMf implements Backbone {
   readonly batchSize: number;
   readonly optimizer;
   readonly trainRows: number;
+  readonly pairScoring: { score: string; bytesPerPair: number };
   private readonly triplets: TrainingTriplets;
-  constructor(private readonly ds: Dataset, private readonly cfg: typeof NEUMF_DEFAULTS) {
+  constructor(ds: Dataset, private readonly cfg: typeof NEUMF_DEFAULTS) {
     const d = cfg.embedding_dim;
     if (!(Number.isInteger(d) && d >= 2 && d % 2 === 0)) throw new Error(`neumf: embedding_dim must be an even integer ≥ 2, got ${d}`);
     this.model = new NeuMfModel(ds.nUsers, ds.nItems, d);
@@ -75,6 +79,11 @@ class NeuMf implements Backbone {
     this.trainRows = this.triplets.rows;
     this.batchSize = cfg.batch_size;
     this.optimizer = adamConfig(cfg.lr, cfg.weight_decay);
+    this.pairScoring = {
+      score: 'NeuMF logit hᵀ[p_u ⊙ q_i ‖ MLP([p′_u ‖ q′_i])] + b of the user row [p_u ‖ p′_u] and the item row [q_i ‖ q′_i] (GMF ‖ MLP ID embeddings); higher is better',
+      // Unsliced, ORT holds a few [B, N, d] MLP-tower intermediates at once.
+      bytesPerPair: 16 * d,
+    };
   }
 
   private rows(b: Binder, tables: 'userEmbedding' | 'itemEmbedding', ids: Value) {
@@ -98,14 +107,21 @@ class NeuMf implements Backbone {
   fixedFeeds() { return {}; }
   batchFeeds(rows: Int32Array, rng: Rng) { return this.triplets.feeds(rows, rng); }
 
-  buildUserScores(b: Binder, users: Value): Value {
-    const u = this.rows(b, 'userEmbedding', users);
-    const perUser = { gmf: G.unsqueeze(u.gmf, [1]), mlp: G.unsqueeze(u.mlp, [1]) };
-    const n = this.ds.nItems;
-    const slices = Math.min(n, Math.max(1, Math.ceil(this.cfg.embedding_dim / SLICES_PER_WIDTH)));
+  buildServingTables(b: Binder) {
+    const both = (tables: 'userEmbedding' | 'itemEmbedding') => G.concat([b.param(this.model.gmf[tables]), b.param(this.model.mlp[tables])], 1);
+    return { users: both('userEmbedding'), items: both('itemEmbedding') };
+  }
+
+  /** Logits [B, N] of user rows [B, 2d] against item rows [N, 2d], both [GMF ‖ MLP] embeddings. */
+  pairScores(b: Binder, users: Value, items: Value): Value {
+    const d = this.cfg.embedding_dim;
+    const [userGmf, userMlp] = G.split(users, [d, d], 1);
+    const perUser = { gmf: G.unsqueeze(userGmf, [1]), mlp: G.unsqueeze(userMlp, [1]) };
+    const [itemGmf, itemMlp] = G.split(items, [d, d], 1);
+    const n = items.shape[0];
+    if (typeof n !== 'number') return this.model.logits(b, perUser, { gmf: itemGmf, mlp: itemMlp });
+    const slices = Math.min(n, Math.max(1, Math.ceil(d / SLICES_PER_WIDTH)));
     const size = Math.ceil(n / slices);
-    const itemGmf = b.param(this.model.gmf.itemEmbedding);
-    const itemMlp = b.param(this.model.mlp.itemEmbedding);
     const parts: Value[] = [];
     for (let from = 0; from < n; from += size) {
       const to = Math.min(n, from + size);
@@ -114,6 +130,8 @@ class NeuMf implements Backbone {
     }
     return parts.length === 1 ? parts[0] : G.concat(parts, 1);
   }
+
+  buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }
 }
 
 export const neuMfSpec: BackboneSpec = {
