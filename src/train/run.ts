@@ -1,8 +1,7 @@
 // A whole training run from resolved settings: dataset, SGFD stage 1 when the profile asks for it,
 // the backbone, the trainer; writes config.json beside the trainer's outputs.
 import { join, resolve } from 'node:path';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { encodeSafetensors, decodeSafetensors } from '../runtime/checkpoint.ts';
+import { existsSync, mkdirSync } from 'node:fs';
 import { type ExtractorKind } from '../sgfd/extractor.ts';
 import { readDataset } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';
@@ -10,7 +9,11 @@ import { backboneSpec, resolveBackboneConfig, coerce, type ConfigValue } from '.
 import { sgfdConfig, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
 import { trainTeacher, cacheTeacherFeatures } from '../sgfd/teacher-stage.ts';
 import { train, type TrainOptions, type RunMetrics } from './trainer.ts';
-import { RUN_FILES, writeJson, readJson, writeAtomic } from './files.ts';
+import { RUN_FILES, writeJson, readJson } from './files.ts';
+import { writeTeacherFeatures, writeTeacherParameters } from './teacher-files.ts';
+
+// Callers read the cached features through here (the pipeline, load-run).
+export { readTeacherFeatures } from './teacher-files.ts';
 
 /**
  * Named presets (the paper's Table 3 ablations and Fig. 3 extractor variants), on any backbone.
@@ -108,6 +111,8 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
     cache = await cacheTeacherFeatures(t.model, t.values, ds);
     for (const [k, v] of t.values) initial.set(k, v);
     writeTeacherFeatures(out, ds, cache);
+    // The teacher-* extractors score with these features only; its weights embed a new item the same way.
+    if (config.extractor === 'cached') writeTeacherParameters(out, t.values, new Map([...t.model.namedParameters('sgfd')].map(([name, p]) => [name, p.shape])));
   }
   const extractor = config.extractor === 'sgfd' ? undefined : config.extractor;
   const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, cache, extractor);
@@ -119,21 +124,6 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
   }
   writeJson(configPath, config);
   return train(ds, backbone, out, s.train, remapped);
-}
-
-const TEACHER_FEATURES = 'teacher_features.safetensors';
-
-/** Stage 1's per-item teacher features, kept with the run (scoring with a cached-teacher extractor needs them). */
-function writeTeacherFeatures(out: string, ds: Dataset, cache: Float32Array[]): void {
-  const tensors = new Map(ds.modalities.map((m, i) => [m.name, { data: cache[i], shape: [ds.nItems, cache[i].length / ds.nItems] }]));
-  writeAtomic(join(out, TEACHER_FEATURES), encodeSafetensors(tensors, { what: 'stage-1 teacher features per item' }));
-}
-
-export function readTeacherFeatures(dir: string, ds: Dataset): Float32Array[] | null {
-  const path = join(dir, TEACHER_FEATURES);
-  if (!existsSync(path)) return null;
-  const { tensors } = decodeSafetensors(readFileSync(path), path);
-  return ds.modalities.map((m) => tensors.get(m.name)!.data as Float32Array);
 }
 
 function firstDifference(a: unknown, b: unknown, path = ''): string | null {

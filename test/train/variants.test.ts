@@ -42,6 +42,8 @@ for (const variant of ['teacher-deep', 'deep', 'sgfd-e']) {
       const m = (await runTraining({ ...settings(variant), data: join(root, 'data') }, join(root, 'run')))!;
       assert.ok(m.valid['recall@20'] > 0);
       assert.equal(existsSync(join(root, 'run', 'teacher_features.safetensors')), variant === 'teacher-deep');
+      // Only the teacher-* extractors keep the teacher's weights (their cold start runs it); SGFD runs hold theirs in the checkpoint.
+      assert.equal(existsSync(join(root, 'run', 'teacher.safetensors')), variant === 'teacher-deep');
       const again = await evaluateRun(loadRun(join(root, 'run')));
       assert.deepEqual(again.test.means, m.test, 'the saved run scores exactly as it did at the end of training');
     } finally { rmSync(root, { recursive: true, force: true }); }
