@@ -52,7 +52,9 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   handler: async (a) => {
     const card = await exportModel({ run: a.run, out: a.out, data: a.data, triton: a.triton, tritonK: a['triton-k'], force: a.force, threads: a.threads, modelVersion: a['model-version'] });
     const cold = card.cold_start.supported ? 'student.onnx (cold start)' : `no student.onnx (${card.cold_start.reason})`;
-    process.stdout.write(`${a.out}: ${card.model.backbone}, ${card.dims.users} users × ${card.dims.items} items, d = ${card.dims.embedding}; ${cold}; `
+    const du = card.dims.user_embedding ?? card.dims.embedding;
+    const dims = du === card.dims.embedding ? `d = ${du}` : `user rows ${du} wide, item rows ${card.dims.embedding}`;
+    process.stdout.write(`${a.out}: ${card.model.backbone}, ${card.dims.users} users × ${card.dims.items} items, ${dims}; ${cold}; `
       + `scores reproduced to ${card.checks!.scorer_max_abs_diff.toExponential(1)} (tolerance ${card.checks!.tolerance})${card.triton.length ? '; Triton repository in triton/' : ''}\n`);
   },
 };

@@ -1,12 +1,19 @@
 // Cold start: how a brand-new item — raw modality features, no ID embedding, no interactions — gets
 // the representation the backbone scores with, per backbone. The item extractor (SGFD's student, or
 // the vanilla Linear/deep extractor) maps raw features to per-modality features f_m; the rule turns
-// them into `item_embedding`, the vector scored against the exported user embeddings.
+// them into `item_embedding`, the item row scored against the exported user rows. A `teacher-*` run
+// scores with the stage-1 teacher's features cached per item; its student runs the teacher network
+// kept with the run (teacher.safetensors) on the raw features: the same features, then the rule.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { InitializerBinder, Linear, type Binder } from '../nn/index.ts';
+import { FeatureProjection } from '../backbones/maml/networks.ts';
 import { ItemExtractor } from '../sgfd/extractor.ts';
+import { Sgfd } from '../sgfd/model.ts';
 import { type LoadedRun } from '../train/load-run.ts';
+import { readTeacherParameters, TEACHER_FILES } from '../train/teacher-files.ts';
 
 /** Graph input and output names of student.onnx. */
 export const STUDENT_IO = {
@@ -17,7 +24,7 @@ export const STUDENT_IO = {
 export interface ColdStartRule {
   /** What the rule computes, for the model card and the ONNX doc_string. */
   description: string;
-  /** item_embedding [batch, dim] from the extractor's per-modality features, each [batch, d]. */
+  /** item_embedding [batch, item row width] from the extractor's per-modality features, each [batch, d]. */
   combine(b: Binder, features: Value[]): Value;
 }
 
@@ -55,6 +62,21 @@ const RULES: Record<string, RuleFactory> = {
       return G.concat([G.zeros(b.graph, 'float32', contents[0].shape, contents[0]), ...contents], 1);
     },
   }),
+  // MAML's item row is [v ‖ proj(f)]: the ID embedding v and the feature projection, which the
+  // attention reads beside the user. A new item has no v; MAML's feature loss ‖v − proj(f)‖² pulls
+  // every trained item's v toward its projection, so proj(f) stands in for it.
+  maml: (run) => {
+    const projection = (run.backbone.model as { projection?: unknown }).projection;
+    if (!(projection instanceof FeatureProjection)) throw new ColdStartUnsupported(`${run.dir}: maml model has no feature projection`);
+    return {
+      description: 'MAML: item_embedding = [proj(f) ‖ proj(f)], proj the feature projection of the extractor\'s features f — the item row is '
+        + '[v ‖ proj(f)] and a new item has no ID embedding v; MAML\'s feature loss pulls each trained v toward proj(f), so proj(f) stands in for it.',
+      combine: (b, f) => {
+        const p = projection.forward(b, f);
+        return G.concat([p, p], 1);
+      },
+    };
+  },
 };
 
 /** The run's item extractor, or a one-line reason why a new item cannot be embedded. */
@@ -62,8 +84,32 @@ export function itemExtractor(run: LoadedRun): ItemExtractor {
   const { backbone } = run.config;
   const extractor = (run.backbone.model as { extractor?: unknown }).extractor;
   if (!(extractor instanceof ItemExtractor)) throw new ColdStartUnsupported(`backbone '${backbone}' uses no item features (ID-only): a new item cannot be embedded`);
-  if (extractor.kind === 'cached') throw new ColdStartUnsupported(`variant '${run.config.variant}' scores with stage-1 teacher features cached per item; the teacher is not part of the run, so a new item cannot be embedded`);
+  if (extractor.kind === 'cached' && !existsSync(join(run.dir, TEACHER_FILES.parameters))) {
+    throw new ColdStartUnsupported(`variant '${run.config.variant}' scores with stage-1 teacher features cached per item; the teacher is not part of the run (no ${TEACHER_FILES.parameters}: trained before teacher weights were kept), so a new item cannot be embedded`);
+  }
   return extractor;
+}
+
+/**
+ * What maps a new item's raw features to the features the run scores with: the extractor itself,
+ * or — for a cached teacher — the stage-1 teacher network (its parameters become initializers).
+ */
+function rawToFeatures(run: LoadedRun, extractor: ItemExtractor, b: Binder, raw: Value[]): Value[] {
+  if (extractor.kind !== 'cached') {
+    // Only `raw` is read for these extractors (linear, deep, sgfd); labels/teacher are training inputs.
+    return extractor.allItems(b, { raw, labels: raw[0], labelMask: raw[0], teacher: null });
+  }
+  const path = join(run.dir, TEACHER_FILES.parameters);
+  if (!run.config.teacher) throw new ColdStartUnsupported(`${join(run.dir, 'config.json')}: field teacher: expected the stage-1 teacher's settings, got null`);
+  // The same network stage 1 trained and cached its features from (runTraining → trainTeacher).
+  const teacher = new Sgfd(extractor.modalities, run.ds.nLabels, run.config.teacher);
+  const values = readTeacherParameters(run.dir)!;
+  for (const [name, p] of teacher.namedParameters('sgfd')) {
+    const got = values.get(name)?.length;
+    if (got !== p.size) throw new Error(`${path}: tensor '${name}': expected ${p.size} values (the teacher config.json describes), got ${got ?? 'none'}`);
+  }
+  // Its names (sgfd.teacher.…) are not the backbone's: a cached-teacher backbone has no SGFD parameters.
+  return teacher.teacher.features(new InitializerBinder(b.graph, values), raw);
 }
 
 /** The cold-start rule of the run's backbone. */
@@ -71,20 +117,22 @@ export function coldStartRule(run: LoadedRun): { rule: ColdStartRule; extractor:
   const extractor = itemExtractor(run);
   const factory = RULES[run.config.backbone];
   if (!factory) throw new ColdStartUnsupported(`no cold-start rule for backbone '${run.config.backbone}' yet (defined for ${Object.keys(RULES).join(', ')})`);
-  return { rule: factory(run, extractor), extractor };
+  const rule = factory(run, extractor);
+  if (extractor.kind !== 'cached') return { rule, extractor };
+  const teacher = `f_m = the stage-1 teacher's features of the raw features (its network from ${TEACHER_FILES.parameters}: what the run cached per item). `;
+  return { rule: { ...rule, description: teacher + rule.description }, extractor };
 }
 
 /**
  * The student graph: one input per modality, `<modality>_features` [batch, D_m] float32, → the
- * extractor → the cold-start rule → `item_embedding` [batch, dim]. Parameters become initializers.
+ * extractor (or the stage-1 teacher) → the cold-start rule → `item_embedding` [batch, item row
+ * width]. Parameters become initializers.
  */
 export function studentGraph(run: LoadedRun): { graph: G.Graph; rule: ColdStartRule } {
   const { rule, extractor } = coldStartRule(run);
   const g = new G.Graph('sgfd_student');
   const b = new InitializerBinder(g, run.values);
   const raw = extractor.modalities.map((m) => g.input(STUDENT_IO.features(m.name), 'float32', ['batch', m.dim]));
-  // Only `raw` is read for the extractors allowed here (linear, deep, sgfd); labels/teacher are training inputs.
-  const features = extractor.allItems(b, { raw, labels: raw[0], labelMask: raw[0], teacher: null });
-  g.output(rule.combine(b, features), STUDENT_IO.itemEmbedding);
+  g.output(rule.combine(b, rawToFeatures(run, extractor, b, raw)), STUDENT_IO.itemEmbedding);
   return { graph: g, rule };
 }

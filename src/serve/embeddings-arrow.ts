@@ -1,7 +1,8 @@
 // The exported model's tables as Arrow IPC files:
 //   user_embeddings.arrow, item_embeddings.arrow, added_items.arrow (cold-start items):
 //       id utf8 (original id, or the dense id in decimal), embedding FixedSizeList<Float32>[d]
-//       — row r of the user/item file is dense id r; added items follow the trained items.
+//       — row r of the user/item file is dense id r; added items follow the trained items. A user
+//       row and an item row may differ in width (pairwise models: model.json dims).
 //   seen_items.arrow: user int32 (dense), items List<Int32> (every item the user interacted with).
 import { Field, FixedSizeList, Float32, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray, type Data } from 'apache-arrow';
 import { fixedSizeListColumn, readArrowFile, requireColumn, typedColumn } from '../data/arrow-columns.ts';
@@ -40,14 +41,14 @@ export function embeddingsBytes(t: EmbeddingTable, kind: string): Uint8Array {
   ], { kind, dim: String(t.dim) });
 }
 
-/** Reads an embeddings file, checking ids (present, distinct), the width and finiteness. */
-export function readEmbeddings(path: string, name: string, dim: number): EmbeddingTable {
+/** Reads an embeddings file, checking ids (present, distinct), the width (model.json's `dimField`) and finiteness. */
+export function readEmbeddings(path: string, name: string, dim: number, dimField = 'dims.embedding'): EmbeddingTable {
   const f = readArrowFile(path, name);
   const idColumn = requireColumn(f, 'id');
   if (String(idColumn.type) !== 'Utf8') throw dataError(`${name}: column id`, 'type Utf8', String(idColumn.type));
   const ids = idColumn.toArray() as string[];
   const { dim: width, data } = fixedSizeListColumn(f, 'embedding');
-  if (width !== dim) throw dataError(`${name}: column embedding`, `width ${dim} (model.json dims.embedding)`, width);
+  if (width !== dim) throw dataError(`${name}: column embedding`, `width ${dim} (model.json ${dimField})`, width);
   const seen = new Set<string>();
   const at = rowLocator(name);
   ids.forEach((id, r) => {

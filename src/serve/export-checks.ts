@@ -6,14 +6,15 @@ import * as G from '../graph/index.ts';
 import { InitializerBinder } from '../nn/index.ts';
 import { createSession, tensor, type Feeds } from '../runtime/session.ts';
 import { topK } from '../eval/ranking.ts';
-import { dotScorer, evaluate } from '../eval/index.ts';
+import { evaluate } from '../eval/index.ts';
 import { scorer, scoringGraph } from '../train/trainer.ts';
 import { type LoadedRun } from '../train/load-run.ts';
 import { type ColdStartRule, STUDENT_IO } from './cold-start.ts';
 import { type ItemExtractor } from '../sgfd/extractor.ts';
 import { type EmbeddingTable } from './embeddings-arrow.ts';
 import { userRows } from './batch-score.ts';
-import { ScorerSession } from './scorer-session.ts';
+import { ScorerSession, type ScorerShape } from './scorer-session.ts';
+import { tableScorer, type ServingTables } from './run-source.ts';
 
 export const TOLERANCE = 1e-5;
 const CHECK_USERS = 256;
@@ -38,13 +39,13 @@ function sampleUsers(nUsers: number): Int32Array {
 }
 
 /** scorer.onnx over the exported tables vs the run's evaluation top-K for a sample of users. */
-export async function checkScorer(run: LoadedRun, scorerModel: Uint8Array, users: EmbeddingTable, items: EmbeddingTable, threads?: number): Promise<{ usersChecked: number; maxAbsDiff: number }> {
+export async function checkScorer(run: LoadedRun, scorerModel: Uint8Array, users: EmbeddingTable, items: EmbeddingTable, shape: ScorerShape, threads?: number): Promise<{ usersChecked: number; maxAbsDiff: number }> {
   const sample = sampleUsers(run.ds.nUsers);
   const k = Math.min(CHECK_K, run.ds.nItems);
   const fwd = await scoringGraph(run.backbone, run.backbone.model.namedParameters(), { threads });
-  const reference = await topK(await scorer(fwd, run.ds, run.values, run.backbone), sample, [], k, { threads });
+  const reference = await topK(await scorer(fwd, run.ds, run.values, run.backbone), sample, [], k, { threads, chunk: run.backbone.evalChunk });
   await fwd?.release();
-  const session = await ScorerSession.create(scorerModel, threads);
+  const session = await ScorerSession.create(scorerModel, shape, threads);
   try {
     const got = await session.topK(userRows(users.data, users.dim, sample), sample.length, items.data, run.ds.nItems, k);
     const maxAbsDiff = maxScaledDiff(got.scores, reference.scores, 'scorer.onnx top_scores', k);
@@ -87,9 +88,10 @@ export async function referenceColdEmbeddings(run: LoadedRun, extractor: ItemExt
   }
 }
 
-/** Cold embeddings of trained items against their trained embeddings: direction, size, and ranking use. */
-export async function coldAgreement(run: LoadedRun, users: Float32Array, trained: Float32Array, cold: Float32Array, dim: number, threads?: number) {
+/** Cold item rows of trained items against their trained rows: direction, size, and ranking use. */
+export async function coldAgreement(run: LoadedRun, tables: ServingTables, cold: Float32Array, threads?: number) {
   const n = run.ds.nItems;
+  const { users, items: trained, itemDim: dim } = tables;
   let cosines = 0;
   const ratios: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -99,7 +101,7 @@ export async function coldAgreement(run: LoadedRun, users: Float32Array, trained
     ratios.push(bb > 0 ? Math.sqrt(aa / bb) : 0);
   }
   ratios.sort((a, b) => a - b);
-  const recall = async (items: Float32Array) => (await evaluate(dotScorer(users, items, run.ds.nUsers, n, dim), run.ds, 'test', { threads })).means['recall@20'] ?? NaN;
+  const recall = async (items: Float32Array) => (await evaluate(tableScorer(tables, users, items, run.ds.nUsers, n), run.ds, 'test', { threads, chunk: run.backbone.evalChunk })).means['recall@20'] ?? NaN;
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
   return {
     mean_cosine: round(cosines / n),

@@ -30,11 +30,21 @@ export interface ModelCard {
   version: { sgfd: string; model_version: number };
   model: RunProvenance | { run: null; backbone: string; note: string };
   dataset: Partial<DatasetProvenance> & { ids: 'original' | 'dense' };
-  dims: { embedding: number; users: number; items: number; modalities: Record<string, number> };
+  /**
+   * `embedding`: the width of an item row (item_embeddings.arrow, student.onnx's output);
+   * `user_embedding`: of a user row (user_embeddings.arrow) — absent in older cards, where it equals
+   * `embedding` (dot-product models have one width; pairwise models may differ).
+   */
+  dims: { embedding: number; user_embedding?: number; users: number; items: number; modalities: Record<string, number> };
   config: unknown;
   metrics: { valid: Record<string, number>; test: Record<string, number> };
   cold_start: ColdStartCard;
-  scorer: { inputs: TensorSignature[]; outputs: TensorSignature[]; score: string };
+  /**
+   * `score`: what a score is (a dot product, or the backbone's function of a user row and an item
+   * row); `bytes_per_pair`: peak bytes of the scorer's intermediates per (user, item) pair, by which
+   * callers size user batches (absent in older cards: a dot product).
+   */
+  scorer: { inputs: TensorSignature[]; outputs: TensorSignature[]; score: string; bytes_per_pair?: number };
   /** What exclude_seen removes. */
   seen: string;
   checks: { tolerance: number; users_checked: number; scorer_max_abs_diff: number; items_checked: number; student_max_abs_diff: number | null } | null;
@@ -56,6 +66,8 @@ export function onnxInfo(card: ModelCard, docString: string): ModelInfo {
       dataset_synthetic: String(card.dataset.synthetic ?? false),
       feature_dims: JSON.stringify(card.dims.modalities),
       embedding_dim: String(card.dims.embedding),
+      user_embedding_dim: String(userDim(card)),
+      score: card.scorer.score,
       config_sha256: 'config_sha256' in card.model ? card.model.config_sha256 : '',
       metrics: JSON.stringify({ valid: headline(card.metrics.valid), test: headline(card.metrics.test) }),
       cold_start: card.cold_start.supported ? card.cold_start.rule : `unsupported: ${card.cold_start.reason}`,
@@ -63,6 +75,13 @@ export function onnxInfo(card: ModelCard, docString: string): ModelInfo {
     },
   };
 }
+
+/** Width of a user row. */
+export const userDim = (card: ModelCard): number => card.dims.user_embedding ?? card.dims.embedding;
+/** Dot scorer: the [B, N] score row, ScatterND's masked copy and TopK's working copy, float32 each. */
+export const DOT_BYTES_PER_PAIR = 12;
+/** Peak bytes of the scorer's intermediates per (user, item) pair. */
+export const bytesPerPair = (card: ModelCard): number => card.scorer.bytes_per_pair ?? DOT_BYTES_PER_PAIR;
 
 /** Reads and checks model.json in `dir` (the fields the server relies on). */
 export function readModelCard(dir: string): ModelCard {
@@ -77,9 +96,12 @@ export function readModelCard(dir: string): ModelCard {
   if (card.format_version !== CARD_VERSION) throw fail('format_version', String(CARD_VERSION), card.format_version);
   const positive = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
   if (!positive(card.dims?.embedding)) throw fail('dims.embedding', 'a positive integer', card.dims?.embedding);
+  if (card.dims.user_embedding !== undefined && !positive(card.dims.user_embedding)) throw fail('dims.user_embedding', 'a positive integer', card.dims.user_embedding);
   if (!positive(card.dims.items)) throw fail('dims.items', 'a positive integer', card.dims.items);
   if (!Number.isInteger(card.dims.users) || card.dims.users < 0) throw fail('dims.users', 'a non-negative integer', card.dims.users);
   for (const [m, d] of Object.entries(card.dims.modalities ?? {})) if (!positive(d)) throw fail(`dims.modalities.${m}`, 'a positive integer', d);
+  const pairBytes = card.scorer?.bytes_per_pair;
+  if (pairBytes !== undefined && !(typeof pairBytes === 'number' && pairBytes > 0)) throw fail('scorer.bytes_per_pair', 'a positive number', pairBytes);
   const cold = card.cold_start as { supported?: unknown } | undefined;
   if (typeof cold?.supported !== 'boolean') throw fail('cold_start.supported', 'true or false', cold?.supported);
   return card;

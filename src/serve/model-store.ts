@@ -1,5 +1,7 @@
 // An exported model directory opened for serving: the users and their seen items, the item matrix
-// (trained items, then items added at run time), the scorer and the cold-start student. Items
+// (trained items, then items added at run time), the scorer and the cold-start student. User rows
+// and item rows have their own widths (model.json dims.user_embedding, dims.embedding): pairwise
+// scorers (MAML, NeuMF) store more per item than per user. Items
 // added through the API are persisted to added_items.arrow (temp file + rename) before they are
 // acknowledged, and read back on the next start.
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,12 +10,12 @@ import { createSession, tensor, type Feeds, type ort } from '../runtime/session.
 import { writeAtomic } from '../train/files.ts';
 import { type Csr } from '../data/dataset.ts';
 import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
-import { readModelCard, type ModelCard } from './model-card.ts';
+import { readModelCard, userDim, bytesPerPair, type ModelCard } from './model-card.ts';
 import { STUDENT_IO } from './cold-start.ts';
 import { ScorerSession } from './scorer-session.ts';
 
 export class ModelStore {
-  /** Item matrix [capacity × dim]; rows [0, itemCount) are live. */
+  /** Item matrix [capacity × itemDim]; rows [0, itemCount) are live. */
   private matrix: Float32Array;
   private readonly itemIds: string[];
   private readonly itemRow: Map<string, number>;
@@ -43,19 +45,23 @@ export class ModelStore {
     const card = readModelCard(dir);
     const dim = card.dims.embedding;
     const table = (file: string) => readEmbeddings(join(dir, file), join(dir, file), dim);
-    const users = table(MODEL_FILES.users);
+    const users = readEmbeddings(join(dir, MODEL_FILES.users), join(dir, MODEL_FILES.users), userDim(card), card.dims.user_embedding ? 'dims.user_embedding' : 'dims.embedding');
     const trained = table(MODEL_FILES.items);
     if (users.ids.length !== card.dims.users) throw new Error(`${join(dir, MODEL_FILES.users)}: ${users.ids.length} rows, model.json dims.users says ${card.dims.users}`);
     if (trained.ids.length !== card.dims.items) throw new Error(`${join(dir, MODEL_FILES.items)}: ${trained.ids.length} rows, model.json dims.items says ${card.dims.items}`);
     const added = existsSync(join(dir, MODEL_FILES.added)) ? table(MODEL_FILES.added) : { ids: [], data: new Float32Array(0), dim };
     const seen = readSeen(join(dir, MODEL_FILES.seen), join(dir, MODEL_FILES.seen), card.dims.users, card.dims.items);
     const options = threads === undefined ? {} : { threads };
-    const scorer = await ScorerSession.create(readFileSync(join(dir, MODEL_FILES.scorer)), threads);
+    const shape = { userDim: userDim(card), itemDim: dim, bytesPerPair: bytesPerPair(card) };
+    const scorer = await ScorerSession.create(readFileSync(join(dir, MODEL_FILES.scorer)), shape, threads);
     const student = card.cold_start.supported ? await createSession(readFileSync(join(dir, MODEL_FILES.student)), options) : null;
     return new ModelStore(dir, card, users, seen, trained, added, scorer, student);
   }
 
-  get dim(): number { return this.card.dims.embedding; }
+  /** Width of an item row (the item matrix, student.onnx's output). */
+  get itemDim(): number { return this.card.dims.embedding; }
+  /** Width of a user row. */
+  get userDim(): number { return userDim(this.card); }
   get itemCount(): number { return this.itemIds.length; }
   get addedCount(): number { return this.added.ids.length; }
   /** The live item matrix (rows beyond itemCount are spare capacity). */
@@ -64,8 +70,8 @@ export class ModelStore {
   hasItem(id: string): boolean { return this.itemRow.has(id); }
   itemId(row: number): string { return this.itemIds[row]; }
 
-  /** The user's embedding row (a view). */
-  userEmbedding(row: number): Float32Array { return this.users.data.subarray(row * this.dim, (row + 1) * this.dim); }
+  /** The user's row (a view). */
+  userEmbedding(row: number): Float32Array { return this.users.data.subarray(row * this.userDim, (row + 1) * this.userDim); }
 
   /** item_embedding of a new item from its raw features (one Float32Array per modality, checked by the caller). */
   async embed(features: Record<string, Float32Array>): Promise<Float32Array> {
@@ -78,7 +84,8 @@ export class ModelStore {
   /** Makes `embedding` recommendable as item `id`: persisted first, then live. Returns its row. */
   addItem(id: string, embedding: Float32Array): number {
     if (this.itemRow.has(id)) throw new Error(`item '${id}' exists`);
-    const dim = this.dim;
+    const dim = this.itemDim;
+    if (embedding.length !== dim) throw new RangeError(`item '${id}': ${embedding.length} values, the item rows are ${dim} wide`);
     const data = new Float32Array(this.added.data.length + dim);
     data.set(this.added.data);
     data.set(embedding, this.added.data.length);

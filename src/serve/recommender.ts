@@ -1,6 +1,6 @@
 // Online top-K with micro-batching: requests that arrive while a scorer run is in flight wait and
-// go together in the next run (one GEMM over the item matrix instead of one GEMV each), each row
-// with its own k and masking. A session run blocks the event loop, so batches form naturally under
+// go together in the next run (one GEMM over the item matrix instead of one GEMV each; a pairwise
+// scorer splits a batch by its memory budget), each row with its own k and masking. A session run blocks the event loop, so batches form naturally under
 // load and a lone request runs at once.
 import { type ModelStore } from './model-store.ts';
 
@@ -46,7 +46,7 @@ export class Recommender {
     const batch = this.queue.splice(0, MAX_BATCH);
     try {
       const s = this.store;
-      const dim = s.dim;
+      const dim = s.userDim;
       const users = new Float32Array(batch.length * dim);
       batch.forEach((p, r) => users.set(s.userEmbedding(p.user), r * dim));
       const nItems = s.itemCount;

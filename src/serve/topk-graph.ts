@@ -2,7 +2,9 @@
 // One builder serves batch scoring (item matrix baked in, pre-transposed so ORT packs it once; no
 // mask: batch-score.ts over-fetches and drops excluded items), the exported scorer.onnx (item
 // matrix, k and excluded pairs as inputs, so new items need no new model) and the Triton variant
-// (item matrix and k baked in: Triton batches every input along axis 0).
+// (item matrix and k baked in: Triton batches every input along axis 0). The score is a dot product
+// (dotTopKGraph) or a backbone's own function of a user row and an item row (pairTopKGraph: MAML,
+// NeuMF, CML), whose network weights are initializers of the graph.
 import * as G from '../graph/index.ts';
 import { type Scorer } from '../eval/ranking.ts';
 
@@ -48,6 +50,32 @@ export function dotTopKGraph(o: DotTopKOptions): G.Graph {
     scores = G.matmul(users, g.initializer('item_embeddings_t', transposed(o.items, n, o.dim), [o.dim, n]));
   }
   maskedTopK(g, scores, o.k, o.mask);
+  return g;
+}
+
+/** Scores [B, N] of user rows [B, du] against item rows [N, di] on `g` (N may be symbolic). */
+export type PairScoreFn = (g: G.Graph, users: G.Value, items: G.Value) => G.Value;
+
+export interface PairTopKOptions extends Omit<DotTopKOptions, 'dim'> {
+  /** Widths of a user row and of an item row. */
+  userDim: number;
+  itemDim: number;
+  score: PairScoreFn;
+}
+
+/** user_embedding [batch, du] and the item rows [n_items, di] → score(·, ·) → masked → top_scores / top_items. */
+export function pairTopKGraph(o: PairTopKOptions): G.Graph {
+  const g = new G.Graph('sgfd_scorer');
+  const users = g.input(SCORER_IO.userEmbedding, 'float32', ['batch', o.userDim]);
+  let items: G.Value;
+  if (o.items === 'input') {
+    items = g.input(SCORER_IO.itemEmbeddings, 'float32', ['n_items', o.itemDim]);
+  } else {
+    const n = o.items.length / o.itemDim;
+    if (!Number.isInteger(n)) throw new RangeError(`scorer: the item matrix has ${o.items.length} values, not a multiple of its row width ${o.itemDim}`);
+    items = g.initializer(SCORER_IO.itemEmbeddings, o.items, [n, o.itemDim]);
+  }
+  maskedTopK(g, o.score(g, users, items), o.k, o.mask);
   return g;
 }
 

@@ -1,9 +1,10 @@
 // Export: the model directory's files, scores reproduced from the exported files alone, the
-// cold-start student against a hand-written JS reference per backbone, ONNX metadata round-trips
-// through our decoder, the Triton layout, and the one-line refusals (nothing written).
+// cold-start student against a hand-written JS reference per backbone (and through the kept
+// stage-1 teacher of a teacher-* run), ONNX metadata round-trips through our decoder, the Triton
+// layout, and the one-line refusals (nothing written). Pairwise backbones: pairwise.test.ts.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel } from '../../src/graph/index.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
@@ -14,6 +15,7 @@ import { ScorerSession } from '../../src/serve/scorer-session.ts';
 import { runEmbeddings } from '../../src/serve/run-source.ts';
 import { configSha256 } from '../../src/serve/provenance.ts';
 import { loadRun, type LoadedRun } from '../../src/train/load-run.ts';
+import { readTeacherFeatures, TEACHER_FILES } from '../../src/train/teacher-files.ts';
 import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, dot, assertRanking, itemName } from './fixtures.ts';
 
 /** x·W + b for one row (W [in, out] row-major). */
@@ -62,7 +64,7 @@ test('BM3 + SGFD export: files, scores reproduced from the exported files, stude
   const users = readEmbeddings(join(out, MODEL_FILES.users), 'users', emb.dim);
   const items = readEmbeddings(join(out, MODEL_FILES.items), 'items', emb.dim);
   assert.deepEqual(items.ids.slice(0, 2), [itemName(0), itemName(1)]);
-  const session = await ScorerSession.create(readFileSync(join(out, MODEL_FILES.scorer)));
+  const session = await ScorerSession.create(readFileSync(join(out, MODEL_FILES.scorer)), { userDim: emb.dim, itemDim: emb.dim, bytesPerPair: 12 });
   const k = 10;
   const top = await session.topK(users.data, run.ds.nUsers, items.data, run.ds.nItems, k);
   await session.release();
@@ -126,12 +128,9 @@ test('GRCN export: student = [0 ‖ L2(f_1) ‖ L2(f_2)] and scores reproduced',
   assert.ok(card.checks!.users_checked === run.ds.nUsers && card.checks!.scorer_max_abs_diff <= 1e-5);
 });
 
-test('export refuses per-user backbones and occupied directories in one line, writing nothing; ID-only models export without a student', async (t) => {
+test('export refuses occupied directories in one line, writing nothing; ID-only models export without a student', async (t) => {
   const root = tempDir(t);
   const data = await writeFixtureData(root, false);
-  const neumf = await trainFixtureRun(root, data, 'neumf', 'neumf', false);
-  await assert.rejects(exportModel({ run: neumf, out: join(root, 'm1') }), /^Error: export of backbone 'neumf' is not supported yet: [^\n]+$/);
-  assert.equal(existsSync(join(root, 'm1')), false);
   const lightgcn = await trainFixtureRun(root, data, 'lightgcn', 'lightgcn', false);
   const card = await exportModel({ run: lightgcn, out: join(root, 'm2') });
   assert.deepEqual(card.cold_start, { supported: false, reason: "backbone 'lightgcn' uses no item features (ID-only): a new item cannot be embedded" });
@@ -141,4 +140,36 @@ test('export refuses per-user backbones and occupied directories in one line, wr
   await assert.rejects(exportModel({ run: lightgcn, out: join(root, 'm3') }), /m3: expected a new or empty output directory, it exists \(pass --force to replace it\)/);
   assert.deepEqual(readdirSync(join(root, 'm3')), ['keep.txt']);
   assert.deepEqual(readdirSync(root).filter((f) => f.includes('partial')), [], 'no temporary directory left');
+});
+
+test('teacher-deep export: student.onnx = the kept stage-1 teacher on raw features → BM3\'s rule, reproducing the cached features; older runs refused in one line', async (t) => {
+  const root = tempDir(t);
+  const data = await writeFixtureData(root, false);
+  const runDir = await trainFixtureRun(root, data, 'teacher-deep', 'bm3', false, 'teacher-deep');
+  assert.ok(existsSync(join(runDir, TEACHER_FILES.parameters)), 'the run keeps the teacher');
+  const out = join(root, 'model');
+  const card = await exportModel({ run: runDir, out, threads: 1 });
+  const run = loadRun(runDir);
+  assert.equal(run.config.extractor, 'cached');
+  assert.ok(card.cold_start.supported && /^f_m = the stage-1 teacher's features .*BM3: item_embedding = g\(mean_m f_m\)/.test(card.cold_start.rule));
+  assert.ok(card.checks!.items_checked === 60 && card.checks!.student_max_abs_diff! <= 1e-5);
+
+  // predictor(mean of the CACHED teacher features), by hand: what training scored these items with.
+  const cached = readTeacherFeatures(runDir, run.ds)!;
+  const d = 8;
+  const picked = [0, 17, 59];
+  const cold = await runStudent(out, run, picked);
+  picked.forEach((i, r) => {
+    const mean = Array.from({ length: d }, (_, c) => cached.reduce((s, f) => s + f[i * d + c], 0) / cached.length);
+    assertClose(cold.subarray(r * d, (r + 1) * d), linear(mean, run.values.get('predictor.weight')!, run.values.get('predictor.bias')!), 1e-5, `item ${i}`);
+  });
+  assert.ok(readFileSync(join(out, MODEL_FILES.student)).includes(Buffer.from('sgfd.teacher.')), 'the teacher network is inside student.onnx');
+  assert.match(decodeModel(readFileSync(join(out, MODEL_FILES.student))).docString, /^f_m = the stage-1 teacher's features/);
+
+  // A run from before teacher weights were kept: scorer and tables export, the student is refused.
+  rmSync(join(runDir, TEACHER_FILES.parameters));
+  const old = await exportModel({ run: runDir, out: join(root, 'model-old'), threads: 1 });
+  assert.ok(!old.cold_start.supported);
+  assert.match(old.cold_start.reason, /^variant 'teacher-deep' scores with stage-1 teacher features cached per item; the teacher is not part of the run \(no teacher\.safetensors[^\n]*\), so a new item cannot be embedded$/);
+  assert.equal(existsSync(join(root, 'model-old', MODEL_FILES.student)), false);
 });

@@ -11,6 +11,10 @@ import { writeDataset } from '../../src/data/arrow-io.ts';
 import { runTraining } from '../../src/train/run.ts';
 import { TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { type Csr } from '../../src/data/dataset.ts';
+import * as G from '../../src/graph/index.ts';
+import { InitializerBinder } from '../../src/nn/index.ts';
+import { createSession, tensor } from '../../src/runtime/session.ts';
+import { type LoadedRun } from '../../src/train/load-run.ts';
 
 export const SYNTH = { users: 90, items: 60, categories: 4, density: 0.08, imageDim: 20, textDim: 12, seed: 11 };
 export const userName = (u: number) => `user-${u}`;
@@ -31,11 +35,11 @@ export async function writeFixtureData(root: string, idMaps: boolean): Promise<s
   return dir;
 }
 
-/** Trains `backbone` (SGFD reference profile when `sgfd`) for two epochs into `<root>/<name>`. */
-export async function trainFixtureRun(root: string, data: string, name: string, backbone: string, sgfd: boolean): Promise<string> {
+/** Trains `backbone` (SGFD reference profile when `sgfd`, or a named variant) for two epochs into `<root>/<name>`. */
+export async function trainFixtureRun(root: string, data: string, name: string, backbone: string, sgfd: boolean, variant?: string): Promise<string> {
   const out = join(root, name);
   await runTraining({
-    data, backbone, sgfd, profile: 'reference', set: { embedding_dim: '8' }, teacherEpochs: 1,
+    data, backbone, sgfd, variant, profile: 'reference', set: { embedding_dim: '8' }, teacherEpochs: 1,
     train: { ...TRAIN_DEFAULTS, epochs: 2, quiet: true, worker: false, threads: 1 },
   }, out);
   return out;
@@ -46,6 +50,21 @@ export function dot(users: Float32Array, items: Float32Array, dim: number, u: nu
   let s = 0;
   for (let c = 0; c < dim; c++) s += users[u * dim + c] * items[i * dim + c];
   return s;
+}
+
+/** The run's own scores [users.length × nItems] (Backbone.buildUserScores, what evaluation ranks by). */
+export async function runScores(run: LoadedRun, users: number[]): Promise<Float32Array> {
+  const g = new G.Graph('run_scores');
+  const ids = g.input('users', 'int64', ['batch']);
+  g.output(run.backbone.buildUserScores!(new InitializerBinder(g, run.values), ids), 'scores');
+  const session = await createSession(G.serialize(g), { threads: 1 });
+  try {
+    const feeds: Record<string, ReturnType<typeof tensor>> = { users: tensor(BigInt64Array.from(users, BigInt), [users.length]) };
+    for (const [name, t] of Object.entries(run.backbone.fixedFeeds())) if (session.inputNames.includes(name)) feeds[name] = tensor(t.data, t.dims);
+    return (await session.run(feeds)).scores.data as Float32Array;
+  } finally {
+    await session.release();
+  }
 }
 
 /**
