@@ -113,6 +113,11 @@ export abstract class BprDotBackbone implements Backbone {
   /** Per-batch inputs beyond the triplets (dropout masks): declared on `g`. */
   protected declareExtraInputs(_g: Graph): void {}
   protected extraFeeds(_rng: Rng): Record<string, BatchTensor> { return {}; }
+  /**
+   * Further weighted loss terms on the final representations (DGCF's independence term), added to
+   * the objective and reported under their names; they may declare their own batch inputs.
+   */
+  protected extraTerms(_b: Binder, _rep: { users: Value; items: Value }): Record<string, Value> { return {}; }
 
   buildLoss(b: Binder) {
     const { users, pos, neg } = this.triplets.inputs(b.graph);
@@ -124,7 +129,9 @@ export abstract class BprDotBackbone implements Backbone {
     const I = b.param(this.model.itemEmbedding);
     const regRows = this.regOn === 'final' ? [u, p, n] : [G.gather(U, users), G.gather(I, pos), G.gather(I, neg)];
     const reg = G.mul(l2OnBatchRows(regRows), this.settings.reg_weight);
-    return { loss: G.add(bpr, reg), terms: { bpr, reg } };
+    const extra = this.extraTerms(b, rep);
+    const loss = Object.values(extra).reduce((sum, t) => G.add(sum, t), G.add(bpr, reg));
+    return { loss, terms: { bpr, reg, ...extra } };
   }
 
   fixedFeeds(): Record<string, BatchTensor> { return {}; }

@@ -1,6 +1,7 @@
 // The CF baselines' losses (mf-bpr, lightgcn, ngcf, dgcf, neumf, cml) on a tiny input — 3 users ×
 // 4 items, explicit parameter values — against an independent plain-JS (float64) computation, plus
 // their scores (dot representations / per-user score graphs) and CML's unit-ball clip after a step.
+// DGCF's independence term is checked against the plain-JS distance correlation of dcor-reference.ts.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
@@ -11,6 +12,7 @@ import { compileTrainStep, TrainStep, type BatchTensor } from '../../src/runtime
 import { ForwardGraph } from '../../src/runtime/forward.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
 import { Rng } from '../../src/data/rng.ts';
+import { factorIndependenceReference } from './dcor-reference.ts';
 
 const [U, I] = [3, 4];
 const edges: [number, number][] = [[0, 0], [0, 1], [1, 1], [1, 2], [2, 0], [2, 3]];
@@ -66,7 +68,7 @@ async function oneStep(name: string, settings: Record<string, number | boolean>,
   step.setFixedInputs(bb.fixedFeeds());
   const terms = await step.run(feeds);
   await step.release();
-  return { bb, params, values, P, feeds, loss: terms.loss, after: step.values };
+  return { bb, params, values, P, feeds, loss: terms.loss, terms, compiled, after: step.values };
 }
 
 function near(got: number, want: number, what: string, tol = 1e-4) {
@@ -170,12 +172,31 @@ function dgcfReference(P: (n: string) => Float32Array, d: number, K: number, ite
   return e.map((r, n) => r.map((x, k) => (x + out[n][k]) / 2));
 }
 
-test('dgcf: 2 factors, 3 routing iterations, per-factor normalised propagation', async () => {
-  const { P, feeds, loss, bb, params, values } = await oneStep('dgcf', { embedding_dim: 4, n_factors: 2, n_layers: 1, n_iterations: 3, reg_weight: 0.3 });
+test('dgcf: 2 factors, 3 routing iterations, per-factor normalised propagation (cor_weight 0: no independence term)', async () => {
+  const { P, feeds, loss, terms, compiled, bb, params, values } = await oneStep('dgcf', { embedding_dim: 4, n_factors: 2, n_layers: 1, n_iterations: 3, reg_weight: 0.3, cor_weight: 0 });
   const h = dgcfReference(P, 4, 2, 3);
   const [Ue, Ie] = [mat(P('userEmbedding'), 4), mat(P('itemEmbedding'), 4)];
   near(loss, bpr(h.slice(0, U), h.slice(U), feeds) + 0.3 * l2(Ue, Ie, feeds), 'loss');
+  assert.deepEqual(Object.keys(terms).sort(), ['loss', 'loss.bpr', 'loss.reg'], 'no independence term');
+  assert.deepEqual(compiled.batchInputs.map((v) => v.name).sort(), ['neg', 'pos', 'users'], 'no rows declared for it');
+  assert.ok(!('cor_nodes' in feeds), 'and none fed');
   await checkRepresentations(bb, params, values, h);
+});
+
+test('dgcf: independence = cor_weight × mean dCor over the 3 factor pairs of the batch\'s distinct final user and item rows', async () => {
+  const [d, K] = [6, 3];
+  const { P, feeds, loss, terms } = await oneStep('dgcf', { embedding_dim: d, n_factors: K, n_iterations: 2, reg_weight: 0.3, cor_weight: 0.5 });
+  const distinct = (...lists: number[][]) => [...new Set(lists.flat())].sort((a, b) => a - b);
+  const nodes = ids(feeds.cor_nodes);
+  const wantNodes = [...distinct(ids(feeds.users)), ...distinct(ids(feeds.pos), ids(feeds.neg)).map((i) => U + i)];
+  assert.deepEqual(nodes, wantNodes, 'every distinct batch user, then every distinct positive and negative item (under the cor_rows cap)');
+  const h = dgcfReference(P, d, K, 2);
+  const want = factorIndependenceReference(nodes.map((n) => h[n]), K);
+  assert.ok(want > 0.05 && want < 0.95, `a non-trivial mean dCor to compare (${want})`);
+  near(terms['loss.independence'] / 0.5, want, 'mean dCor', 1e-5);
+  const [Ue, Ie] = [mat(P('userEmbedding'), d), mat(P('itemEmbedding'), d)];
+  near(loss, bpr(h.slice(0, U), h.slice(U), feeds) + 0.3 * l2(Ue, Ie, feeds) + 0.5 * want, 'loss = BPR + reg + independence');
+  near(terms['loss.bpr'] + terms['loss.reg'] + terms['loss.independence'], loss, 'the terms add up to the loss');
 });
 
 test('neumf: GMF + MLP towers, fused predict layer, log loss over 1 positive + 2 negatives; sliced user scores', async () => {
