@@ -16,34 +16,14 @@ import { runEmbeddings } from '../../src/serve/run-source.ts';
 import { configSha256 } from '../../src/serve/provenance.ts';
 import { loadRun, type LoadedRun } from '../../src/train/load-run.ts';
 import { readTeacherFeatures, TEACHER_FILES } from '../../src/train/teacher-files.ts';
-import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, dot, assertRanking, itemName } from './fixtures.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, dot, assertRanking, itemName, linear, assertClose, runStudent } from './fixtures.ts';
 
-/** x·W + b for one row (W [in, out] row-major). */
-function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array): number[] {
-  const out = Array.from(b);
-  for (let i = 0; i < x.length; i++) for (let o = 0; o < out.length; o++) out[o] += x[i] * w[i * out.length + o];
-  return out;
-}
 const l2 = (v: number[]) => { const n = Math.hypot(...v); return v.map((x) => x / Math.max(n, 1e-12)); };
 /** SGFD student feature of modality m for item i: L2(LeakyReLU(x W + b)). */
 function studentFeature(run: LoadedRun, m: number, i: number): number[] {
   const mod = run.ds.modalities[m];
   const p = (s: string) => run.values.get(`extractor.sgfd.student.extractors.${m}.${s}`)!;
   return l2(linear(mod.data.subarray(i * mod.dim, (i + 1) * mod.dim), p('weight'), p('bias')).map((x) => (x > 0 ? x : 0.01 * x)));
-}
-
-async function runStudent(dir: string, run: LoadedRun, items: number[]): Promise<Float32Array> {
-  const session = await createSession(readFileSync(join(dir, MODEL_FILES.student)));
-  const feeds = Object.fromEntries(run.ds.modalities.map((m) => [`${m.name}_features`, tensor(Float32Array.from(items.flatMap((i) => Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)))), [items.length, m.dim])]));
-  const out = (await session.run(feeds)).item_embedding;
-  assert.deepEqual(out.dims, [items.length, out.dims[1]]);
-  await session.release();
-  return out.data as Float32Array;
-}
-
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let j = 0; j < want.length; j++) if (!(Math.abs(got[j] - want[j]) <= tol)) assert.fail(`${what}[${j}]: ${got[j]} vs ${want[j]}`);
 }
 
 test('BM3 + SGFD export: files, scores reproduced from the exported files, student = g(mean_m f_m), metadata round trip, Triton', async (t) => {

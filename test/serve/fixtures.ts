@@ -1,7 +1,8 @@
 // Fixtures for the serving tests: a small synthetic dataset (with original-id maps), tiny trained
-// runs per backbone, brute-force JS references for top-K and for embeddings.
+// runs per backbone, brute-force JS references for top-K and for embeddings, running student.onnx.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import * as G from '../../src/graph/index.ts';
 import { InitializerBinder } from '../../src/nn/index.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
 import { type LoadedRun } from '../../src/train/load-run.ts';
+import { MODEL_FILES } from '../../src/serve/embeddings-arrow.ts';
 
 export const SYNTH = { users: 90, items: 60, categories: 4, density: 0.08, imageDim: 20, textDim: 12, seed: 11 };
 export const userName = (u: number) => `user-${u}`;
@@ -109,4 +111,26 @@ export function sgfd(args: string[]): Promise<{ code: number | null; stdout: str
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, ...out }));
   });
+}
+
+/** x·W + b for one row (W [in, out] row-major), in float64. */
+export function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array): number[] {
+  const out = Array.from(b);
+  for (let i = 0; i < x.length; i++) for (let o = 0; o < out.length; o++) out[o] += x[i] * w[i * out.length + o];
+  return out;
+}
+
+export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let j = 0; j < want.length; j++) if (!(Math.abs(got[j] - want[j]) <= tol)) assert.fail(`${what}[${j}]: ${got[j]} vs ${want[j]}`);
+}
+
+/** The exported student.onnx in `dir` over the raw features of the trained `items`: [items.length × item row width]. */
+export async function runStudent(dir: string, run: LoadedRun, items: number[]): Promise<Float32Array> {
+  const session = await createSession(readFileSync(join(dir, MODEL_FILES.student)));
+  const feeds = Object.fromEntries(run.ds.modalities.map((m) => [`${m.name}_features`, tensor(Float32Array.from(items.flatMap((i) => Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)))), [items.length, m.dim])]));
+  const out = (await session.run(feeds)).item_embedding;
+  assert.deepEqual(out.dims, [items.length, out.dims[1]]);
+  await session.release();
+  return out.data as Float32Array;
 }

@@ -14,7 +14,7 @@ import { readEmbeddings, MODEL_FILES, type EmbeddingTable } from '../../src/serv
 import { ScorerSession, RUN_BUDGET_BYTES } from '../../src/serve/scorer-session.ts';
 import { startServer } from '../../src/serve/http-server.ts';
 import { loadRun, type LoadedRun } from '../../src/train/load-run.ts';
-import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, assertRanking, itemsOf, runScores } from './fixtures.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, assertRanking, itemsOf, runScores, linear, assertClose, runStudent } from './fixtures.ts';
 
 const D = 8;
 const USERS = [0, 7, 44, 89];
@@ -73,12 +73,6 @@ function checkScorerMetadata(out: string, card: ModelCard): void {
   assert.deepEqual(readModelCard(out), JSON.parse(JSON.stringify(card)));
 }
 
-/** x·W + b for one row (W [in, out] row-major), float64. */
-function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array): number[] {
-  const out = Array.from(b);
-  for (let i = 0; i < x.length; i++) for (let o = 0; o < out.length; o++) out[o] += x[i] * w[i * out.length + o];
-  return out;
-}
 const relu = (v: number[]) => v.map((x) => Math.max(0, x));
 
 test('CML export: rows are the ID embeddings, scorer = −‖u − v‖² (plain JS), metadata; no cold start', async (t) => {
@@ -125,19 +119,6 @@ test('NeuMF export: rows are [GMF ‖ MLP] embeddings, scorer = the NeuMF logit 
   await checkScorer(out, card, run, logit);
   checkScorerMetadata(out, card);
 });
-
-async function runStudent(dir: string, run: LoadedRun, items: number[]): Promise<Float32Array> {
-  const session = await createSession(readFileSync(join(dir, MODEL_FILES.student)));
-  const feeds = Object.fromEntries(run.ds.modalities.map((m) => [`${m.name}_features`, tensor(Float32Array.from(items.flatMap((i) => Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)))), [items.length, m.dim])]));
-  const out = (await session.run(feeds)).item_embedding.data as Float32Array;
-  await session.release();
-  return out;
-}
-
-function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let j = 0; j < want.length; j++) if (!(Math.abs(got[j] - want[j]) <= tol)) assert.fail(`${what}[${j}]: ${got[j]} vs ${want[j]}`);
-}
 
 test('MAML export: rows [v ‖ proj], scorer = the run\'s attentive scores, student = [proj(f) ‖ proj(f)], Triton; served, and a cold item is recommendable', async (t) => {
   const root = tempDir(t);
