@@ -81,7 +81,8 @@ class Maml implements Backbone {
 
   /** Feature projections [B, K, d] of the int64 item ids [B, K], with the SGFD terms on those items. */
   private project(b: Binder, tables: ExtractorTables, ids: Value) {
-    const { features, sgfd } = this.model.extractor.forward(b, tables, G.reshape(ids, [-1]));
+    // flattenIndex keeps the ids' plan: the reference profile's joint teacher then runs once per distinct item.
+    const { features, sgfd } = this.model.extractor.forward(b, tables, G.flattenIndex(ids));
     const proj = this.model.projection.forward(b, features);
     return { proj: G.reshape(proj, [-1, ids.shape[1], this.cfg.embedding_dim]), sgfd };
   }

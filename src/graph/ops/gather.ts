@@ -130,6 +130,18 @@ export function gatherRuns(xRuns: Value, plan: IndexPlan): Value {
   return xRuns.graph.withGradient([xRuns], () => gather(xRuns, plan.groups), (dy) => [runSums(dy, plan)]);
 }
 
+/**
+ * An index tensor [B, K, …] as the vector [B·K·…] of the same ids, keeping its repetition info: a
+ * plan already describes the flattened elements, so gathers from the flat ids keep race-free
+ * gradients and consumers can still run work once per distinct id (distinctIds / gatherRuns).
+ */
+export function flattenIndex(ids: Value): Value {
+  if (ids.rank === 1) return ids;
+  const flat = reshape(ids, [-1]);
+  if (ids.index) flat.index = ids.index;
+  return flat;
+}
+
 /** The distinct ids of a planned index vector, in run order ([U] int64). */
 export function distinctIds(plan: IndexPlan): Value {
   return squeeze(plan.uniq, [1]);
