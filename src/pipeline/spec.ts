@@ -20,11 +20,13 @@ export interface VariantEntry {
   variant: string;
   profile: Profile;
   set: Record<string, SettingValue>;
+  /** Seeds of this variant's chosen configuration (default: the backbone's). */
+  seeds?: number[];
 }
 
 /** `search`: the backbone's own search (e.g. ID-only baselines without `weight_decay`), else the train-level one. */
-/** `epochs` / `patience` / `eval_every`: the backbone's own training budget, else the train-level one. */
-export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number; eval_every: number }
+/** `epochs` / `patience` / `eval_every` / `seeds`: the backbone's own training budget, else the train-level one. */
+export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number; eval_every: number; seeds: number[] }
 
 export interface SearchSpec {
   method: 'grid' | 'random';
@@ -76,7 +78,7 @@ const profile = str({ enum: Object.keys(PROFILES), default: 'paper' });
 const settings = map(scalar, { default: {} });
 const variantEntry = either(
   str({ enum: Object.keys(VARIANTS) }),
-  obj({ name: required(str()), variant: required(str({ enum: Object.keys(VARIANTS) })), profile: str({ enum: Object.keys(PROFILES) }), set: settings }),
+  obj({ name: required(str()), variant: required(str({ enum: Object.keys(VARIANTS) })), profile: str({ enum: Object.keys(PROFILES) }), set: settings, seeds: list(num({ integer: true }), { minItems: 1 }) }),
 );
 const metricName = str();
 const searchFields = {
@@ -108,6 +110,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
     backbones: required(list(either(str({ enum: Object.keys(BACKBONES) }), obj({
       name: required(str({ enum: Object.keys(BACKBONES) })), variants: list(variantEntry, { minItems: 1 }), set: settings, search: obj(searchFields),
       epochs: num({ integer: true, min: 1 }), patience: num({ integer: true, min: 1 }), eval_every: num({ integer: true, min: 1 }),
+      seeds: list(num({ integer: true }), { minItems: 1 }),
     })), { minItems: 1 })),
     variants: list(variantEntry, { minItems: 1, default: ['vanilla', 'sgfd'] }),
     profile,
@@ -165,7 +168,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
   };
   const backbones = (t.backbones as unknown[]).map((b, i): BackboneEntry => {
     const at = `train.backbones[${i}]`;
-    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number; eval_every?: number });
+    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number; eval_every?: number; seeds?: number[] });
     const variants = entries(o.variants ?? t.variants, o.variants ? `${at}.variants` : 'train.variants');
     checkSettingKeys(o.set, `${at}.set`, o.name, false, file);
     checkSettingKeys(t.set, 'train.set', o.name, false, file);
@@ -175,7 +178,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
     if (sgfdKey && o.search && !variants.some((v) => VARIANTS[v.variant].sgfd)) throw new SchemaError(`${file}: ${searchAt}.${sgfdKey}: ${SGFD_ONLY}`);
-    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience, eval_every: o.eval_every ?? t.eval_every };
+    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience, eval_every: o.eval_every ?? t.eval_every, seeds: o.seeds ?? t.seeds };
   });
   const sgfdKey = Object.keys(t.search.params).find((k) => k.startsWith('sgfd.'));
   if (sgfdKey && !backbones.some((b) => b.search === t.search && b.variants.some((v) => VARIANTS[v.variant].sgfd))) {

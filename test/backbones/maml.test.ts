@@ -196,7 +196,7 @@ test('SGFD reference profile: the joint teacher runs once per distinct batch ite
   const deduped = maml.create(ds, cfg, sg);
   const perSlot = maml.create(ds, cfg, sg);
   // The per-slot baseline: the extractor sees the flat ids without their plan (no distinct-id pass).
-  const ext = perSlot.model.extractor as unknown as { forward: (b: unknown, t: unknown, ids: G.Value) => unknown };
+  const ext = (perSlot.model as unknown as { extractor: unknown }).extractor as { forward: (b: unknown, t: unknown, ids: G.Value) => unknown };
   const forward = ext.forward.bind(ext);
   ext.forward = (b, t, ids) => forward(b, t, G.reshape(ids, [-1])); // a reshape carries no index plan
   const params = deduped.model.namedParameters();

@@ -137,3 +137,22 @@ test('tiny pipeline: run, skip, force, stale, selection on validation, resume', 
     assert.equal(readJson<{ data: string }>(join(run0, RUN_INPUTS)).data, readJson<{ digest: string }>(join(root, 'data/step.json')).digest);
   });
 });
+
+test('a variant or backbone may run its own seeds: the plan lists them and counts the runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-pipeline-seeds-'));
+  try {
+    writeFileSync(join(dir, 'seeds.yaml'), `
+name: seeds
+data: { synth: { users: 60, items: 40 } }
+train:
+  backbones:
+    - { name: bm3, variants: [vanilla, { name: sgfd-l, variant: sgfd-l, seeds: [1] }] }
+    - { name: lightgcn, variants: [vanilla], seeds: [4, 5] }
+  seeds: [1, 2, 3]
+`);
+    const dry = await runPipeline(loadPipeline(join(dir, 'seeds.yaml')), { out: join(dir, 'runs'), dryRun: true, quiet: true });
+    assert.deepEqual(dry.find((o) => o.step === 'train')!.details, [
+      'bm3/vanilla: default × seeds 1, 2, 3', 'bm3/sgfd-l: default × seeds 1', 'lightgcn/vanilla: default × seeds 4, 5', '0 of 6 runs finished',
+    ]);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -73,6 +73,9 @@ test('a backbone may set its own epochs, patience and eval_every; the others kee
   const t = spec(`${minimal.replace('[bm3] }', '[bm3, { name: maml, epochs: 30, patience: 5, eval_every: 5 }], epochs: 80 }')}`).train!;
   assert.deepEqual(t.backbones.map((b) => [b.name, b.epochs, b.patience, b.eval_every]), [['bm3', 80, 20, 1], ['maml', 30, 5, 5]]);
   rejects(`${minimal.replace('[bm3] }', '[{ name: maml, epochs: 0 }] }')}`, /train\.backbones\[0\]\.epochs/);
+  const seeded = spec(`${minimal.replace('[bm3] }', '[{ name: grcn, seeds: [1, 2], variants: [vanilla, { name: sgfd-l, variant: sgfd-l, seeds: [1] }] }], seeds: [1, 2, 3] }')}`).train!;
+  assert.deepEqual(seeded.backbones[0].seeds, [1, 2]);
+  assert.deepEqual(seeded.backbones[0].variants.map((v) => v.seeds), [undefined, [1]]);
 });
 
 test('${VAR} comes from --var, then the environment, then its default; a missing one names the key', () => {

@@ -57,7 +57,9 @@ function settingsFor(t: TrainSpec, dataDir: string, u: Unit, trial: Trial, seed:
 }
 
 /** Runs of one unit: with a search, its trials on the search seed plus the chosen trial's other seeds; without, one per seed. */
-const unitRuns = (t: TrainSpec, u: Unit) => (u.trials.length > 1 ? u.trials.length + t.seeds.filter((s) => s !== u.backbone.search.seed).length : t.seeds.length);
+/** The seeds a unit's chosen configuration runs with: the variant's own, else its backbone's (else train.seeds). */
+const unitSeeds = (u: Unit) => u.entry.seeds ?? u.backbone.seeds;
+const unitRuns = (_t: TrainSpec, u: Unit) => (u.trials.length > 1 ? u.trials.length + unitSeeds(u).filter((s) => s !== u.backbone.search.seed).length : unitSeeds(u).length);
 const plannedRuns = (t: TrainSpec) => units(t).reduce((n, u) => n + unitRuns(t, u), 0);
 
 async function trainUnit(ctx: StepContext, ds: Dataset, dataDir: string, u: Unit, counter: { done: number; total: number }): Promise<SelectedGroup> {
@@ -80,16 +82,22 @@ async function trainUnit(ctx: StepContext, ds: Dataset, dataDir: string, u: Unit
   const chosen = searching ? selectTrial(outcomes, t.metric).trial : u.trials[0];
   if (searching) {
     ctx.log(`${name}: chose ${chosen.id} on validation ${t.metric}`);
-    if (t.seeds.includes(searchSeed)) await scoreTestOnce(runDir(ctx.dir, u, chosen.id, searchSeed), { threads: t.threads });
+    if (unitSeeds(u).includes(searchSeed)) await scoreTestOnce(runDir(ctx.dir, u, chosen.id, searchSeed), { threads: t.threads });
   }
-  for (const seed of t.seeds) if (!searching || seed !== searchSeed) await bring(chosen, seed, true);
+  for (const seed of unitSeeds(u)) if (!searching || seed !== searchSeed) await bring(chosen, seed, true);
   return {
     backbone: u.backbone.name, variant: u.entry.name, preset: u.entry.variant, profile: u.entry.profile,
     label: u.entry.name === u.entry.variant ? rowLabel(u.backbone.name, u.entry.variant) : rowLabel(u.backbone.name, u.entry.name),
     chosen: { id: chosen.id, params: chosen.params }, search_seed: searchSeed,
     trials: outcomes.map((o) => ({ id: o.trial.id, params: o.trial.params, valid: o.valid[t.metric] })),
-    runs: t.seeds.map((seed) => ({ seed, dir: relative(ctx.dir, runDir(ctx.dir, u, chosen.id, seed)) })),
+    runs: unitSeeds(u).map((seed) => ({ seed, dir: relative(ctx.dir, runDir(ctx.dir, u, chosen.id, seed)) })),
   };
+}
+
+/** "3 seeds each", or "1–3 seeds each" when groups differ. */
+function seedsText(counts: number[]): string {
+  const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
+  return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? 's' : ''} each`;
 }
 
 /** Finished run directories below the train step (for progress lines). */
@@ -123,13 +131,13 @@ export const trainStep: StepDefinition = {
     return {
       artifacts: { selection: path, root: ctx.dir },
       digestOf: [path, ...finals],
-      summary: [`${counter.total} runs (${groups.length} backbone × variant groups, ${t.seeds.length} seed${t.seeds.length > 1 ? 's' : ''} each); selection on validation ${t.metric}`],
+      summary: [`${counter.total} runs (${groups.length} backbone × variant groups, ${seedsText(groups.map((g) => g.runs.length))}); selection on validation ${t.metric}`],
     };
   },
   progress: (ctx: StepContext) => {
     const t = ctx.spec.train!;
     const lines = units(t).map((u) => `${u.backbone.name}/${u.entry.name}: ${u.trials.length > 1
-      ? `${u.trials.length} trials (${u.backbone.search.method} search) on seed ${u.backbone.search.seed}, then the chosen one` : `${u.trials[0].id}`} × seeds ${t.seeds.join(', ')}`);
+      ? `${u.trials.length} trials (${u.backbone.search.method} search) on seed ${u.backbone.search.seed}, then the chosen one` : `${u.trials[0].id}`} × seeds ${unitSeeds(u).join(', ')}`);
     return [...lines, `${finishedRuns(ctx.dir)} of ${plannedRuns(t)} runs finished`];
   },
 };
