@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { exportModel } from '../../serve/export.ts';
 import { scoreRun } from '../../serve/score-run.ts';
+import { userDim } from '../../serve/model-card.ts';
 import { VARIANTS } from '../../train/run.ts';
 import { readSelection, bestSeedRun, type SelectedGroup } from './train.ts';
 import type { PipelineSpec } from '../spec.ts';
@@ -32,7 +33,7 @@ export const exportStep: StepDefinition = {
     return {
       artifacts: { model: out, run: run.dir },
       digestOf: [join(out, 'user_embeddings.arrow'), join(out, 'item_embeddings.arrow'), join(out, 'scorer.onnx')],
-      summary: [`${group.label} seed ${run.seed} → ${out} (${card.dims.users} users × ${card.dims.items} items, d = ${card.dims.embedding}; ${cold})`],
+      summary: [`${group.label} seed ${run.seed} → ${out} (${card.dims.users} users × ${card.dims.items} items, ${userDim(card) === card.dims.embedding ? `d = ${card.dims.embedding}` : `user rows ${userDim(card)}-d, item rows ${card.dims.embedding}-d`}; ${cold})`],
     };
   },
 };
