@@ -37,18 +37,21 @@ export function transposed(a: Float32Array, rows: number, cols: number): Float32
   return out;
 }
 
+/** Rows of a baked-in item matrix of row width `width` (an error when the length does not divide). */
+function bakedRows(items: Float32Array, width: number): number {
+  const n = items.length / width;
+  if (!Number.isInteger(n)) throw new RangeError(`scorer: the item matrix has ${items.length} values, not a multiple of its row width ${width}`);
+  return n;
+}
+
 /** user_embedding [batch, d] (· item matrix ᵀ) → masked → top_scores / top_items [batch, k]. */
 export function dotTopKGraph(o: DotTopKOptions): G.Graph {
   const g = new G.Graph('sgfd_scorer');
   const users = g.input(SCORER_IO.userEmbedding, 'float32', ['batch', o.dim]);
-  let scores: G.Value;
-  if (o.items === 'input') {
-    scores = G.gemm(users, g.input(SCORER_IO.itemEmbeddings, 'float32', ['n_items', o.dim]), null, { transB: true });
-  } else {
-    const n = o.items.length / o.dim;
-    if (!Number.isInteger(n)) throw new RangeError(`scorer: the item matrix has ${o.items.length} values, not a multiple of dim ${o.dim}`);
-    scores = G.matmul(users, g.initializer('item_embeddings_t', transposed(o.items, n, o.dim), [o.dim, n]));
-  }
+  // Baked in, the matrix is stored transposed so ORT packs it once; fed, Gemm transposes it.
+  const scores = o.items === 'input'
+    ? G.gemm(users, g.input(SCORER_IO.itemEmbeddings, 'float32', ['n_items', o.dim]), null, { transB: true })
+    : G.matmul(users, g.initializer('item_embeddings_t', transposed(o.items, bakedRows(o.items, o.dim), o.dim), [o.dim, bakedRows(o.items, o.dim)]));
   maskedTopK(g, scores, o.k, o.mask);
   return g;
 }
@@ -67,14 +70,9 @@ export interface PairTopKOptions extends Omit<DotTopKOptions, 'dim'> {
 export function pairTopKGraph(o: PairTopKOptions): G.Graph {
   const g = new G.Graph('sgfd_scorer');
   const users = g.input(SCORER_IO.userEmbedding, 'float32', ['batch', o.userDim]);
-  let items: G.Value;
-  if (o.items === 'input') {
-    items = g.input(SCORER_IO.itemEmbeddings, 'float32', ['n_items', o.itemDim]);
-  } else {
-    const n = o.items.length / o.itemDim;
-    if (!Number.isInteger(n)) throw new RangeError(`scorer: the item matrix has ${o.items.length} values, not a multiple of its row width ${o.itemDim}`);
-    items = g.initializer(SCORER_IO.itemEmbeddings, o.items, [n, o.itemDim]);
-  }
+  const items = o.items === 'input'
+    ? g.input(SCORER_IO.itemEmbeddings, 'float32', ['n_items', o.itemDim])
+    : g.initializer(SCORER_IO.itemEmbeddings, o.items, [bakedRows(o.items, o.itemDim), o.itemDim]);
   maskedTopK(g, o.score(g, users, items), o.k, o.mask);
   return g;
 }
