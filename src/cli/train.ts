@@ -10,7 +10,7 @@ import { metricsTable } from './tables.ts';
 interface Args {
   data: string; backbone: string; sgfd: boolean; profile: Profile; seed: number; epochs: number; patience: number; 'eval-every': number;
   metric: string; device: Device; threads: number; set: string[]; out: string; resume: boolean; quiet: boolean;
-  'teacher-epochs': number; worker: boolean; variant?: string;
+  'teacher-epochs': number; worker: boolean; variant?: string; 'min-epochs'?: number; 'grad-norms': boolean;
 }
 
 /** `key=value` pairs → object; a malformed pair is an error naming it. */
@@ -36,6 +36,8 @@ export const trainCommand: CommandModule<object, Args> = {
     .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed })
     .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs })
     .option('patience', { type: 'number', default: TRAIN_DEFAULTS.patience, describe: 'epochs without validation improvement before stopping' })
+    .option('min-epochs', { type: 'number', describe: 'patience counts only after this many epochs (outlasts validation plateaus; best parameters are kept)' })
+    .option('grad-norms', { type: 'boolean', default: false, describe: 'log every loss term\'s gradient norm per parameter group (extractor, embeddings) each epoch' })
     .option('eval-every', { type: 'number', default: 1, describe: 'validate every N epochs (and after the last); patience still counts epochs' })
     .option('metric', { type: 'string', default: TRAIN_DEFAULTS.metric, describe: 'validation metric to select on' })
     .option('teacher-epochs', { type: 'number', default: 30, describe: 'paper profile: stage-1 teacher epochs' })
@@ -49,7 +51,7 @@ export const trainCommand: CommandModule<object, Args> = {
   handler: async (a) => {
     const metrics = await runTraining({
       data: a.data, backbone: a.backbone, sgfd: a.sgfd, variant: a.variant, profile: a.profile, set: parseSets(a.set), teacherEpochs: a['teacher-epochs'],
-      train: { ...TRAIN_DEFAULTS, seed: a.seed, epochs: a.epochs, patience: a.patience, ...(a['eval-every'] !== 1 ? { evalEvery: a['eval-every'] } : {}), metric: a.metric, device: a.device, threads: a.threads, worker: a.worker, quiet: a.quiet, resume: a.resume },
+      train: { ...TRAIN_DEFAULTS, seed: a.seed, epochs: a.epochs, patience: a.patience, ...(a['eval-every'] !== 1 ? { evalEvery: a['eval-every'] } : {}), ...(a['min-epochs'] !== undefined ? { minEpochs: a['min-epochs'] } : {}), gradNorms: a['grad-norms'], metric: a.metric, device: a.device, threads: a.threads, worker: a.worker, quiet: a.quiet, resume: a.resume },
     }, a.out, (m) => { if (!a.quiet) process.stderr.write(m + '\n'); });
     if (!metrics) return;
     process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch\n`);

@@ -45,6 +45,11 @@ function valuesBetween(graph: Graph, sources: Value[], target: Value): Set<Value
   return between;
 }
 
+/** The `sources` that `target` depends on through differentiable paths (order kept). */
+export function sourcesReaching(target: Value, sources: Value[]): Value[] {
+  return sources.filter((s) => valuesBetween(target.graph, [s], target).size > 0);
+}
+
 /**
  * Gradients of the scalar `loss` with respect to each of `wrt` (zeros where `loss` does not depend
  * on it). Appends the backward nodes to the loss's graph.

@@ -12,7 +12,7 @@ setAccumulators(sumAll, zerosLike);
 export * from './dtype.ts';
 export * from './shape.ts';
 export * from './graph.ts';
-export { grad, registerGradient, MissingGradientError, type GradRule } from './autodiff.ts';
+export { grad, sourcesReaching, registerGradient, MissingGradientError, type GradRule } from './autodiff.ts';
 export * from './ops/elementwise.ts';
 export * from './ops/matmul.ts';
 export * from './ops/reduce.ts';

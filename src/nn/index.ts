@@ -4,3 +4,4 @@ export * from './module.ts';
 export * from './layers.ts';
 export * from './losses.ts';
 export * from './optim.ts';
+export * from './grad-norms.ts';

@@ -3,6 +3,7 @@
 import * as G from '../graph/index.ts';
 import { type Value, type TypedArray, computeIndexPlan } from '../graph/index.ts';
 import { type Parameter, InputBinder, type Binder } from '../nn/module.ts';
+import { emitGradNorms, type ParamGroup } from '../nn/grad-norms.ts';
 import { emitOptimizer, type OptimizerConfig, type StateSpec, STEP_INPUT, LR_INPUT, nextName } from '../nn/optim.ts';
 import { type NamedTensor } from './checkpoint.ts';
 import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
@@ -23,13 +24,20 @@ export interface CompiledTrainStep {
   trainable: string[];
   state: StateSpec[];
   terms: string[];
+  /** Diagnostic outputs (`gradnorm.<term>.<group>`): reported, never checked or fed back. */
+  diagnostics: string[];
   derived: G.DerivedInput[];
   /** Batch inputs the caller feeds each step (everything but parameters, state and scalars). */
   batchInputs: { name: string; dtype: G.DType; shape: G.Shape }[];
 }
 
+export interface CompileOptions {
+  /** Emit each term's gradient norm per parameter group (true: the default groups). */
+  gradNorms?: boolean | ParamGroup;
+}
+
 /** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
-export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig): CompiledTrainStep {
+export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions = {}): CompiledTrainStep {
   const g = new G.Graph('train_step');
   const binder = new InputBinder(g);
   const spec = build(binder);
@@ -41,6 +49,10 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
   const terms = Object.entries(spec.terms ?? {});
   for (const [name, v] of terms) g.output(v, `loss.${name}`);
   for (const u of updates) g.output(u.value, u.name);
+  const diagnostics = o.gradNorms
+    ? emitGradNorms({ loss: spec.loss, ...spec.terms }, trainable.map((p) => ({ param: p, value: binder.values.get(p)! })), o.gradNorms === true ? undefined : o.gradNorms)
+    : new Map<string, Value>();
+  for (const [name, v] of diagnostics) g.output(v, name);
   const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name)]);
   return {
     bytes: G.serialize(g, { docString: 'sgfd fused train step' }),
@@ -48,6 +60,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
     trainable: trainable.map((p) => p.name),
     state,
     terms: ['loss', ...terms.map(([n]) => `loss.${n}`)],
+    diagnostics: [...diagnostics.keys()],
     derived: g.derived.slice(),
     batchInputs: g.inputs.filter((v) => !reserved.has(v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape })),
   };
@@ -121,6 +134,7 @@ export class TrainStep {
       if (!Number.isFinite(x)) throw new NonFiniteError(`loss term '${t}' is ${x} at step ${this.step + 1}; parameters left at step ${this.step}`);
       terms[t] = x;
     }
+    for (const d of this.compiled.diagnostics) terms[d] = (out[d].data as Float32Array)[0];
     for (const name of this.compiled.trainable) this.values.set(name, out[nextName(name)].data as Float32Array);
     for (const s of this.compiled.state) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
     this.step++;

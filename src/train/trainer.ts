@@ -26,6 +26,14 @@ export interface TrainOptions {
    * evaluation costs as much as an epoch (MAML scores every user–item pair with a network) use 2–5.
    */
   evalEvery?: number;
+  /**
+   * Patience starts to count only after this many epochs (default 0). Some backbones (BM3) sit on a
+   * validation plateau for tens of epochs before their real peak; stopping on it is a coin flip.
+   * Best-validation parameters are kept either way, so a larger value costs time, never quality.
+   */
+  minEpochs?: number;
+  /** Log each loss term's gradient norm per parameter group every epoch (one extra backward per term). */
+  gradNorms?: boolean;
   /** Validation metric to select on, e.g. 'recall@20'. */
   metric: string;
   seed: number;
@@ -69,7 +77,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const rng = new Rng(o.seed);
   const values = initialValues(params, rng);
   for (const [k, v] of initial ?? []) if (values.has(k)) values.set(k, v);
-  const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer);
+  const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms });
   const session = { device: o.device, threads: o.threads };
   const stepper: Stepper = o.worker ? await WorkerTrainStep.create(compiled, values, backbone.optimizer, session) : await TrainStep.create(compiled, values, backbone.optimizer, session);
   await stepper.setFixedInputs(backbone.fixedFeeds());
@@ -89,9 +97,12 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const every = o.evalEvery ?? 1;
   if (!(Number.isInteger(every) && every >= 1)) throw new Error(`evalEvery must be a positive integer, got ${every}`);
   if (o.patience < every) throw new Error(`patience (${o.patience} epochs) must be at least evalEvery (${every}): otherwise training stops before it is validated`);
+  const minEpochs = o.minEpochs ?? 0;
+  if (!(Number.isInteger(minEpochs) && minEpochs >= 0)) throw new Error(`minEpochs must be a non-negative integer, got ${minEpochs}`);
+  const patienceRanOut = () => epoch >= minEpochs && best.since >= o.patience;
   let ranThisCall = 0;
   try {
-    while (epoch < o.epochs && best.since < o.patience) {
+    while (epoch < o.epochs && !patienceRanOut()) {
       if (o.haltAfter !== undefined && ranThisCall >= o.haltAfter) return null;
       epoch++;
       ranThisCall++;
@@ -108,7 +119,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       }
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);
-      const losses = Object.fromEntries(Object.entries(sums).map(([k, s]) => [k, s / n]));
+      const { losses, gradNorms } = epochMeans(sums, n);
       if (epoch % every === 0 || epoch === o.epochs) {
         const current = paramValues(await stepper.checkpointTensors(), params);
         const report = await evalValid(current);
@@ -116,11 +127,11 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
         if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
         if (value > best.value) best = { value, epoch, since: 0, values: copyValues(current) };
         else best.since = epoch - best.epoch;
-        appendJsonLine(logPath, { epoch, step: stepper.step, losses, valid: report.means, best_epoch: best.epoch, seconds: trainSeconds, eval_seconds: (performance.now() - t0) / 1000 - trainSeconds });
+        appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, valid: report.means, best_epoch: best.epoch, seconds: trainSeconds, eval_seconds: (performance.now() - t0) / 1000 - trainSeconds });
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  valid ${o.metric} ${value.toFixed(4)}  (best ${best.value.toFixed(4)} @ ${best.epoch})  ${trainSeconds.toFixed(1)}s`);
       } else {
         best.since = epoch - best.epoch;
-        appendJsonLine(logPath, { epoch, step: stepper.step, losses, best_epoch: best.epoch, seconds: trainSeconds });
+        appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, best_epoch: best.epoch, seconds: trainSeconds });
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  (validated every ${every} epochs)  ${trainSeconds.toFixed(1)}s`);
       }
       await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, best, o, seconds);
@@ -138,6 +149,24 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
+}
+
+const GRAD_NORM = 'gradnorm.';
+
+/**
+ * Per-epoch means of the step outputs: loss terms, and (with --grad-norms) `grad_norms` as
+ * { term: { group: mean ‖∂term/∂θ_group‖ over the epoch's steps } }.
+ */
+function epochMeans(sums: Record<string, number>, n: number): { losses: Record<string, number>; gradNorms: { grad_norms?: Record<string, Record<string, number>> } } {
+  const losses: Record<string, number> = {};
+  const norms: Record<string, Record<string, number>> = {};
+  for (const [k, s] of Object.entries(sums)) {
+    if (!k.startsWith(GRAD_NORM)) { losses[k] = s / n; continue; }
+    const rest = k.slice(GRAD_NORM.length);
+    const at = rest.lastIndexOf('.');
+    (norms[rest.slice(0, at)] ??= {})[rest.slice(at + 1)] = s / n;
+  }
+  return { losses, gradNorms: Object.keys(norms).length ? { grad_norms: norms } : {} };
 }
 
 /** metrics.json and the per-user files; `test` null leaves test unscored ({} in metrics.json). */
