@@ -26,7 +26,7 @@ export interface VariantEntry {
 
 /** `search`: the backbone's own search (e.g. ID-only baselines without `weight_decay`), else the train-level one. */
 /** `epochs` / `patience` / `eval_every` / `seeds`: the backbone's own training budget, else the train-level one. */
-export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number; eval_every: number; seeds: number[] }
+export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number; eval_every: number; min_epochs: number; seeds: number[] }
 
 export interface SearchSpec {
   method: 'grid' | 'random';
@@ -43,6 +43,10 @@ export interface TrainSpec {
   epochs: number;
   patience: number;
   eval_every: number;
+  /** Patience counts only after this many epochs (see TrainOptions.minEpochs). */
+  min_epochs: number;
+  /** Log gradient norms per loss term and parameter group. */
+  grad_norms: boolean;
   metric: string;
   threads: number;
   teacher_epochs: number;
@@ -110,6 +114,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
     backbones: required(list(either(str({ enum: Object.keys(BACKBONES) }), obj({
       name: required(str({ enum: Object.keys(BACKBONES) })), variants: list(variantEntry, { minItems: 1 }), set: settings, search: obj(searchFields),
       epochs: num({ integer: true, min: 1 }), patience: num({ integer: true, min: 1 }), eval_every: num({ integer: true, min: 1 }),
+      min_epochs: num({ integer: true, min: 0 }),
       seeds: list(num({ integer: true }), { minItems: 1 }),
     })), { minItems: 1 })),
     variants: list(variantEntry, { minItems: 1, default: ['vanilla', 'sgfd'] }),
@@ -117,6 +122,8 @@ export const PIPELINE_SCHEMA: Schema = obj({
     epochs: num({ integer: true, min: 1, default: 100 }),
     patience: num({ integer: true, min: 1, default: 20 }),
     eval_every: num({ integer: true, min: 1, default: 1 }),
+    min_epochs: num({ integer: true, min: 0, default: 0 }),
+    grad_norms: bool({ default: false }),
     metric: str({ default: 'recall@20' }),
     threads: num({ integer: true, min: 1, default: 2 }),
     teacher_epochs: num({ integer: true, min: 1 }),
@@ -168,7 +175,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
   };
   const backbones = (t.backbones as unknown[]).map((b, i): BackboneEntry => {
     const at = `train.backbones[${i}]`;
-    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number; eval_every?: number; seeds?: number[] });
+    const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number; eval_every?: number; min_epochs?: number; seeds?: number[] });
     const variants = entries(o.variants ?? t.variants, o.variants ? `${at}.variants` : 'train.variants');
     checkSettingKeys(o.set, `${at}.set`, o.name, false, file);
     checkSettingKeys(t.set, 'train.set', o.name, false, file);
@@ -178,7 +185,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
     if (sgfdKey && o.search && !variants.some((v) => VARIANTS[v.variant].sgfd)) throw new SchemaError(`${file}: ${searchAt}.${sgfdKey}: ${SGFD_ONLY}`);
-    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience, eval_every: o.eval_every ?? t.eval_every, seeds: o.seeds ?? t.seeds };
+    return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience, eval_every: o.eval_every ?? t.eval_every, min_epochs: o.min_epochs ?? t.min_epochs, seeds: o.seeds ?? t.seeds };
   });
   const sgfdKey = Object.keys(t.search.params).find((k) => k.startsWith('sgfd.'));
   if (sgfdKey && !backbones.some((b) => b.search === t.search && b.variants.some((v) => VARIANTS[v.variant].sgfd))) {

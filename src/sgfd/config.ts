@@ -19,6 +19,14 @@ export interface SgfdConfig {
   teacherActivation: boolean;
   /** LeakyReLU(0.01) before the L2 normalisation of teacher and student features. */
   featureActivation: boolean;
+  /**
+   * What the backbone consumes from the student: `tail` — its features after the teacher's tail
+   * (LeakyReLU if featureActivation, then L2), as the paper states; `linear` — the student Linear's
+   * output, the same form as the backbone's own extractor (BM3's is a bare Linear), while distillation
+   * still compares the tailed features with the teacher's. With `linear`, SGFD at λ1 → 0 is the
+   * vanilla backbone again (an extension of ours, not in the paper).
+   */
+  studentOutput: 'tail' | 'linear';
   /** Reference quirk: cross-entropy applied to softmax probabilities (a double softmax). */
   ceOnProbs: boolean;
   /** Logit distillation distance: element-mean |Δ| (reference) or squared L2 per item (paper). */
@@ -40,7 +48,7 @@ export interface SgfdConfig {
   shallowTeacher: boolean;
 }
 
-const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, useLd: true, useFd: true, useFusion: true, shallowTeacher: false };
+const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false };
 
 export const PROFILES: Record<Profile, SgfdConfig> = {
   reference: {
@@ -59,6 +67,7 @@ export function sgfdConfig(profile: Profile, overrides: Partial<SgfdConfig> = {}
   const cfg = { ...base, ...overrides };
   if (!(cfg.delta >= 2)) throw new Error(`SGFD delta must be ≥ 2, got ${cfg.delta}`);
   if (!(cfg.tau > 0)) throw new Error(`SGFD tau must be > 0, got ${cfg.tau}`);
+  if (cfg.studentOutput !== 'tail' && cfg.studentOutput !== 'linear') throw new Error(`SGFD studentOutput must be tail or linear, got '${cfg.studentOutput}'`);
   return cfg;
 }
 

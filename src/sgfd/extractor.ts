@@ -52,8 +52,8 @@ export class ItemExtractor extends Module {
     }
   }
 
-  /** True when the features already end in LeakyReLU + L2 (SGFD's student, a cached teacher). */
-  get normalised(): boolean { return this.kind === 'sgfd' || this.kind === 'cached'; }
+  /** True when the features already end in LeakyReLU + L2 (SGFD's tailed student, a cached teacher). */
+  get normalised(): boolean { return this.kind === 'cached' || (this.kind === 'sgfd' && this.cfg!.studentOutput !== 'linear'); }
 
   /** Declares the tables on the graph (names from `tableName`). */
   tables(g: G.Graph, nItems: number): ExtractorTables {
@@ -104,7 +104,7 @@ export class ItemExtractor extends Module {
   allItems(b: Binder, t: ExtractorTables): Value[] {
     if (this.kind === 'cached') return t.teacher!;
     if (!this.sgfd) return t.raw.map((x, i) => this.vanilla![i].forward(b, x));
-    return this.sgfd.student.features(b, t.raw);
+    return this.sgfd.student.outputs(b, t.raw).backbone;
   }
 }
 

@@ -49,7 +49,7 @@ function distance(a: Value, b: Value, kind: 'l1-mean' | 'mse' | 'squared-l2'): V
  */
 export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, mask: Value, teacherFeatures?: Value[]): SgfdTerms {
   const cfg = model.cfg;
-  const student = model.student.features(b, raw);
+  const { distilled: student, backbone: consumed } = model.student.outputs(b, raw);
   const teacher = teacherFeatures ?? model.teacher.features(b, raw);
   const classify = (i: number, f: Value) => model.classifiers[i].forward(b, f);
   const teacherLogits = teacher.map((f, i) => classify(i, f));
@@ -66,5 +66,5 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
   }), cfg.modalityReduction) : zero;
   const fd = cfg.useFd ? combine(teacher.map((ft, i) => distance(detach(ft), student[i], cfg.fdDistance)), cfg.modalityReduction) : zero;
   const total = G.add(G.mul(G.add(ld, fd), cfg.kdWeight), G.mul(G.add(tce, fce), cfg.ceWeight));
-  return { tce, fce, ld, fd, total, student, teacher };
+  return { tce, fce, ld, fd, total, student: consumed, teacher };
 }

@@ -42,8 +42,15 @@ export class Student extends Module {
     super();
     this.extractors = modalities.map((m) => new Linear(m.dim, cfg.latentDim, { group: 'sgfd' }));
   }
+  /** Tailed student features f_m^s (what distillation compares with the teacher). */
   features(b: Binder, raw: Value[]): Value[] {
-    return raw.map((x, i) => featureTail(this.extractors[i].forward(b, x), this.cfg));
+    return this.outputs(b, raw).distilled;
+  }
+  /** The tailed features, and what the backbone consumes (`studentOutput`: the same, or the bare Linear). */
+  outputs(b: Binder, raw: Value[]): { distilled: Value[]; backbone: Value[] } {
+    const linear = raw.map((x, i) => this.extractors[i].forward(b, x));
+    const distilled = linear.map((x) => featureTail(x, this.cfg));
+    return { distilled, backbone: this.cfg.studentOutput === 'linear' ? linear : distilled };
   }
 }
 
