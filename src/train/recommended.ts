@@ -1,0 +1,72 @@
+// The shipped defaults per backbone: training schedule, backbone settings and SGFD settings that
+// `sgfd train` (and pipelines with `recommended: true`) start from. Each entry says where its numbers
+// come from; docs/RESULTS.md has the runs behind them. Explicit flags and `--set` always win, and
+// `--defaults plain` goes back to the library's bare defaults (each backbone's *_DEFAULTS, the
+// trainer's 100 epochs / patience 20, the paper profile's λ1 = λ2 = 0.2, τ = 10).
+import { type Profile } from '../sgfd/config.ts';
+
+export interface Recommendation {
+  /** Training schedule; `minEpochs` outlasts validation plateaus (best parameters are kept anyway). */
+  train: { epochs: number; patience: number; minEpochs: number; evalEvery: number };
+  /** Backbone settings, for vanilla and SGFD alike (`--set key=value`). */
+  set: Record<string, string>;
+  /** SGFD (`--sgfd`): the profile and `sgfd.*` settings. */
+  sgfd: { profile: Profile; set: Record<string, string> };
+  /** Where the numbers come from: pipeline, data, date. */
+  source: string;
+}
+
+const plainSchedule = { epochs: 100, patience: 20, minEpochs: 0, evalEvery: 1 };
+const paper = { profile: 'paper' as Profile, set: {} };
+
+export const RECOMMENDED: Record<string, Recommendation> = {
+  bm3: {
+    train: { epochs: 150, patience: 20, minEpochs: 60, evalEvery: 1 },
+    set: {},
+    sgfd: { profile: 'paper', set: { 'sgfd.studentOutput': 'linear', 'sgfd.kdWeight': '0.02' } },
+    source: 'pipelines/lastfm-bm3.yaml on Last.fm 2K (validation only), 2026-12-01; see docs/RESULTS.md',
+  },
+  grcn: {
+    train: { epochs: 80, patience: 10, minEpochs: 0, evalEvery: 1 },
+    set: { batch_size: '4096', lr: '0.005' },
+    sgfd: paper,
+    source: 'pipelines/lastfm-grcn.yaml on Last.fm 2K, 2026-12-01 (batch 4096 / lr 5e-3 from the #5 probe: a step propagates over the whole graph, so larger batches are proportionally cheaper); see docs/RESULTS.md',
+  },
+  maml: {
+    train: { epochs: 30, patience: 9, minEpochs: 0, evalEvery: 3 },
+    set: { batch_size: '1024' },
+    sgfd: paper,
+    source: 'pipelines/lastfm-maml.yaml on Last.fm 2K, 2026-12-01 (per-pair attention: an epoch and a full-ranking validation cost ≈ 8 s each); see docs/RESULTS.md',
+  },
+};
+
+/** The recommendation for `backbone`, or the plain defaults (ID-only baselines have no SGFD entry). */
+export function recommendation(backbone: string): Recommendation {
+  return RECOMMENDED[backbone] ?? { train: plainSchedule, set: {}, sgfd: paper, source: 'library defaults' };
+}
+
+export interface ExplicitChoices {
+  sgfd: boolean;
+  profile?: Profile;
+  set: Record<string, string>;
+  epochs?: number;
+  patience?: number;
+  minEpochs?: number;
+  evalEvery?: number;
+}
+
+/** Explicit choices over the recommendation (`plain`: over the bare library defaults). */
+export function withRecommended(backbone: string, c: ExplicitChoices, plain = false): { profile: Profile; set: Record<string, string>; train: Recommendation['train'] } {
+  const r = plain ? { train: plainSchedule, set: {}, sgfd: paper } : recommendation(backbone);
+  const sgfdSet = c.sgfd ? r.sgfd.set : {};
+  return {
+    profile: c.profile ?? r.sgfd.profile,
+    set: { ...r.set, ...sgfdSet, ...c.set },
+    train: {
+      epochs: c.epochs ?? r.train.epochs,
+      patience: c.patience ?? r.train.patience,
+      minEpochs: c.minEpochs ?? r.train.minEpochs,
+      evalEvery: c.evalEvery ?? r.train.evalEvery,
+    },
+  };
+}
