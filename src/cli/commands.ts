@@ -3,7 +3,8 @@ import type { CommandModule } from 'yargs';
 import { teacherCommand } from './teacher.ts';
 import { dataCommand } from './data.ts';
 import { trainCommand } from './train.ts';
-import { evalCommand, compareCommand } from './eval.ts';
+import { evalCommand } from './eval.ts';
+import { compareCommand } from './compare.ts';
 import { pipelineCommand, demoCommand } from './pipeline.ts';
 import { scoreCommand, exportCommand, serveCommand } from './serve.ts';
 

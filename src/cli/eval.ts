@@ -1,10 +1,8 @@
-// `sgfd eval` (re-score a run, optionally with a reference evaluator) and `sgfd compare` (paired test).
+// `sgfd eval`: re-score a run, optionally with a reference evaluator (`sgfd compare` is in compare.ts).
 import type { CommandModule } from 'yargs';
-import { join } from 'node:path';
 import { loadRun, evaluateRun } from '../train/load-run.ts';
-import { readPerUser, RUN_FILES } from '../train/files.ts';
-import { pairedTTest, type Compat } from '../eval/index.ts';
-import { metricsTable, formatRows } from './tables.ts';
+import { type Compat } from '../eval/index.ts';
+import { metricsTable } from './tables.ts';
 
 export const evalCommand: CommandModule<object, { run: string; 'metrics-compat': Compat; data?: string; threads: number; json: boolean }> = {
   command: 'eval',
@@ -21,28 +19,5 @@ export const evalCommand: CommandModule<object, { run: string; 'metrics-compat':
     if (a.json) { process.stdout.write(JSON.stringify({ compat: a['metrics-compat'], best_epoch: run.bestEpoch, valid: valid.means, test: test.means }) + '\n'); return; }
     process.stdout.write(`${a.run}: ${run.config.backbone}${run.config.sgfd ? ` + SGFD (${run.config.sgfd.profile})` : ''}, best epoch ${run.bestEpoch}, evaluator ${a['metrics-compat']}\n`);
     process.stdout.write(metricsTable({ valid: valid.means, test: test.means }));
-  },
-};
-
-export const compareCommand: CommandModule<object, { a: string; b: string; metric: string; split: string }> = {
-  command: 'compare <a> <b>',
-  describe: 'Compare two runs: means, relative improvement of B over A, two-tailed paired t-test over users',
-  builder: (y) => y
-    .positional('a', { type: 'string', demandOption: true, describe: 'baseline run directory' })
-    .positional('b', { type: 'string', demandOption: true, describe: 'run directory compared with it' })
-    .option('metric', { type: 'string', default: 'ndcg@20' })
-    .option('split', { choices: ['test', 'valid'], default: 'test' }) as never,
-  handler: (a) => {
-    const read = (dir: string) => readPerUser(join(dir, RUN_FILES.perUser(a.split)));
-    const [ra, rb] = [read(a.a), read(a.b)];
-    const rows = [['metric', 'A', 'B', 'rel. impr.', 't', 'p', 'users']];
-    const metrics = a.metric === 'all' ? Object.keys(ra.perUser) : [a.metric];
-    for (const m of metrics) {
-      if (!ra.perUser[m] || !rb.perUser[m]) throw new Error(`metric '${m}' not in both runs: available ${Object.keys(ra.perUser).join(', ')}`);
-      const t = pairedTTest({ users: rb.users, values: rb.perUser[m] }, { users: ra.users, values: ra.perUser[m] });
-      const [meanA, meanB] = [t.meanB, t.meanA];
-      rows.push([m, meanA.toFixed(4), meanB.toFixed(4), `${(((meanB - meanA) / meanA) * 100).toFixed(2)}%`, t.t.toFixed(3), t.p.toPrecision(3), String(t.n)]);
-    }
-    process.stdout.write(`A = ${a.a}\nB = ${a.b}\n${formatRows(rows)}`);
   },
 };

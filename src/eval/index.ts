@@ -3,3 +3,4 @@ export * from './ranking.ts';
 export * from './metrics.ts';
 export * from './evaluate.ts';
 export * from './significance.ts';
+export * from './seed-comparison.ts';

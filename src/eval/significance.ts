@@ -1,5 +1,6 @@
-// Two-tailed paired t-test over per-user metric values of two runs, with the Student-t tail from
-// the regularised incomplete beta function (continued fraction, modified Lentz).
+// Two-tailed t-tests — paired (over per-user metric values of two runs, or any aligned pairs) and
+// Welch's (two independent samples) — with the Student-t tail from the regularised incomplete beta
+// function (continued fraction, modified Lentz). Multi-seed comparisons are in seed-comparison.ts.
 
 export interface PerUserValues {
   /** User ids; `values[j]` belongs to `users[j]`. */
@@ -99,26 +100,75 @@ function pairUp(a: PerUserValues, b: PerUserValues): { xa: number[]; xb: number[
   return { xa, xb };
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+/** Mean as x₀ + Σ(x − x₀)/n: exactly x₀ when every value is x₀ (a plain sum / n can be off by an ulp, a spurious difference). */
+export const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs[0] + xs.reduce((s, x) => s + (x - xs[0]), 0) / xs.length);
+/** Sample variance (n − 1). */
+const sampleVariance = (xs: readonly number[], m = mean(xs)) => xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1);
 
 /**
- * Two-tailed paired t-test of run A against run B over the users present in both (the paper's
- * significance claim). Zero variance of the differences: t = 0, p = 1 when they are all 0;
- * t = ±∞, p = 0 when they are a non-zero constant.
+ * t = meanDiff / √se², two-tailed p with `df`. se² = 0: t = 0, p = 1 when meanDiff is 0;
+ * t = ±∞, p = 0 otherwise.
+ */
+function tOf(meanDiff: number, se2: number, df: number): { t: number; p: number } {
+  if (se2 === 0) {
+    if (meanDiff === 0) return { t: 0, p: 1 };
+    return { t: meanDiff > 0 ? Infinity : -Infinity, p: 0 };
+  }
+  const t = meanDiff / Math.sqrt(se2);
+  return { t, p: studentTwoTailedP(t, df) };
+}
+
+/**
+ * Two-tailed paired t-test of aligned values `xa[j]` against `xb[j]`: t = mean(d) / (s_d / √n),
+ * d = xa − xb, s_d the sample std of d, df = n − 1. Zero variance of the differences: t = 0, p = 1
+ * when they are all 0; t = ±∞, p = 0 when they are a non-zero constant.
+ */
+export function pairedTTestOfPairs(xa: readonly number[], xb: readonly number[], what = 'pairs'): PairedTTest {
+  const n = xa.length;
+  if (xb.length !== n) throw new RangeError(`paired t-test: ${n} values against ${xb.length}`);
+  if (n < 2) throw new RangeError(`paired t-test: needs at least 2 ${what}, got ${n}`);
+  const diffs = xa.map((x, j) => x - xb[j]);
+  const meanDiff = mean(diffs);
+  const df = n - 1;
+  return { n, meanA: mean(xa), meanB: mean(xb), meanDiff, df, ...tOf(meanDiff, sampleVariance(diffs, meanDiff) / n, df) };
+}
+
+/**
+ * Two-tailed paired t-test of run A against run B over the users present in both (users are the
+ * independent unit; see seed-comparison.ts for several seeds a side).
  */
 export function pairedTTest(a: PerUserValues, b: PerUserValues): PairedTTest {
   const { xa, xb } = pairUp(a, b);
-  const n = xa.length;
-  if (n < 2) throw new RangeError(`paired t-test: needs at least 2 users present in both runs, got ${n}`);
-  const diffs = xa.map((x, j) => x - xb[j]);
-  const meanDiff = mean(diffs);
-  const variance = diffs.reduce((s, d) => s + (d - meanDiff) ** 2, 0) / (n - 1);
-  const df = n - 1;
-  const base = { n, meanA: mean(xa), meanB: mean(xb), meanDiff, df };
-  if (variance === 0) {
-    if (meanDiff === 0) return { ...base, t: 0, p: 1 };
-    return { ...base, t: meanDiff > 0 ? Infinity : -Infinity, p: 0 };
-  }
-  const t = meanDiff / Math.sqrt(variance / n);
-  return { ...base, t, p: studentTwoTailedP(t, df) };
+  return pairedTTestOfPairs(xa, xb, 'users present in both runs');
+}
+
+export interface WelchTTest {
+  nA: number;
+  nB: number;
+  meanA: number;
+  meanB: number;
+  /** meanA − meanB. */
+  meanDiff: number;
+  t: number;
+  /** Welch–Satterthwaite degrees of freedom (not an integer in general). */
+  df: number;
+  /** Two-tailed p-value. */
+  p: number;
+}
+
+/**
+ * Welch's two-tailed t-test of independent samples `a` and `b` (variances not assumed equal):
+ * t = (m_a − m_b) / √(s_a²/n_a + s_b²/n_b), df = (s_a²/n_a + s_b²/n_b)² /
+ * ((s_a²/n_a)²/(n_a − 1) + (s_b²/n_b)²/(n_b − 1)). Both variances 0: df = n_a + n_b − 2 and t, p as
+ * for a paired test with zero variance.
+ */
+export function welchTTest(a: readonly number[], b: readonly number[]): WelchTTest {
+  const [nA, nB] = [a.length, b.length];
+  if (nA < 2 || nB < 2) throw new RangeError(`Welch t-test: needs at least 2 values a side, got ${nA} and ${nB}`);
+  const [meanA, meanB] = [mean(a), mean(b)];
+  const [vA, vB] = [sampleVariance(a, meanA) / nA, sampleVariance(b, meanB) / nB];
+  const se2 = vA + vB;
+  const df = se2 === 0 ? nA + nB - 2 : se2 ** 2 / (vA ** 2 / (nA - 1) + vB ** 2 / (nB - 1));
+  const meanDiff = meanA - meanB;
+  return { nA, nB, meanA, meanB, meanDiff, df, ...tOf(meanDiff, se2, df) };
 }

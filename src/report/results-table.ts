@@ -1,7 +1,9 @@
 // A results table: per (backbone, variant) the test metrics as mean ± std over seeds, the relative
-// improvement over the backbone's baseline variant, and a two-tailed paired t-test against it over
-// (seed, user) pairs — the paper's Table 2/3 shape, for any runs.
-import { pairedTTest } from '../eval/significance.ts';
+// improvement over the backbone's baseline variant and its significance against it — headline: a
+// two-tailed paired t-test over users of per-user values averaged over seeds; beside it a test over
+// seeds and the pooled (seed, user) test for reference — the paper's Table 2/3 shape, for any runs.
+import { compareSeeds, type SeedComparison, type SeedSample } from '../eval/seed-comparison.ts';
+import { mean as meanOf } from '../eval/significance.ts';
 
 export interface PerUser { users: Int32Array; perUser: Record<string, Float64Array> }
 
@@ -13,7 +15,7 @@ export interface SeedRun {
   secondsPerEpoch: number;
   bestEpoch: number;
   epochsRun: number;
-  /** Per-user test values (for the paired test); absent → no p-value. */
+  /** Per-user test values (for the user-level and pooled tests); absent → no such p-value. */
   perUserTest?: PerUser;
 }
 
@@ -43,8 +45,13 @@ export interface ResultRow {
   baseline: string | null;
   /** (mean − baseline mean) / baseline mean, per metric. */
   improvement: Record<string, number> | null;
-  /** Two-tailed paired t-test p-value per metric (null without per-user values). */
-  p: Record<string, number> | null;
+  /** The baseline row's seeds (null without a baseline). */
+  baselineSeeds: number[] | null;
+  /**
+   * Per metric against the baseline row (null for the baseline itself, or when there is none):
+   * `user` is the headline test (the `*`), `seed` the test over seeds, `pooled` for reference only.
+   */
+  tests: Record<string, SeedComparison> | null;
 }
 
 export interface ResultsTable { title: string; metrics: string[]; alpha: number; baseline: string; rows: ResultRow[] }
@@ -53,7 +60,7 @@ export interface ResultsTable { title: string; metrics: string[]; alpha: number;
 export function stat(xs: readonly number[]): Stat {
   const n = xs.length;
   if (n === 0) return { mean: NaN, std: NaN, n };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const mean = meanOf(xs);
   const std = n > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
   return { mean, std, n };
 }
@@ -64,27 +71,22 @@ function metricOf(r: Record<string, number>, metric: string, where: string): num
   return v;
 }
 
-/**
- * Pools the per-user values of the seeds both groups ran: pair (seed, user) of A with the same
- * (seed, user) of B. Null when either side lacks per-user values or they share no seed.
- */
-export function pooledPairs(a: RunGroup, b: RunGroup, metric: string): { a: { users: number[]; values: number[] }; b: { users: number[]; values: number[] } } | null {
-  const side = (g: RunGroup, seeds: number[]) => {
-    const users: number[] = [];
-    const values: number[] = [];
-    for (const [k, seed] of seeds.entries()) {
-      const run = g.runs.find((r) => r.seed === seed)!;
-      const pu = run.perUserTest!;
-      const vals = pu.perUser[metric];
-      if (!vals) throw new Error(`${g.backbone}/${g.variant} seed ${seed}: no per-user values of '${metric}'`);
-      const offset = k * 2 ** 31;
-      pu.users.forEach((u, j) => { users.push(offset + u); values.push(vals[j]); });
-    }
-    return { users, values };
-  };
-  const seeds = a.runs.filter((r) => r.perUserTest && b.runs.some((o) => o.seed === r.seed && o.perUserTest)).map((r) => r.seed);
-  if (seeds.length === 0) return null;
-  return { a: side(a, seeds), b: side(b, seeds) };
+/** One side of a comparison for `metric`: each seed's mean test value and its per-user test values. */
+export function seedSamples(g: RunGroup, metric: string): SeedSample[] {
+  return g.runs.map((r) => {
+    const where = `${g.backbone}/${g.variant} seed ${r.seed}`;
+    const value = metricOf(r.test, metric, `${where} test`);
+    if (!r.perUserTest) return { seed: r.seed, value };
+    const values = r.perUserTest.perUser[metric];
+    if (!values) throw new Error(`${where}: no per-user values of '${metric}'`);
+    return { seed: r.seed, value, perUser: { users: r.perUserTest.users, values } };
+  });
+}
+
+/** Whether the row's `user` test of `metric` is significant (the `*`): p < alpha. */
+export function significant(t: ResultsTable, r: ResultRow, metric: string): boolean {
+  const p = r.tests?.[metric]?.user?.p;
+  return p !== undefined && p < t.alpha;
 }
 
 export interface TableOptions { title: string; metrics: string[]; baseline: string; alpha: number }
@@ -96,20 +98,16 @@ export function buildResultsTable(groups: readonly RunGroup[], o: TableOptions):
     const test = pick('test');
     const base = g.variant === o.baseline ? undefined : groups.find((x) => x.backbone === g.backbone && x.variant === o.baseline);
     let improvement: Record<string, number> | null = null;
-    let p: Record<string, number> | null = null;
+    let tests: Record<string, SeedComparison> | null = null;
     if (base) {
       const baseTest = o.metrics.map((m) => stat(base.runs.map((r) => metricOf(r.test, m, `${base.backbone}/${base.variant} seed ${r.seed} test`))).mean);
       improvement = Object.fromEntries(o.metrics.map((m, i) => [m, (test[m].mean - baseTest[i]) / baseTest[i]]));
-      const tests = o.metrics.map((m) => {
-        const pairs = pooledPairs(g, base, m);
-        return pairs && pairs.a.users.length >= 2 ? pairedTTest(pairs.a, pairs.b).p : null;
-      });
-      p = tests.every((x) => x !== null) ? Object.fromEntries(o.metrics.map((m, i) => [m, tests[i] as number])) : null;
+      tests = Object.fromEntries(o.metrics.map((m) => [m, compareSeeds(seedSamples(g, m), seedSamples(base, m))]));
     }
     return {
       backbone: g.backbone, variant: g.variant, label: g.label, config: g.config, seeds: g.runs.map((r) => r.seed),
       test, valid: pick('valid'), secondsPerEpoch: stat(g.runs.map((r) => r.secondsPerEpoch)), bestEpochs: g.runs.map((r) => r.bestEpoch),
-      baseline: base ? base.label : null, improvement, p,
+      baseline: base ? base.label : null, improvement, baselineSeeds: base ? base.runs.map((r) => r.seed) : null, tests,
     };
   });
   return { title: o.title, metrics: o.metrics, alpha: o.alpha, baseline: o.baseline, rows };
