@@ -101,10 +101,11 @@ function rawToFeatures(run: LoadedRun, extractor: ItemExtractor, b: Binder, raw:
   }
   const path = join(run.dir, TEACHER_FILES.parameters);
   if (!run.config.teacher) throw new ColdStartUnsupported(`${join(run.dir, 'config.json')}: field teacher: expected the stage-1 teacher's settings, got null`);
-  // The same network stage 1 trained and cached its features from (runTraining → trainTeacher).
+  // The same network stage 1 trained and cached its features from (runTraining → ensureTeacher).
   const teacher = new Sgfd(extractor.modalities, run.ds.nLabels, run.config.teacher);
   const values = readTeacherParameters(run.dir)!;
-  for (const [name, p] of teacher.namedParameters('sgfd')) {
+  // Only the teacher network is run here (kept files hold the stage-1 parameters: teacher and classifiers).
+  for (const [name, p] of [...teacher.namedParameters('sgfd')].filter(([n]) => n.startsWith('sgfd.teacher.'))) {
     const got = values.get(name)?.length;
     if (got !== p.size) throw new Error(`${path}: tensor '${name}': expected ${p.size} values (the teacher config.json describes), got ${got ?? 'none'}`);
   }

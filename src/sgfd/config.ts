@@ -46,9 +46,20 @@ export interface SgfdConfig {
   useFd: boolean;
   useFusion: boolean;
   shallowTeacher: boolean;
+  /**
+   * Paper profile: distil a modality even when stage 1 found its teacher uninformative (held-out
+   * accuracy not significantly above the majority-class rate; sgfd/teacher-usefulness.ts). Default
+   * false: such a modality's LD/FD terms are dropped and its student learns from the backbone alone.
+   */
+  distillUninformative: boolean;
+  /**
+   * Set by the run from stage 1's usefulness check, not a setting: the modalities whose LD/FD terms
+   * stage 2 keeps (all when absent). When present, per-modality `ld.<m>` / `fd.<m>` terms are reported.
+   */
+  distilled?: string[];
 }
 
-const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false };
+const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false, distillUninformative: false };
 
 export const PROFILES: Record<Profile, SgfdConfig> = {
   reference: {

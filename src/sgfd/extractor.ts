@@ -118,5 +118,5 @@ export function sgfdObjective(terms: SgfdTerms, cfg: SgfdConfig): Value {
 export function withSgfd(loss: Value, terms: Record<string, Value>, sgfd: SgfdTerms | null, cfg: SgfdConfig | null): { loss: Value; terms: Record<string, Value> } {
   if (!sgfd || !cfg) return { loss, terms };
   const objective = sgfdObjective(sgfd, cfg);
-  return { loss: G.add(loss, objective), terms: { ...terms, sgfd: objective, tce: sgfd.tce, fce: sgfd.fce, ld: sgfd.ld, fd: sgfd.fd } };
+  return { loss: G.add(loss, objective), terms: { ...terms, sgfd: objective, tce: sgfd.tce, fce: sgfd.fce, ld: sgfd.ld, fd: sgfd.fd, ...sgfd.perModality } };
 }

@@ -16,6 +16,8 @@ export interface SgfdTerms {
   student: Value[];
   /** Teacher features per modality. */
   teacher: Value[];
+  /** With a distillation mask (cfg.distilled): `ld.<modality>`, `fd.<modality>`; else empty. */
+  perModality: Record<string, Value>;
 }
 
 /**
@@ -59,12 +61,26 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
     : b.graph.scalar(0, 'float32');
   const detach = (v: Value) => (cfg.detachTeacher ? G.stopGradient(v) : v);
   const zero = b.graph.scalar(0, 'float32');
-  const ld = cfg.useLd ? combine(teacherLogits.map((zt, i) => {
-    const pt = G.softmax(G.mul(detach(zt), 1 / cfg.tau), -1);
+  // Only the modalities in cfg.distilled (all when absent) get LD/FD terms: stage 1 found the others'
+  // teachers uninformative. With every modality kept, the graph is exactly the unmasked one.
+  const kept = teacher.map((_, i) => i).filter((i) => !cfg.distilled || cfg.distilled.includes(model.modalities[i].name));
+  const ldTerms = cfg.useLd ? kept.map((i) => {
+    const pt = G.softmax(G.mul(detach(teacherLogits[i]), 1 / cfg.tau), -1);
     const ps = G.softmax(G.mul(classify(i, student[i]), 1 / cfg.tau), -1);
     return distance(pt, ps, cfg.ldDistance === 'l1-mean' ? 'l1-mean' : 'squared-l2');
-  }), cfg.modalityReduction) : zero;
-  const fd = cfg.useFd ? combine(teacher.map((ft, i) => distance(detach(ft), student[i], cfg.fdDistance)), cfg.modalityReduction) : zero;
+  }) : [];
+  const fdTerms = cfg.useFd ? kept.map((i) => distance(detach(teacher[i]), student[i], cfg.fdDistance)) : [];
+  const ld = ldTerms.length ? combine(ldTerms, cfg.modalityReduction) : zero;
+  const fd = fdTerms.length ? combine(fdTerms, cfg.modalityReduction) : zero;
   const total = G.add(G.mul(G.add(ld, fd), cfg.kdWeight), G.mul(G.add(tce, fce), cfg.ceWeight));
-  return { tce, fce, ld, fd, total, student: consumed, teacher };
+  const perModality: Record<string, Value> = {};
+  if (cfg.distilled) {
+    // Each modality's distance before the modality reduction; 0 for a modality not distilled.
+    model.modalities.forEach((m, i) => {
+      const k = kept.indexOf(i);
+      if (cfg.useLd) perModality[`ld.${m.name}`] = k >= 0 ? ldTerms[k] : zero;
+      if (cfg.useFd) perModality[`fd.${m.name}`] = k >= 0 ? fdTerms[k] : zero;
+    });
+  }
+  return { tce, fce, ld, fd, total, student: consumed, teacher, perModality };
 }

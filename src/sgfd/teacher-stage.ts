@@ -1,5 +1,6 @@
 // Stage 1 of the paper profile: train the SGFD teacher (extractors, shared classifiers, fusion) on
-// item category labels alone, report held-out accuracy, and cache its features per item.
+// item category labels alone, report held-out accuracy, and compute its features per item. Callers
+// go through ensureTeacher (teacher-cache.ts), which trains only when no cached teacher matches.
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
@@ -17,6 +18,7 @@ export interface TeacherStageOptions {
   batchSize: number;
   lr: number;
   weightDecay: number;
+  /** The teacher seed (held-out split, initialisation, batch order): a teacher setting, not a run's seed. */
   seed: number;
   /** Fraction of labelled items held out to measure accuracy. */
   heldOut: number;

@@ -7,10 +7,12 @@ import { readDataset } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig, coerce, type ConfigValue } from '../backbones/index.ts';
 import { sgfdConfig, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
-import { trainTeacher, cacheTeacherFeatures } from '../sgfd/teacher-stage.ts';
+import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
+import { ensureTeacher } from '../sgfd/teacher-cache.ts';
+import { distillDecision, usefulnessWarnings, type DistillDecision } from '../sgfd/teacher-usefulness.ts';
 import { train, type TrainOptions, type RunMetrics } from './trainer.ts';
 import { RUN_FILES, writeJson, readJson } from './files.ts';
-import { writeTeacherFeatures, writeTeacherParameters } from './teacher-files.ts';
+import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from './teacher-files.ts';
 
 // Callers read the cached features through here (the pipeline, load-run).
 export { readTeacherFeatures } from './teacher-files.ts';
@@ -42,6 +44,11 @@ export interface RunSettings {
   /** `key=value` overrides: backbone keys, or `sgfd.<field>` for SGFD switches. */
   set: Record<string, string>;
   teacherEpochs: number;
+  /**
+   * Stage-1 teacher seed (default 1): a teacher setting, not the run's seed, so every seed and trial
+   * of a configuration shares one cached teacher (sgfd/teacher-cache.ts).
+   */
+  teacherSeed?: number;
   train: TrainOptions;
 }
 
@@ -56,6 +63,8 @@ export interface ResolvedConfig {
   /** Stage-1 teacher (paper profile, or the teacher-* extractors); null when none is trained first. */
   teacher: SgfdConfig | null;
   teacher_epochs: number | null;
+  /** The stage-1 teacher seed; present only when a teacher is trained first. */
+  teacher_seed?: number;
   train: Omit<TrainOptions, 'quiet' | 'resume' | 'haltAfter' | 'worker' | 'scoreTest'>;
 }
 
@@ -87,7 +96,7 @@ export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
     version: 1,
     dataset: { path: resolve(s.data), name: ds.meta.name, synthetic: ds.meta.synthetic, users: ds.nUsers, items: ds.nItems, modalities: Object.fromEntries(ds.modalities.map((m) => [m.name, m.dim])), labels: ds.nLabels },
     backbone: s.backbone, backbone_config: backboneConfig, variant: variantName, extractor: sgfd ? 'sgfd' : variant.extractor ?? 'linear',
-    sgfd, teacher, teacher_epochs: teacher ? s.teacherEpochs : null, train,
+    sgfd, teacher, teacher_epochs: teacher ? s.teacherEpochs : null, ...(teacher ? { teacher_seed: s.teacherSeed ?? TEACHER_STAGE_DEFAULTS.seed } : {}), train,
   };
 }
 
@@ -103,19 +112,28 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
   }
   const initial = new Map<string, Float32Array>();
   let cache: Float32Array[] | null = null;
+  let decision: DistillDecision | undefined;
   mkdirSync(out, { recursive: true });
   if (config.teacher) {
-    log(`stage 1: training the teacher on labels (${s.teacherEpochs} epochs)`);
-    const t = await trainTeacher(ds, config.teacher, { epochs: s.teacherEpochs, seed: s.train.seed, session: { device: s.train.device, threads: s.train.threads } });
-    log(`teacher held-out accuracy: ${JSON.stringify(t.accuracy)}`);
-    cache = await cacheTeacherFeatures(t.model, t.values, ds);
-    for (const [k, v] of t.values) initial.set(k, v);
-    writeTeacherFeatures(out, ds, cache);
+    // Stage 1 from the teacher cache (trained there on a miss), shared by every run with the same data and teacher settings.
+    const t = await ensureTeacher(ds, config.teacher, {
+      dataDir: s.data, stage: { epochs: s.teacherEpochs, seed: config.teacher_seed }, session: { device: s.train.device, threads: s.train.threads }, log,
+    });
+    cache = t.features;
+    for (const [k, v] of t.parameters) initial.set(k, v);
+    if (config.sgfd?.twoStage) {
+      // Only two-stage SGFD knows the teacher's accuracy before distilling: drop uninformative modalities unless forced.
+      decision = distillDecision(t.report.usefulness.modalities, config.sgfd.distillUninformative);
+      for (const w of usefulnessWarnings(t.report.usefulness.modalities, decision)) log(w);
+      checkResumedDecision(s, out, decision);
+    }
     // The teacher-* extractors score with these features only; its weights embed a new item the same way.
-    if (config.extractor === 'cached') writeTeacherParameters(out, t.values, new Map([...t.model.namedParameters('sgfd')].map(([name, p]) => [name, p.shape])));
+    keepTeacher(out, ds, t, { parameters: config.extractor === 'cached', distillation: decision });
   }
   const extractor = config.extractor === 'sgfd' ? undefined : config.extractor;
-  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, config.sgfd, cache, extractor);
+  // With a modality judged uninformative, the loss gets a distillation mask (and per-modality LD/FD terms in the log).
+  const sgfd = config.sgfd && decision?.uninformative.length ? { ...config.sgfd, distilled: decision.distilled } : config.sgfd;
+  const backbone = backboneSpec(config.backbone).create(ds, config.backbone_config, sgfd, cache, extractor);
   // Stage-1 values land on the backbone's SGFD parameters with the same path below `sgfd.`.
   const remapped = new Map<string, Float32Array>();
   for (const name of backbone.model.namedParameters().keys()) {
@@ -124,6 +142,16 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
   }
   writeJson(configPath, config);
   return train(ds, backbone, out, s.train, remapped);
+}
+
+/** A resumed run must distil the modalities it started with (a retrained teacher might judge differently). */
+function checkResumedDecision(s: RunSettings, out: string, decision: DistillDecision): void {
+  const path = join(out, TEACHER_FILES.report);
+  if (!s.train.resume || !existsSync(path) || !existsSync(join(out, RUN_FILES.checkpoint))) return;
+  const before = readJson<KeptTeacherReport>(path).distillation?.distilled;
+  if (before && before.join(',') !== decision.distilled.join(',')) {
+    throw new Error(`--resume: ${path}: the run started distilling [${before.join(', ')}], stage 1 now says [${decision.distilled.join(', ')}] (the cached teacher changed); retrain the run`);
+  }
 }
 
 function firstDifference(a: unknown, b: unknown, path = ''): string | null {

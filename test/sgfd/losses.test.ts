@@ -147,3 +147,32 @@ test('gradients: reference lets distillation pull the teacher, paper stops it th
     else assert.equal(n('teacher'), 0, 'paper: the teacher is detached from KD');
   }
 });
+
+test('distillation mask: a modality left out of cfg.distilled has no LD/FD term (and no KD gradient); all kept = unmasked', async () => {
+  const s = setup('paper');
+  const run = async (distilled?: string[]) => {
+    const model = new Sgfd(s.dims.map((dim, i) => ({ name: `m${i}`, dim })), s.C, { ...s.model.cfg, distilled });
+    const params = model.namedParameters('s');
+    const fwd = await ForwardGraph.create(params, (b) => {
+      const raw = s.dims.map((D, i) => b.graph.input(`x${i}`, 'float32', ['B', D]));
+      const t = sgfdLoss(b, model, raw, b.graph.input('y', 'int64', ['B']), b.graph.input('mask', 'float32', ['B']));
+      const [g1] = G.grad(G.add(t.ld, t.fd), [b.param(model.student.extractors[1].weight)]);
+      return { ld: t.ld, fd: t.fd, total: t.total, kdGradStudent1: G.reduceSum(G.abs(g1)), ...Object.fromEntries(Object.entries(t.perModality).map(([k, v]) => [k.replace('.', '_'), v])) };
+    });
+    const out = await fwd.run(s.values, s.feeds);
+    await fwd.release();
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, (v.data as Float32Array)[0]]));
+  };
+  const plain = await run();
+  const all = await run(['m0', 'm1']);
+  const only0 = await run(['m0']);
+  assert.deepEqual(Object.keys(plain).sort(), ['fd', 'kdGradStudent1', 'ld', 'total'], 'no per-modality terms without a mask');
+  for (const k of ['ld', 'fd', 'total']) assert.equal(all[k], plain[k], `${k}: every modality kept = the unmasked loss`);
+  close(all.ld_m0 + all.ld_m1, all.ld);
+  close(all.fd_m0 + all.fd_m1, all.fd);
+  assert.ok(all.ld_m1 > 0 && all.fd_m1 > 0 && all.kdGradStudent1 > 1e-6);
+  close(only0.ld, all.ld_m0);
+  close(only0.fd, all.fd_m0);
+  assert.deepEqual([only0.ld_m1, only0.fd_m1, only0.kdGradStudent1], [0, 0, 0], 'the dropped modality: zero terms, its student gets no KD gradient');
+  assert.equal((await run([])).ld, 0);
+});

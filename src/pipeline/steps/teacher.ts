@@ -1,27 +1,21 @@
-// Step `teacher`: SGFD's stage 1 on its own — the teacher trained on item labels, its held-out
-// accuracy (teacher.json) and its per-item features (teacher_features.safetensors, the file name
-// runs use, so readTeacherFeatures reads either). Paper-profile training runs train the same stage
-// 1 themselves (one per seed); this step is the reported, inspectable one.
+// Step `teacher`: SGFD's stage 1 on its own — the teacher trained on item labels (or reused from the
+// teacher cache, sgfd/teacher-cache.ts), its held-out accuracy per modality against the majority-class
+// rate (teacher.json) and its parameters and per-item features, in the layout runs use. Training runs
+// with the same data and teacher settings (latent size = the backbone's embedding_dim, teacher seed
+// and lr at their defaults) reuse this very teacher from the cache instead of training their own.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { readDataset } from '../../data/arrow-io.ts';
 import { sgfdConfig } from '../../sgfd/config.ts';
-import { trainTeacher, cacheTeacherFeatures } from '../../sgfd/teacher-stage.ts';
-import { encodeSafetensors } from '../../runtime/checkpoint.ts';
-import { writeAtomic, writeJson } from '../../train/files.ts';
+import { ensureTeacher, accuracyText } from '../../sgfd/teacher-cache.ts';
+import { distillDecision, usefulnessWarnings } from '../../sgfd/teacher-usefulness.ts';
+import { TEACHER_FILES, keepTeacher } from '../../train/teacher-files.ts';
 import type { PipelineSpec } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 
-export const TEACHER_REPORT = 'teacher.json';
-export const TEACHER_FEATURES = 'teacher_features.safetensors';
-
-export interface TeacherReport {
-  dataset: string;
-  config: unknown;
-  epochs: number;
-  accuracy: { modalities: Record<string, number>; fused: number; chance: number };
-  held_out_items: number;
-}
+export const TEACHER_REPORT = TEACHER_FILES.report;
+export const TEACHER_FEATURES = TEACHER_FILES.features;
+export type { KeptTeacherReport as TeacherReport } from '../../train/teacher-files.ts';
 
 const configOf = (spec: PipelineSpec) => {
   const t = spec.teacher!;
@@ -33,23 +27,22 @@ export const teacherStep: StepDefinition = {
   config: configOf,
   run: async (ctx: StepContext) => {
     const t = configOf(ctx.spec);
-    const ds = readDataset(artifact(ctx, 'data', 'dataset'));
+    const dataDir = artifact(ctx, 'data', 'dataset');
+    const ds = readDataset(dataDir);
     const threads = ctx.spec.train?.threads ?? 2;
-    const r = await trainTeacher(ds, t.sgfd, {
-      epochs: t.epochs, lr: t.lr, seed: t.seed, session: { threads },
+    const r = await ensureTeacher(ds, t.sgfd, {
+      dataDir, stage: { epochs: t.epochs, lr: t.lr, seed: t.seed }, session: { threads }, log: ctx.log,
       onEpoch: (e, loss) => { if (e === t.epochs || e % 10 === 0) ctx.log(`teacher epoch ${e}/${t.epochs}: loss ${loss.toFixed(4)}`); },
     });
-    const features = await cacheTeacherFeatures(r.model, r.values, ds);
     mkdirSync(ctx.dir, { recursive: true });
-    const tensors = new Map(ds.modalities.map((m, i) => [m.name, { data: features[i], shape: [ds.nItems, t.latent_dim] }]));
-    writeAtomic(join(ctx.dir, TEACHER_FEATURES), encodeSafetensors(tensors, { what: 'stage-1 teacher features per item' }));
-    const report: TeacherReport = { dataset: ds.meta.name, config: t.sgfd, epochs: t.epochs, accuracy: r.accuracy, held_out_items: r.heldOutItems.length };
-    writeJson(join(ctx.dir, TEACHER_REPORT), report);
-    const acc = Object.entries(r.accuracy.modalities).map(([m, a]) => `${m} ${(100 * a).toFixed(1)}%`).join(', ');
+    keepTeacher(ctx.dir, ds, r, { parameters: true });
+    // What paper-profile runs will do with each modality by default (they decide for themselves, per sgfd.distillUninformative).
+    const warnings = usefulnessWarnings(r.report.usefulness.modalities, distillDecision(r.report.usefulness.modalities, false));
+    const files = [TEACHER_FILES.report, TEACHER_FILES.features, TEACHER_FILES.parameters].map((f) => join(ctx.dir, f));
     return {
-      artifacts: { report: join(ctx.dir, TEACHER_REPORT), features: join(ctx.dir, TEACHER_FEATURES) },
-      digestOf: [join(ctx.dir, TEACHER_REPORT), join(ctx.dir, TEACHER_FEATURES)],
-      summary: [`teacher held-out accuracy: ${acc}, fused ${(100 * r.accuracy.fused).toFixed(1)}% (chance ${(100 * r.accuracy.chance).toFixed(1)}%, ${r.heldOutItems.length} items)`],
+      artifacts: { report: files[0], features: files[1], parameters: files[2] },
+      digestOf: files,
+      summary: [`teacher ${accuracyText(r.report)}; cache ${r.key.slice(0, 12)}${r.reused ? ' (reused)' : ''}`, ...warnings],
     };
   },
 };
