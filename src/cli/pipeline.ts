@@ -11,22 +11,24 @@ import { formatRows } from './tables.ts';
 
 export const DEMO_PIPELINE = fileURLToPath(new URL('../../pipelines/demo.yaml', import.meta.url));
 
-interface RunArgs { file: string; out: string; only?: StepName; force: StepName[]; 'dry-run': boolean; var: string[]; quiet: boolean }
+interface RunArgs { file: string; out: string; only?: StepName; force: StepName[]; 'dry-run': boolean; var: string[]; quiet: boolean; jobs?: number }
 
 const runOptions = (y: Argv) => y
   .option('out', { type: 'string', default: 'runs', describe: 'parent directory of the run tree (<out>/<pipeline name>/<step>/)' })
   .option('force', { type: 'string', array: true, choices: STEP_NAMES, default: [] as StepName[], describe: 'redo this step even if its inputs are unchanged (repeatable)' })
   .option('var', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for ${NAME} in the pipeline file (else the environment)' })
-  .option('quiet', { type: 'boolean', default: false });
+  .option('quiet', { type: 'boolean', default: false })
+  .option('jobs', { type: 'number', describe: 'training runs at once, each its own process with floor(train.threads / N) threads (default: the file\'s train.jobs, else 1); results are the same for any N' });
 
 /** The runner brings the plotting libraries; loaded only when a pipeline command runs (keeps `sgfd` startup quick). */
 const runner = () => import('../pipeline/runner.ts');
 
 async function runAndReport(file: string, a: Omit<RunArgs, 'file'>): Promise<void> {
+  if (a.jobs !== undefined && !(Number.isInteger(a.jobs) && a.jobs >= 1)) throw new Error(`--jobs: expected a positive integer, got ${a.jobs}`);
   const p = loadPipeline(file, parseVars(a.var));
   const { runPipeline, pipelineRoot } = await runner();
   const t0 = performance.now();
-  const outcomes = await runPipeline(p, { out: a.out, only: a.only, force: a.force, dryRun: a['dry-run'], quiet: a.quiet });
+  const outcomes = await runPipeline(p, { out: a.out, only: a.only, force: a.force, dryRun: a['dry-run'], quiet: a.quiet, jobs: a.jobs });
   const rows = [['step', 'action', 'why', 'seconds'], ...outcomes.map((o) => [o.step, o.action, o.reason, o.action === 'ran' ? o.seconds.toFixed(1) : ''])];
   process.stdout.write(formatRows(rows));
   const root = pipelineRoot(p, a.out);

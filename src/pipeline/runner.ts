@@ -28,6 +28,8 @@ export interface RunOptions {
   dryRun?: boolean;
   quiet?: boolean;
   log?: (message: string) => void;
+  /** Training runs at once (the train step); wins over the file's `train.jobs`. */
+  jobs?: number;
 }
 
 export type StepAction = 'ran' | 'skipped' | 'would run' | 'up to date';
@@ -49,7 +51,7 @@ function currentHash(def: StepDefinition, spec: PipelineSpec, records: Partial<R
 function context(p: LoadedPipeline, root: string, step: StepName, records: Partial<Record<StepName, StepRecord>>, o: RunOptions): StepContext {
   const log = o.log ?? ((m: string) => { if (!o.quiet) process.stderr.write(`${m}\n`); });
   const upstream = Object.fromEntries(STEP_NEEDS[step].filter((n) => records[n]).map((n) => [n, records[n]!]));
-  return { spec: p.spec, root, dir: join(root, step), upstream, log: (m) => log(`[${step}] ${m}`), quiet: !!o.quiet };
+  return { spec: p.spec, root, dir: join(root, step), upstream, log: (m) => log(`[${step}] ${m}`), quiet: !!o.quiet, jobs: o.jobs };
 }
 
 export async function runPipeline(p: LoadedPipeline, o: RunOptions): Promise<StepOutcome[]> {

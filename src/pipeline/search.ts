@@ -1,5 +1,6 @@
 // Hyper-parameter search: the grid of candidate settings (all points, or a seeded random draw of
-// them), trial names, and the choice of the best trial — on validation only.
+// them), trial names, and the choice of the best trial — on validation only. Successive halving
+// (halving.ts, halving-search.ts) cuts hopeless trials early among the same candidates.
 import { Rng } from '../data/rng.ts';
 import { hashValue } from './hash.ts';
 import type { SearchSpec, SettingValue } from './spec.ts';
@@ -32,14 +33,14 @@ function gridPoint(keys: string[], values: SettingValue[][], index: number): Rec
 /**
  * The trials of a search over the parameters `applies` accepts (e.g. no `sgfd.*` keys for a vanilla
  * variant): every grid point in order (grid), or `trials` distinct points drawn with the search
- * seed (random; the whole grid when it is smaller).
+ * seed (random, and halving when it names `trials`; the whole grid when it is smaller).
  */
 export function searchTrials(search: SearchSpec, applies: (key: string) => boolean = () => true): Trial[] {
   const keys = Object.keys(search.params).filter(applies);
   const values = keys.map((k) => [...new Set(search.params[k])]);
   const total = values.reduce((n, v) => n * v.length, 1);
   let indices = Array.from({ length: total }, (_, i) => i);
-  if (search.method === 'random' && search.trials < total) {
+  if (search.method !== 'grid' && search.trials !== undefined && search.trials < total) {
     const rng = new Rng(search.seed);
     const picked = new Set<number>();
     while (picked.size < search.trials) picked.add(rng.nextInt(total));

@@ -7,6 +7,7 @@ import { SYNTH_DEFAULTS } from '../data/synth.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
 import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
 import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema } from './schema-check.ts';
+import { DEFAULT_REDUCTION_FACTOR, type HalvingSettings } from './halving.ts';
 
 export const STEP_NAMES = ['data', 'teacher', 'train', 'report', 'export', 'score', 'plots'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -28,10 +29,14 @@ export interface VariantEntry {
 /** `epochs` / `patience` / `eval_every` / `seeds`: the backbone's own training budget, else the train-level one. */
 export interface BackboneEntry { name: string; variants: VariantEntry[]; set: Record<string, SettingValue>; search: SearchSpec; epochs: number; patience: number; eval_every: number; min_epochs: number; seeds: number[] }
 
-export interface SearchSpec {
-  method: 'grid' | 'random';
-  /** random: how many grid points to draw (without replacement). */
-  trials: number;
+export const SEARCH_METHODS = ['grid', 'random', 'halving'] as const;
+
+/** `reduction_factor`, `first_rung`, `rungs`: successive halving only (halving.ts). */
+export interface SearchSpec extends Partial<HalvingSettings> {
+  /** grid: every grid point; random: `trials` of them; halving: the grid (or `trials` of it), cut at rungs. */
+  method: (typeof SEARCH_METHODS)[number];
+  /** random (default 8) and halving (default: the whole grid): how many grid points to draw (without replacement). */
+  trials?: number;
   /** The seed every search trial trains with. */
   seed: number;
   /** Setting → candidate values (`lr`, `weight_decay`, `sgfd.tau`, `sgfd.delta`, `sgfd.kdWeight`, `sgfd.ceWeight`, …). */
@@ -53,6 +58,8 @@ export interface TrainSpec {
   set: Record<string, SettingValue>;
   search: SearchSpec;
   seeds: number[];
+  /** Training runs at once (`--jobs` wins); each gets floor(threads / jobs) threads. Never changes results. */
+  jobs?: number;
 }
 
 export interface DataSpec {
@@ -85,11 +92,15 @@ const variantEntry = either(
   obj({ name: required(str()), variant: required(str({ enum: Object.keys(VARIANTS) })), profile: str({ enum: Object.keys(PROFILES) }), set: settings, seeds: list(num({ integer: true }), { minItems: 1 }) }),
 );
 const metricName = str();
+// `trials` and the halving keys have no schema default: they are filled per method (normaliseSearch).
 const searchFields = {
-  method: str({ enum: ['grid', 'random'], default: 'grid' }),
-  trials: num({ integer: true, min: 1, default: 8 }),
+  method: str({ enum: SEARCH_METHODS, default: 'grid' }),
+  trials: num({ integer: true, min: 1 }),
   seed: num({ integer: true, default: 1 }),
   params: map(list(scalar, { minItems: 1 }), { default: {} }),
+  reduction_factor: num({ integer: true, min: 2 }),
+  first_rung: num({ integer: true, min: 1 }),
+  rungs: list(num({ integer: true, min: 1 }), { minItems: 1 }),
 };
 
 const synthFields = Object.fromEntries(Object.entries(SYNTH_DEFAULTS).map(([k, v]) => [k, num({ min: 0, default: v as number })]));
@@ -130,6 +141,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
     set: settings,
     search: obj(searchFields, 'defaults'),
     seeds: list(num({ integer: true }), { minItems: 1, default: [1] }),
+    jobs: num({ integer: true, min: 1 }),
   }),
   report: obj({ metrics: list(metricName, { minItems: 1, default: ['recall@20', 'ndcg@20'] }), baseline: str({ default: 'vanilla' }), alpha: num({ min: 0, max: 1, default: 0.05 }), title: str() }),
   export: obj({ backbone: str({ enum: Object.keys(BACKBONES) }), variant: str() }),
@@ -173,14 +185,16 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     if (dup) throw new SchemaError(`${file}: ${at}: variant name '${dup.name}' appears twice; give one of them another name`);
     return out;
   };
+  t = { ...t, search: normaliseSearch(t.search, 'train.search', file) };
   const backbones = (t.backbones as unknown[]).map((b, i): BackboneEntry => {
     const at = `train.backbones[${i}]`;
     const o = typeof b === 'string' ? { name: b, set: {} } : (b as { name: string; variants?: unknown[]; set: Record<string, SettingValue>; search?: SearchSpec; epochs?: number; patience?: number; eval_every?: number; min_epochs?: number; seeds?: number[] });
     const variants = entries(o.variants ?? t.variants, o.variants ? `${at}.variants` : 'train.variants');
     checkSettingKeys(o.set, `${at}.set`, o.name, false, file);
     checkSettingKeys(t.set, 'train.set', o.name, false, file);
-    const search: SearchSpec = o.search ?? t.search;
+    const search: SearchSpec = o.search ? normaliseSearch(o.search, `${at}.search`, file) : t.search;
     const searchAt = o.search ? `${at}.search.params` : 'train.search.params';
+    checkRungs(search, o.search ? `${at}.search` : 'train.search', o.name, o.epochs ?? t.epochs, o.eval_every ?? t.eval_every, file);
     // `sgfd.*` search keys apply to the SGFD variants only (searchTrials leaves them out elsewhere).
     for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
@@ -192,6 +206,32 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     throw new SchemaError(`${file}: train.search.params.${sgfdKey}: ${SGFD_ONLY}`);
   }
   return { ...t, backbones, teacher_epochs: t.teacher_epochs ?? teacher?.epochs ?? 30 } as TrainSpec;
+}
+
+const HALVING_KEYS = ['reduction_factor', 'first_rung', 'rungs'] as const;
+
+/** Fills the per-method defaults (random: 8 trials; halving: η = 3) and checks the halving keys' combinations. */
+function normaliseSearch(search: SearchSpec, at: string, file: string): SearchSpec {
+  if (search.method !== 'halving') {
+    const stray = HALVING_KEYS.find((k) => search[k] !== undefined);
+    if (stray) throw new SchemaError(`${file}: ${at}.${stray}: only with method: halving; got method: ${search.method}`);
+    return { ...search, trials: search.trials ?? 8 };
+  }
+  if (search.rungs && search.first_rung !== undefined) throw new SchemaError(`${file}: ${at}.first_rung: give rungs or first_rung, not both`);
+  search.rungs?.forEach((r, i) => {
+    if (i > 0 && r <= search.rungs![i - 1]) throw new SchemaError(`${file}: ${at}.rungs[${i}]: expected more epochs than the rung before (${search.rungs![i - 1]}); got ${r}`);
+  });
+  return { ...search, reduction_factor: search.reduction_factor ?? DEFAULT_REDUCTION_FACTOR };
+}
+
+/** Rungs given in the file must be validation epochs below the budget of every backbone the search serves. */
+function checkRungs(search: SearchSpec, at: string, backbone: string, epochs: number, evalEvery: number, file: string): void {
+  if (search.method !== 'halving') return;
+  const given: [string, number][] = search.rungs ? search.rungs.map((r, i) => [`${at}.rungs[${i}]`, r]) : search.first_rung !== undefined ? [[`${at}.first_rung`, search.first_rung]] : [];
+  for (const [key, r] of given) {
+    if (r >= epochs) throw new SchemaError(`${file}: ${key}: expected fewer epochs than ${backbone}'s training budget (epochs: ${epochs}); got ${r}`);
+    if (r % evalEvery) throw new SchemaError(`${file}: ${key}: expected a multiple of ${backbone}'s eval_every (${evalEvery}), so trials are validated at the rung; got ${r}`);
+  }
 }
 
 const SGFD_ONLY = `SGFD settings need an SGFD variant (${Object.keys(VARIANTS).filter((v) => VARIANTS[v].sgfd).join(', ')})`;

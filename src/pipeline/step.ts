@@ -34,6 +34,8 @@ export interface StepContext {
   upstream: Partial<Record<StepName, StepRecord>>;
   log: (message: string) => void;
   quiet: boolean;
+  /** Training runs at once, from the command line (`--jobs`; wins over the file's `train.jobs`). */
+  jobs?: number;
 }
 
 export interface StepResult {

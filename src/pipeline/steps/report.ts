@@ -8,7 +8,8 @@ import { writeAtomic, writeJson } from '../../train/files.ts';
 import { buildResultsTable, metricTitle } from '../../report/results-table.ts';
 import { resultsMarkdown, resultsCsv, resultsLatex, markdownTable } from '../../report/table-format.ts';
 import { loadRunGroups } from '../results.ts';
-import { readSelection, type Selection } from './train.ts';
+import { readSelection, type Selection, type SelectedGroup } from './train.ts';
+import type { HalvingTrialRecord } from '../halving-search.ts';
 import type { PipelineSpec } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 
@@ -19,10 +20,28 @@ function searchMarkdown(s: Selection): string {
   for (const g of s.groups) {
     parts.push(`### ${g.label}`, '');
     if (g.trials.length <= 1) { parts.push(`One configuration (${g.chosen.id}); no search.`, ''); continue; }
+    if (g.halving) { parts.push(...halvingMarkdown(g, g.halving, s.metric)); continue; }
     const rows = [...g.trials].sort((a, b) => b.valid - a.valid).map((t) => [t.id === g.chosen.id ? `**${t.id}** (chosen)` : t.id, (100 * t.valid).toFixed(2)]);
     parts.push(markdownTable(['trial', `valid ${metricTitle(s.metric)} (%), seed ${g.search_seed}`], rows));
   }
   return parts.join('\n');
+}
+
+const percent = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : (100 * v).toFixed(2));
+
+/** A halving search: each trial's value at every rung it reached, its epochs, and where it stopped; best first. */
+function halvingMarkdown(g: SelectedGroup, h: NonNullable<SelectedGroup['halving']>, metric: string): string[] {
+  const trials = g.trials as HalvingTrialRecord[];
+  // Survivors first, then by the rung reached, then by the value there.
+  const order = [...trials].sort((a, b) => Number(a.cut) - Number(b.cut) || b.rung - a.rung || (b.valid ?? -Infinity) - (a.valid ?? -Infinity));
+  const rows = order.map((t) => [
+    t.id === g.chosen.id ? `**${t.id}** (chosen)` : t.id,
+    ...h.rungs.map((_, k) => (k < t.rung_valid.length ? percent(t.rung_valid[k]) : '')),
+    t.cut ? '' : percent(t.valid), String(t.epochs), t.cut ? `cut at rung ${t.rung}` : 'finished',
+  ]);
+  const header = ['trial', ...h.rungs.map((r, k) => `rung ${k + 1} (${r} ep.)`), `final valid ${metricTitle(metric)} (%)`, 'epochs', 'outcome'];
+  const about = `Successive halving, η = ${h.reduction_factor}, seed ${g.search_seed}: validation ${metricTitle(metric)} (%) — the best up to each rung; the best 1/η of the trials at a rung went on.`;
+  return [about, '', markdownTable(header, rows)];
 }
 
 export function datasetMarkdown(st: DatasetStats): string {

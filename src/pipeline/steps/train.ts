@@ -1,16 +1,19 @@
-// Step `train`: for every backbone × variant, the search trials (one seed), the choice of the best on
-// validation, then the chosen configuration re-run with every seed. Runs live in
-// train/<backbone>/<variant>/<trial>/seed-<n>/; finished ones are kept, interrupted ones resumed.
+// Step `train`: for every backbone × variant, the search trials (one seed; with successive halving,
+// hopeless ones stop at a rung), the choice of the best on validation, then the chosen configuration
+// re-run with every seed. Runs live in train/<backbone>/<variant>/<trial>/seed-<n>/; finished ones
+// are kept, interrupted ones resumed; up to `jobs` train at once (run-pool.ts).
 import { join, relative } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { readDataset } from '../../data/arrow-io.ts';
-import { type Dataset } from '../../data/dataset.ts';
 import { VARIANTS, type RunSettings } from '../../train/run.ts';
 import { TRAIN_DEFAULTS } from '../../train/trainer.ts';
 import { RUN_FILES, writeJson, readJson } from '../../train/files.ts';
 import { rowLabel } from '../../report/results-table.ts';
 import { searchTrials, selectTrial, type Trial, type TrialOutcome } from '../search.ts';
-import { ensureRun, readRunMetrics } from '../runs.ts';
+import { RUN_CUT, readRunMetrics, type RunJob, type RunProgress } from '../runs.ts';
+import { RunPool } from '../run-pool.ts';
+import { halvingRungs, runValueAt, type HalvingSettings } from '../halving.ts';
+import { halvingSearch, type HalvingTrialRecord } from '../halving-search.ts';
 import { scoreTestOnce } from '../../train/load-run.ts';
 import type { BackboneEntry, PipelineSpec, SettingValue, TrainSpec, VariantEntry } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
@@ -27,8 +30,10 @@ export interface SelectedGroup {
   chosen: { id: string; params: Record<string, SettingValue> };
   /** The seed the search trials trained with. */
   search_seed: number;
-  /** Every search trial with its validation value of the selection metric. */
-  trials: { id: string; params: Record<string, SettingValue>; valid: number }[];
+  /** Every search trial with its validation value of the selection metric (halving: also its rungs, epochs and whether it was cut). */
+  trials: ({ id: string; params: Record<string, SettingValue>; valid: number } | HalvingTrialRecord)[];
+  /** A halving search's η and rung epochs. */
+  halving?: { reduction_factor: number; rungs: number[] };
   /** The chosen configuration's runs, one per seed (directories relative to the train step). */
   runs: { seed: number; dir: string }[];
 }
@@ -62,36 +67,103 @@ const unitSeeds = (u: Unit) => u.entry.seeds ?? u.backbone.seeds;
 const unitRuns = (_t: TrainSpec, u: Unit) => (u.trials.length > 1 ? u.trials.length + unitSeeds(u).filter((s) => s !== u.backbone.search.seed).length : unitSeeds(u).length);
 const plannedRuns = (t: TrainSpec) => units(t).reduce((n, u) => n + unitRuns(t, u), 0);
 
-async function trainUnit(ctx: StepContext, ds: Dataset, dataDir: string, u: Unit, counter: { done: number; total: number }): Promise<SelectedGroup> {
+/** What every unit of one step run shares: where runs go, the pool they run in, the progress count. */
+interface StepRuns { ctx: StepContext; dataDir: string; pool: RunPool; counter: { done: number; total: number } }
+
+/** A unit's runs: their jobs, and bringing one to finished with one progress line. */
+function unitRunner(r: StepRuns, u: Unit) {
+  const { ctx } = r;
   const t = ctx.spec.train!;
   const name = `${u.backbone.name}/${u.entry.name}`;
-  const bring = async (trial: Trial, seed: number, scoreTest: boolean) => {
-    const dir = runDir(ctx.dir, u, trial.id, seed);
-    const t0 = Date.now();
-    const { metrics, state } = await ensureRun(settingsFor(t, dataDir, u, trial, seed, ctx.quiet, scoreTest), dir, ds, ctx.upstream.data!.digest, ctx.log);
-    counter.done++;
-    const how = state === 'done' ? 'already finished' : `${state === 'resume' ? 'resumed' : 'trained'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
-    ctx.log(`[${counter.done}/${counter.total}] ${name} ${trial.id} seed ${seed}: valid ${t.metric} ${metrics.valid[t.metric]?.toFixed(4)} (${how})`);
-    return metrics;
+  const job = (trial: Trial, seed: number, scoreTest: boolean, untilEpoch?: number): RunJob => ({
+    settings: settingsFor(t, r.dataDir, u, trial, seed, ctx.quiet, scoreTest), dir: runDir(ctx.dir, u, trial.id, seed), dataDigest: ctx.upstream.data!.digest, untilEpoch,
+  });
+  /** One line per run that is finished (or cut), counted against every run the step plans. */
+  const finishedLine = (trial: Trial, seed: number, text: string) => {
+    r.counter.done++;
+    ctx.log(`[${r.counter.done}/${r.counter.total}] ${name} ${trial.id} seed ${seed}: ${text}`);
   };
-  const outcomes: TrialOutcome[] = [];
+  const bring = async (trial: Trial, seed: number, scoreTest: boolean): Promise<RunProgress> => {
+    const p = await r.pool.run(job(trial, seed, scoreTest));
+    const how = p.state === 'done' ? 'already finished' : `${p.state === 'resume' ? 'resumed' : 'trained'} in ${p.seconds.toFixed(0)} s`;
+    finishedLine(trial, seed, `valid ${t.metric} ${p.metrics!.valid[t.metric]?.toFixed(4)} (${how})`);
+    return p;
+  };
+  return { name, job, finishedLine, bring };
+}
+
+async function trainUnit(r: StepRuns, u: Unit): Promise<SelectedGroup> {
+  const { ctx, pool } = r;
+  const t = ctx.spec.train!;
+  const { name, bring } = unitRunner(r, u);
   const searching = u.trials.length > 1;
-  const searchSeed = u.backbone.search.seed;
+  const search = u.backbone.search;
+  let outcomes: TrialOutcome[] = [];
+  let halving: Pick<SelectedGroup, 'halving' | 'trials'> | null = null;
   // Trials are trained without scoring test; only the chosen configuration's runs are scored.
-  if (searching) for (const trial of u.trials) outcomes.push({ trial, valid: (await bring(trial, searchSeed, false)).valid });
+  if (searching && search.method === 'halving') ({ outcomes, halving } = await halvingUnit(r, u));
+  else if (searching) outcomes = await Promise.all(u.trials.map(async (trial) => ({ trial, valid: (await bring(trial, search.seed, false)).metrics!.valid })));
   const chosen = searching ? selectTrial(outcomes, t.metric).trial : u.trials[0];
   if (searching) {
     ctx.log(`${name}: chose ${chosen.id} on validation ${t.metric}`);
-    if (unitSeeds(u).includes(searchSeed)) await scoreTestOnce(runDir(ctx.dir, u, chosen.id, searchSeed), { threads: t.threads });
+    if (unitSeeds(u).includes(search.seed)) await pool.withSlot((threads) => scoreTestOnce(runDir(ctx.dir, u, chosen.id, search.seed), { threads }));
   }
-  for (const seed of unitSeeds(u)) if (!searching || seed !== searchSeed) await bring(chosen, seed, true);
+  await Promise.all(unitSeeds(u).filter((seed) => !searching || seed !== search.seed).map((seed) => bring(chosen, seed, true)));
   return {
     backbone: u.backbone.name, variant: u.entry.name, preset: u.entry.variant, profile: u.entry.profile,
     label: u.entry.name === u.entry.variant ? rowLabel(u.backbone.name, u.entry.variant) : rowLabel(u.backbone.name, u.entry.name),
-    chosen: { id: chosen.id, params: chosen.params }, search_seed: searchSeed,
-    trials: outcomes.map((o) => ({ id: o.trial.id, params: o.trial.params, valid: o.valid[t.metric] })),
+    chosen: { id: chosen.id, params: chosen.params }, search_seed: search.seed,
+    trials: halving?.trials ?? outcomes.map((o) => ({ id: o.trial.id, params: o.trial.params, valid: o.valid[t.metric] })),
+    ...(halving ? { halving: halving.halving } : {}),
     runs: unitSeeds(u).map((seed) => ({ seed, dir: relative(ctx.dir, runDir(ctx.dir, u, chosen.id, seed)) })),
   };
+}
+
+/** The rung epochs of a unit's halving search (its backbone's budget and validation epochs). */
+const unitRungs = (u: Unit) => halvingRungs(u.backbone.search as HalvingSettings, u.backbone.epochs, u.backbone.eval_every);
+
+/** A unit's trials through successive halving (halving-search.ts), on the search seed. */
+async function halvingUnit(r: StepRuns, u: Unit): Promise<{ outcomes: TrialOutcome[]; halving: Pick<SelectedGroup, 'halving' | 'trials'> }> {
+  const { ctx, pool } = r;
+  const { name, job, finishedLine, bring } = unitRunner(r, u);
+  const metric = ctx.spec.train!.metric;
+  const { seed, reduction_factor: eta } = u.backbone.search as HalvingSettings & { seed: number };
+  const rungs = unitRungs(u);
+  const dir = (trial: Trial) => runDir(ctx.dir, u, trial.id, seed);
+  const shown = (v: number | null) => (v === null ? 'none' : v.toFixed(4));
+  if (!rungs.length) ctx.log(`${name}: no halving rung fits below the ${u.backbone.epochs}-epoch budget; every trial trains fully`);
+  const result = await halvingSearch(u.trials, rungs, eta, metric, {
+    advance: async (trial, untilEpoch) => {
+      if (untilEpoch === null) return bring(trial, seed, false);
+      const p = await pool.run(job(trial, seed, false, untilEpoch));
+      const how = p.trained ? `${p.state === 'resume' ? 'resumed' : 'trained'}: ${p.trained} epochs in ${p.seconds.toFixed(0)} s` : 'already there';
+      ctx.log(`${name} ${trial.id} seed ${seed}: at the ${untilEpoch}-epoch rung, best valid ${metric} ${shown(runValueAt(dir(trial), metric, untilEpoch))} (${how})`);
+      return p;
+    },
+    valueAt: (trial, epoch) => runValueAt(dir(trial), metric, epoch),
+    onCut: (trial, rung, epoch, valid) => {
+      writeJson(join(dir(trial), RUN_CUT), { rung, epoch, valid });
+      finishedLine(trial, seed, `cut at rung ${rung} (${epoch} epochs), valid ${metric} ${shown(valid)}`);
+    },
+    onRung: (rung, epoch, kept, cut) => ctx.log(`${name}: rung ${rung}/${rungs.length} (${epoch} epochs): ${kept.length} of ${kept.length + cut.length} trials go on (${kept.map((k) => k.id).join('; ')})`),
+  });
+  return { outcomes: result.finished, halving: { halving: { reduction_factor: eta, rungs }, trials: result.records } };
+}
+
+/** "grid search", or "halving search: rungs at 12, 36 epochs, η 3". */
+function searchText(u: Unit): string {
+  const s = u.backbone.search;
+  if (s.method !== 'halving') return `${s.method} search`;
+  const rungs = unitRungs(u);
+  const at = `rung${rungs.length > 1 ? 's' : ''} at ${rungs.join(', ')} epoch${rungs.at(-1)! > 1 ? 's' : ''}`;
+  return `halving search: ${rungs.length ? at : 'no rung below the budget'}, η ${s.reduction_factor}`;
+}
+
+/** "; halving stopped 6 of 9 trials at a rung", when a halving search cut any. */
+function cutText(groups: SelectedGroup[]): string {
+  const halving = groups.filter((g) => g.halving).flatMap((g) => g.trials as HalvingTrialRecord[]);
+  const cut = halving.filter((x) => x.cut).length;
+  return cut ? `; halving stopped ${cut} of ${halving.length} trials at a rung` : '';
 }
 
 /** "3 seeds each", or "1–3 seeds each" when groups differ. */
@@ -100,14 +172,15 @@ function seedsText(counts: number[]): string {
   return `${lo === hi ? lo : `${lo}–${hi}`} seed${hi > 1 ? 's' : ''} each`;
 }
 
-/** Finished run directories below the train step (for progress lines). */
+/** Finished run directories below the train step, counting search trials cut by halving (for progress lines). */
 function finishedRuns(dir: string): number {
   if (!existsSync(dir)) return 0;
   let n = 0;
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (!e.isDirectory()) continue;
-      if (e.name.startsWith('seed-')) { if (existsSync(join(d, e.name, RUN_FILES.metrics))) n++; } else walk(join(d, e.name));
+      if (!e.name.startsWith('seed-')) walk(join(d, e.name));
+      else if (existsSync(join(d, e.name, RUN_FILES.metrics)) || existsSync(join(d, e.name, RUN_CUT))) n++;
     }
   };
   walk(dir);
@@ -116,14 +189,24 @@ function finishedRuns(dir: string): number {
 
 export const trainStep: StepDefinition = {
   name: 'train',
-  config: (spec: PipelineSpec) => spec.train,
+  // How many runs train at once never changes a result, so `jobs` is no input of the step.
+  config: (spec: PipelineSpec) => spec.train && { ...spec.train, jobs: undefined },
   run: async (ctx: StepContext) => {
     const t = ctx.spec.train!;
     const dataDir = artifact(ctx, 'data', 'dataset');
-    const ds = readDataset(dataDir);
-    const counter = { done: 0, total: plannedRuns(t) };
-    const groups: SelectedGroup[] = [];
-    for (const u of units(t)) groups.push(await trainUnit(ctx, ds, dataDir, u, counter));
+    const jobs = ctx.jobs ?? t.jobs ?? 1;
+    const pool = new RunPool(jobs, t.threads, readDataset(dataDir), ctx.log);
+    if (jobs > 1) ctx.log(`up to ${jobs} runs at once (each its own process), ${pool.threadsPerRun} thread${pool.threadsPerRun > 1 ? 's' : ''} each`);
+    const r: StepRuns = { ctx, dataDir, pool, counter: { done: 0, total: plannedRuns(t) } };
+    let groups: SelectedGroup[] = [];
+    try {
+      // One job keeps the familiar order (unit by unit); several let every unit's runs share the slots.
+      if (jobs === 1) for (const u of units(t)) groups.push(await trainUnit(r, u));
+      else groups = await Promise.all(units(t).map((u) => trainUnit(r, u)));
+    } finally {
+      pool.close();
+    }
+    const counter = r.counter;
     const selection: Selection = { metric: t.metric, seeds: t.seeds, groups };
     const path = join(ctx.dir, SELECTION_FILE);
     writeJson(path, selection);
@@ -131,13 +214,13 @@ export const trainStep: StepDefinition = {
     return {
       artifacts: { selection: path, root: ctx.dir },
       digestOf: [path, ...finals],
-      summary: [`${counter.total} runs (${groups.length} backbone × variant groups, ${seedsText(groups.map((g) => g.runs.length))}); selection on validation ${t.metric}`],
+      summary: [`${counter.total} runs (${groups.length} backbone × variant groups, ${seedsText(groups.map((g) => g.runs.length))}); selection on validation ${t.metric}${cutText(groups)}`],
     };
   },
   progress: (ctx: StepContext) => {
     const t = ctx.spec.train!;
     const lines = units(t).map((u) => `${u.backbone.name}/${u.entry.name}: ${u.trials.length > 1
-      ? `${u.trials.length} trials (${u.backbone.search.method} search) on seed ${u.backbone.search.seed}, then the chosen one` : `${u.trials[0].id}`} × seeds ${unitSeeds(u).join(', ')}`);
+      ? `${u.trials.length} trials (${searchText(u)}) on seed ${u.backbone.search.seed}, then the chosen one` : `${u.trials[0].id}`} × seeds ${unitSeeds(u).join(', ')}`);
     return [...lines, `${finishedRuns(ctx.dir)} of ${plannedRuns(t)} runs finished`];
   },
 };
