@@ -2,7 +2,7 @@
 // affinities to the perplexity, separates well-separated clusters and is deterministic.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChart, writeChart, pngSize, svgSize } from '../../src/report/render.ts';
@@ -93,4 +93,26 @@ test('t-SNE keeps well-separated clusters apart in 2-D and is deterministic for 
   // Shuffled labels agree only by chance (≈ 1/4): the measure can fail.
   const shuffled = new Rng(1).shuffle(Int32Array.from(labels));
   assert.ok(neighbourAgreement(y, 100, 2, shuffled, 5) < 0.5);
+});
+
+test('learning curves carry a panel per loss term, the validation metric and each gradient norm of a run log', async () => {
+  const { curvePoints, gradPanel } = await import('../../src/pipeline/steps/plots.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-curves-'));
+  try {
+    const lines = [1, 2].map((epoch) => JSON.stringify({
+      epoch, losses: { loss: 3 - epoch, 'loss.fd': 0.5 / epoch }, valid: { 'recall@20': 0.1 * epoch },
+      grad_norms: { fd: { extractor: 0.25 * epoch }, rec: { embeddings: 0.04 } },
+    }));
+    writeFileSync(join(dir, 'log.jsonl'), lines.join('\n') + '\n');
+    const points = curvePoints([{ variant: 'sgfd', runs: [{ seed: 7, dir }] }], 'recall@20');
+    const at = (panel: string, epoch: number) => points.find((p) => p.panel === panel && p.epoch === epoch)?.value;
+    assert.equal(at(gradPanel('fd', 'extractor'), 2), 0.5);
+    assert.equal(at(gradPanel('rec', 'embeddings'), 1), 0.04);
+    assert.equal(at('loss.fd', 2), 0.25);
+    assert.equal(at('valid recall@20', 2), 0.2);
+    assert.equal(new Set(points.map((p) => p.panel)).size, 5);
+    assert.ok(points.every((p) => p.seed === 7 && p.variant === 'sgfd'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

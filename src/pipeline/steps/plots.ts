@@ -17,15 +17,23 @@ import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 
 const DEFAULT_METRICS = ['recall@20', 'ndcg@20'];
 
-function curvePoints(groups: SelectedGroup[], metric: string): CurvePoint[] {
+/** Panel title of a gradient norm: ‖∇ term‖ over the group's parameters. */
+export const gradPanel = (term: string, group: string) => `‖∇ ${term}‖ on ${group}`;
+
+export function curvePoints(groups: Pick<SelectedGroup, 'variant' | 'runs'>[], metric: string): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const g of groups) {
     for (const { seed, dir } of g.runs) {
       const path = join(dir, RUN_FILES.log);
       if (!existsSync(path)) continue;
       for (const line of readFileSync(path, 'utf8').split('\n').filter((l) => l.trim())) {
-        const e = JSON.parse(line) as { epoch: number; losses: Record<string, number>; valid?: Record<string, number> };
+        const e = JSON.parse(line) as { epoch: number; losses: Record<string, number>; grad_norms?: Record<string, Record<string, number>>; valid?: Record<string, number> };
         for (const [term, value] of Object.entries(e.losses)) points.push({ variant: g.variant, seed, epoch: e.epoch, panel: term, value });
+        // With grad_norms: one panel per term and parameter group, so the plot shows whether
+        // distillation dominates the backbone's own gradient on the extractor, or vanishes.
+        for (const [term, groups] of Object.entries(e.grad_norms ?? {})) {
+          for (const [group, value] of Object.entries(groups)) points.push({ variant: g.variant, seed, epoch: e.epoch, panel: gradPanel(term, group), value });
+        }
         if (e.valid?.[metric] !== undefined) points.push({ variant: g.variant, seed, epoch: e.epoch, panel: `valid ${metric}`, value: e.valid[metric] });
       }
     }
