@@ -55,6 +55,8 @@ export interface TrainSpec {
   metric: string;
   threads: number;
   teacher_epochs: number;
+  /** Stage-1 teacher seed (a teacher setting: one cached teacher serves every run seed); default the teacher step's seed, else 1. */
+  teacher_seed: number;
   set: Record<string, SettingValue>;
   search: SearchSpec;
   seeds: number[];
@@ -138,6 +140,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
     metric: str({ default: 'recall@20' }),
     threads: num({ integer: true, min: 1, default: 2 }),
     teacher_epochs: num({ integer: true, min: 1 }),
+    teacher_seed: num({ integer: true }),
     set: settings,
     search: obj(searchFields, 'defaults'),
     seeds: list(num({ integer: true }), { minItems: 1, default: [1] }),
@@ -205,7 +208,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
   if (sgfdKey && !backbones.some((b) => b.search === t.search && b.variants.some((v) => VARIANTS[v.variant].sgfd))) {
     throw new SchemaError(`${file}: train.search.params.${sgfdKey}: ${SGFD_ONLY}`);
   }
-  return { ...t, backbones, teacher_epochs: t.teacher_epochs ?? teacher?.epochs ?? 30 } as TrainSpec;
+  return { ...t, backbones, teacher_epochs: t.teacher_epochs ?? teacher?.epochs ?? 30, teacher_seed: t.teacher_seed ?? teacher?.seed ?? 1 } as TrainSpec;
 }
 
 const HALVING_KEYS = ['reduction_factor', 'first_rung', 'rungs'] as const;

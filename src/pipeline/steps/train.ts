@@ -56,7 +56,7 @@ function settingsFor(t: TrainSpec, dataDir: string, u: Unit, trial: Trial, seed:
   const set = { ...t.set, ...u.backbone.set, ...u.entry.set, ...trial.params };
   return {
     data: dataDir, backbone: u.backbone.name, sgfd: VARIANTS[u.entry.variant].sgfd, variant: u.entry.variant, profile: u.entry.profile,
-    set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, String(v)])), teacherEpochs: t.teacher_epochs,
+    set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, String(v)])), teacherEpochs: t.teacher_epochs, teacherSeed: t.teacher_seed,
     train: { ...TRAIN_DEFAULTS, epochs: u.backbone.epochs, patience: u.backbone.patience, ...(u.backbone.eval_every !== 1 ? { evalEvery: u.backbone.eval_every } : {}), ...(u.backbone.min_epochs ? { minEpochs: u.backbone.min_epochs } : {}), ...(t.grad_norms ? { gradNorms: true } : {}), metric: t.metric, seed, threads: t.threads, quiet, worker: true, resume: false, scoreTest },
   };
 }
