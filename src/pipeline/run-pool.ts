@@ -43,8 +43,10 @@ export class RunPool {
     try {
       return await fn(this.threadsPerRun);
     } finally {
-      this.busy--;
-      this.waiting.shift()?.go();
+      // A released slot passes straight to the next waiter (busy stays the same); only an idle slot is freed.
+      const next = this.waiting.shift();
+      if (next) next.go();
+      else this.busy--;
     }
   }
 
