@@ -23,7 +23,7 @@ test('explicit flags and --set win over the recommendation; SGFD keys only with 
   assert.equal(withRecommended('bm3', { sgfd: true, set: {}, profile: 'reference' }).profile, 'reference');
 });
 
-test('plain defaults ignore the recommendation; ID-only baselines fall back to the plain schedule', () => {
+test('plain defaults ignore the recommendation; a backbone without an entry falls back to the plain schedule', () => {
   const plain = withRecommended('grcn', { sgfd: true, set: {} }, true);
   assert.deepEqual(plain.set, {});
   assert.equal(plain.profile, 'paper');

@@ -6,7 +6,12 @@ import { type BackboneSpec } from '../backbone.ts';
 import { IdEmbeddings, BprDotBackbone } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 
-export const MF_BPR_DEFAULTS = { embedding_dim: 64, batch_size: 2048, lr: 1e-3, reg_weight: 1e-4 };
+/**
+ * batch 1024 / lr 2e-3 (was 2048 / 1e-3, which was still improving at the 100-epoch cap on Last.fm
+ * and stalled under patience 20 on the synthetic default): plateaus by epoch ≈ 55–70 on both;
+ * validation only, seed 1, 2026-12-01 — docs/cf-defaults.md.
+ */
+export const MF_BPR_DEFAULTS = { embedding_dim: 64, batch_size: 1024, lr: 2e-3, reg_weight: 1e-4 };
 
 class MfBpr extends BprDotBackbone {
   readonly model: IdEmbeddings;
