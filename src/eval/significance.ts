@@ -8,17 +8,22 @@ export interface PerUserValues {
   values: ArrayLike<number>;
 }
 
-export interface PairedTTest {
-  /** Users present in both runs. */
-  n: number;
+/** What every two-sample t-test here reports. */
+interface TTestResult {
   meanA: number;
   meanB: number;
-  /** mean(a − b). */
+  /** mean(a − b) (paired), meanA − meanB (Welch). */
   meanDiff: number;
   t: number;
+  /** Degrees of freedom (Welch–Satterthwaite: not an integer in general). */
   df: number;
   /** Two-tailed p-value. */
   p: number;
+}
+
+export interface PairedTTest extends TTestResult {
+  /** Users present in both runs. */
+  n: number;
 }
 
 // Lanczos approximation of Γ (g = 7, nine terms): |relative error| < 1e-13 for x > 0.
@@ -142,18 +147,9 @@ export function pairedTTest(a: PerUserValues, b: PerUserValues): PairedTTest {
   return pairedTTestOfPairs(xa, xb, 'users present in both runs');
 }
 
-export interface WelchTTest {
+export interface WelchTTest extends TTestResult {
   nA: number;
   nB: number;
-  meanA: number;
-  meanB: number;
-  /** meanA − meanB. */
-  meanDiff: number;
-  t: number;
-  /** Welch–Satterthwaite degrees of freedom (not an integer in general). */
-  df: number;
-  /** Two-tailed p-value. */
-  p: number;
 }
 
 /**
