@@ -7,6 +7,7 @@ import { ngcfSpec } from './ngcf/ngcf.ts';
 import { dgcfSpec } from './dgcf/dgcf.ts';
 import { neuMfSpec } from './neumf/neumf.ts';
 import { cmlSpec } from './cml/cml.ts';
+import { backboneSettingRange, checkSetting, crossCheckBackbone } from './settings.ts';
 import { grcnSpec } from './grcn/grcn.ts';
 import { mamlSpec } from './maml/maml.ts';
 
@@ -27,28 +28,18 @@ export function backboneSpec(name: string): BackboneSpec {
   return spec;
 }
 
-/** The backbone's defaults with `overrides` applied; unknown keys and wrong types are errors listing the valid keys. */
+/**
+ * The backbone's defaults with `overrides` applied; an unknown key is an error listing the valid keys,
+ * a value of the wrong type or out of its declared range (settings.ts) one naming the range.
+ */
 export function resolveBackboneConfig(spec: BackboneSpec, overrides: Record<string, string | ConfigValue>): Record<string, ConfigValue> {
   const out: Record<string, ConfigValue> = { ...spec.defaults };
   for (const [key, raw] of Object.entries(overrides)) {
     if (!(key in spec.defaults)) throw new Error(`unknown ${spec.name} setting '${key}': valid keys are ${Object.keys(spec.defaults).join(', ')}`);
-    out[key] = coerce(`${spec.name}.${key}`, raw, spec.defaults[key]);
+    out[key] = checkSetting(`${spec.name}.${key}`, raw, backboneSettingRange(spec.name, key));
   }
+  crossCheckBackbone(spec.name, out);
   return out;
-}
-
-export function coerce(key: string, raw: string | ConfigValue, like: ConfigValue): ConfigValue {
-  if (typeof like === 'number') {
-    const v = typeof raw === 'number' ? raw : Number(raw);
-    if (!Number.isFinite(v)) throw new Error(`setting '${key}' must be a number, got '${raw}'`);
-    return v;
-  }
-  if (typeof like === 'boolean') {
-    if (raw === true || raw === 'true' || raw === '1') return true;
-    if (raw === false || raw === 'false' || raw === '0') return false;
-    throw new Error(`setting '${key}' must be true or false, got '${raw}'`);
-  }
-  return String(raw);
 }
 
 export type { BackboneSpec, Backbone, ConfigValue } from './backbone.ts';

@@ -6,11 +6,16 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readPerUser, readJson, RUN_FILES } from '../train/files.ts';
+import { runDatasetDigest } from '../train/run-dir.ts';
 import { compareSeeds, type SeedSample } from '../eval/seed-comparison.ts';
 import { stat } from '../report/results-table.ts';
 import { formatRows } from './tables.ts';
 
-export interface ComparedRun { dir: string; seed: number; users: Int32Array; perUser: Record<string, Float64Array> }
+export interface ComparedRun {
+  dir: string; seed: number; users: Int32Array; perUser: Record<string, Float64Array>;
+  /** The dataset it trained on: its digest (dataset.json, or the pipeline's record) and, from config.json, its name and size. */
+  dataset?: { digest: string | null; name: string; users: number; items: number };
+}
 
 /**
  * The run directories of one side: `DIR` (a run), `DIR1,DIR2,…` (one run per seed), or a directory
@@ -27,9 +32,28 @@ export function runDirs(spec: string, split: string): string[] {
 
 /** A run's per-user values of `split` and its seed (config.json `train.seed`). */
 export function readComparedRun(dir: string, split: string): ComparedRun {
-  const seed = readJson<{ train?: { seed?: unknown } }>(join(dir, RUN_FILES.config)).train?.seed;
+  const config = readJson<{ train?: { seed?: unknown }; dataset?: { name?: string; users?: number; items?: number } }>(join(dir, RUN_FILES.config));
+  const seed = config.train?.seed;
   if (typeof seed !== 'number') throw new Error(`${join(dir, RUN_FILES.config)}: no train.seed`);
-  return { dir, seed, ...readPerUser(join(dir, RUN_FILES.perUser(split))) };
+  const d = config.dataset;
+  const dataset = d ? { digest: runDatasetDigest(dir), name: String(d.name ?? ''), users: Number(d.users), items: Number(d.items) } : undefined;
+  return { dir, seed, ...readPerUser(join(dir, RUN_FILES.perUser(split))), ...(dataset ? { dataset } : {}) };
+}
+
+/**
+ * Every run compared must have trained on the same dataset: a paired test over users pairs the same
+ * users' held-out items. Same digest where both runs record one (runs before dataset.json: same
+ * name and size); otherwise an error naming both runs and their datasets.
+ */
+export function checkSameDataset(runs: readonly ComparedRun[]): void {
+  const known = runs.filter((r) => r.dataset);
+  const show = (r: ComparedRun) => `${r.dir} (dataset '${r.dataset!.name}', ${r.dataset!.users} users × ${r.dataset!.items} items${r.dataset!.digest ? `, digest ${r.dataset!.digest.slice(0, 12)}` : ''})`;
+  for (const r of known.slice(1)) {
+    const [a, b] = [known[0].dataset!, r.dataset!];
+    const differ = a.digest && b.digest ? a.digest !== b.digest : a.name !== b.name || a.users !== b.users || a.items !== b.items;
+    const why = a.digest && b.digest ? 'their digests differ' : 'their names or sizes differ';
+    if (differ) throw new Error(`runs trained on different datasets (${why}): ${show(known[0])} vs ${show(r)}; a paired test over users needs the same users and held-out items`);
+  }
 }
 
 const meanOf = (xs: Float64Array) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -83,6 +107,8 @@ export const compareCommand: CommandModule<object, { a: string; b: string; metri
     .option('alpha', { type: 'number', default: 0.05, describe: 'significance level of the * (user-level test)' }) as never,
   handler: (a) => {
     const read = (spec: string) => runDirs(spec, a.split).map((dir) => readComparedRun(dir, a.split));
-    process.stdout.write(compareText(read(a.a), read(a.b), { metric: a.metric, alpha: a.alpha, names: [a.a, a.b] }));
+    const [runsA, runsB] = [read(a.a), read(a.b)];
+    checkSameDataset([...runsA, ...runsB]);
+    process.stdout.write(compareText(runsA, runsB, { metric: a.metric, alpha: a.alpha, names: [a.a, a.b] }));
   },
 };

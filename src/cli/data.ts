@@ -1,6 +1,6 @@
 // `sgfd data import|synth|stats`: thin wrappers over src/data (parse, validate, call).
 import type { Argv, CommandModule } from 'yargs';
-import { readDataset, writeDataset } from '../data/arrow-io.ts';
+import { readDataset, recreateManifest, writeDataset } from '../data/arrow-io.ts';
 import { importDataset, IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
 import { parseFeatureSpec } from '../data/import/item-files.ts';
 import { datasetStats, formatStats } from '../data/stats.ts';
@@ -12,7 +12,7 @@ const warn = (m: string) => process.stderr.write(`sgfd: warning: ${m}\n`);
 interface ImportArgs {
   format: ImportFormat; out: string; inter?: string; dir?: string; input?: string; feature: string[]; labels?: string;
   'label-column': string; 'allow-missing-labels': boolean; normalize: string[]; 'valid-from-train'?: number; kcore?: number;
-  split?: string; seed: number; duplicates: 'fail' | 'drop'; 'cold-users': 'fail' | 'filter'; name?: string; force: boolean;
+  split?: string; seed: number; duplicates: 'fail' | 'drop'; 'cold-users': 'fail' | 'filter'; name?: string; force: boolean; reindex: boolean;
 }
 
 const importCommand: CommandModule<object, ImportArgs> = {
@@ -38,13 +38,14 @@ const importCommand: CommandModule<object, ImportArgs> = {
     .option('duplicates', { choices: ['fail', 'drop'] as const, default: 'fail' as const, describe: 'repeated (user, item) pairs' })
     .option('cold-users', { choices: ['fail', 'filter'] as const, default: 'fail' as const, describe: 'users with valid/test but no train interactions' })
     .option('name', { type: 'string', describe: 'dataset name in the metadata (default: output directory name)' })
+    .option('reindex', { type: 'boolean', default: false, describe: 'mmrec/sgfd-csv: map the user and item ids that occur densely (ascending; the original ids go to user_ids.arrow/item_ids.arrow; feature and label rows are taken by original id). Without it, ids beyond 2 × the distinct ids + 1000 are an error' })
     .option('force', { type: 'boolean', default: false, describe: 'replace an existing output directory' }) as Argv<ImportArgs>,
   handler: async (a) => {
     const parts = await importDataset({
       format: a.format, inter: a.inter, dir: a.dir, input: a.input, features: a.feature.map(parseFeatureSpec),
       labels: a.labels, labelColumn: a['label-column'], allowMissingLabels: a['allow-missing-labels'], normalize: a.normalize,
       validFromTrain: a['valid-from-train'], kcore: a.kcore, split: a.split, seed: a.seed, duplicates: a.duplicates,
-      coldUsers: a['cold-users'], name: a.name, warn,
+      coldUsers: a['cold-users'], name: a.name, reindex: a.reindex, warn,
     }, a.out, { force: a.force });
     process.stdout.write(`${a.out}: ${parts.nUsers} users, ${parts.nItems} items, ${parts.interactions.user.length} interactions\n`);
   },
@@ -117,9 +118,23 @@ const statsCommand: CommandModule<object, { dir: string; json: boolean }> = {
   },
 };
 
+const manifestCommand: CommandModule<object, { dir: string; force: boolean }> = {
+  command: 'manifest <dir>',
+  describe: "Recreate a dataset's manifest.json (sizes and SHA-256 of its files) from the files as they are, after checking they load",
+  builder: (y) => y
+    .positional('dir', { type: 'string', demandOption: true, describe: 'dataset directory' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace a manifest that records other bytes than the files have now' }) as Argv<{ dir: string; force: boolean }>,
+  handler: (a) => {
+    const { outcome, dataset } = recreateManifest(a.dir, { force: a.force });
+    const what = { created: 'written', unchanged: 'already up to date', replaced: 'replaced (the files had changed since it was written)' }[outcome];
+    process.stdout.write(`${a.dir}: manifest.json ${what}; ${dataset.nUsers} users, ${dataset.nItems} items\n`);
+  },
+};
+
 export const dataCommand: CommandModule<object, object> = {
   command: 'data',
-  describe: 'Datasets: import, generate the synthetic default, statistics',
-  builder: (y) => y.command(importCommand).command(synthCommand).command(synthFeaturesCommand).command(statsCommand).demandCommand(1, 'Name a data command: import, synth, synth-features or stats.'),
+  describe: 'Datasets: import, generate the synthetic default, statistics, recreate a manifest',
+  builder: (y) => y.command(importCommand).command(synthCommand).command(synthFeaturesCommand).command(statsCommand).command(manifestCommand)
+    .demandCommand(1, 'Name a data command: import, synth, synth-features, stats or manifest.'),
   handler: () => {},
 };

@@ -1,15 +1,18 @@
 // `sgfd score` (batch top-K to Arrow), `sgfd export` (model directory), `sgfd serve` (HTTP endpoint).
 import type { CommandModule } from 'yargs';
 import { scoreRun } from '../serve/score-run.ts';
-import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
+import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
 import { exportModel } from '../serve/export.ts';
 import { startServer } from '../serve/http-server.ts';
 import { DEFAULT_LIMITS } from '../serve/http-api.ts';
 
 interface ScoreArgs {
   run: string; data?: string; k: number; out: string; users: string; shard?: string; 'exclude-seen': ExcludeSeen;
-  'memory-mb': number; threads: number; format?: 'file' | 'stream'; quiet: boolean;
+  'memory-mb': number; threads: number; format?: 'file' | 'stream'; quiet: boolean; 'allow-unfinished': boolean; force: boolean;
 }
+
+const ALLOW_UNFINISHED = { type: 'boolean', default: false, describe: 'accept a run that never finished (no metrics.json): its best parameters so far' } as const;
+const unfinishedWarning = (run: string) => process.stderr.write(`sgfd: warning: ${run} is an unfinished run (--allow-unfinished): using its best parameters so far\n`);
 
 export const scoreCommand: CommandModule<object, ScoreArgs> = {
   command: 'score',
@@ -21,21 +24,26 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     .option('out', { type: 'string', demandOption: true, describe: 'output .arrow (IPC file) or .arrows (IPC stream)' })
     .option('users', { type: 'string', default: 'all', describe: "'all', comma-separated user ids (the dataset's original ids when it has user_ids.arrow, else dense ids), or @file with one id per line" })
     .option('shard', { type: 'string', describe: 'i/n: score only the i-th (0-based) of n contiguous slices of the users' })
-    .option('exclude-seen', { choices: EXCLUDE_CHOICES, default: 'train' as ExcludeSeen, describe: 'interactions never recommended back' })
+    .option('exclude-seen', {
+      choices: EXCLUDE_CHOICES, default: DEFAULT_EXCLUDE,
+      describe: 'interactions never recommended back; the default is every interaction the run trained or selected on (train and valid: what test evaluation excludes); recorded in the file\'s metadata (sgfd.exclude_seen)',
+    })
     .option('memory-mb', { type: 'number', default: 256, describe: 'budget for the per-chunk score matrices' })
     .option('threads', { type: 'number', default: 2 })
     .option('format', { choices: ['file', 'stream'] as const, describe: 'Arrow IPC format (default: by extension)' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
+    .option('allow-unfinished', ALLOW_UNFINISHED)
     .option('quiet', { type: 'boolean', default: false }) as never,
   handler: async (a) => {
     const r = await scoreRun({
       run: a.run, data: a.data, k: a.k, out: a.out, users: a.users, shard: a.shard, exclude: a['exclude-seen'],
-      memoryMb: a['memory-mb'], threads: a.threads, format: a.format, quiet: a.quiet,
+      memoryMb: a['memory-mb'], threads: a.threads, format: a.format, quiet: a.quiet, force: a.force, allowUnfinished: a['allow-unfinished'], onUnfinished: () => unfinishedWarning(a.run),
     });
     process.stdout.write(`${r.path}: ${r.rows} rows for ${r.users} users in ${r.seconds.toFixed(2)} s (${r.usersPerSecond.toFixed(0)} users/s)\n`);
   },
 };
 
-interface ExportArgs { run: string; out: string; data?: string; triton: boolean; 'triton-k': number; force: boolean; threads: number; 'model-version': number }
+interface ExportArgs { run: string; out: string; data?: string; triton: boolean; 'triton-k': number; force: boolean; threads: number; 'model-version': number; 'allow-unfinished': boolean }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
   command: 'export',
@@ -48,9 +56,11 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     .option('triton-k', { type: 'number', default: 20, describe: 'items the Triton scorer returns' })
     .option('model-version', { type: 'number', default: 1, describe: 'ONNX model_version' })
     .option('force', { type: 'boolean', default: false, describe: 'replace an existing model directory' })
+    .option('allow-unfinished', { ...ALLOW_UNFINISHED, describe: `${ALLOW_UNFINISHED.describe}; model.json says so (training.finished: false)` })
     .option('threads', { type: 'number', default: 2 }) as never,
   handler: async (a) => {
-    const card = await exportModel({ run: a.run, out: a.out, data: a.data, triton: a.triton, tritonK: a['triton-k'], force: a.force, threads: a.threads, modelVersion: a['model-version'] });
+    const card = await exportModel({ run: a.run, out: a.out, data: a.data, triton: a.triton, tritonK: a['triton-k'], force: a.force, threads: a.threads, modelVersion: a['model-version'], allowUnfinished: a['allow-unfinished'] });
+    if (card.training?.finished === false) unfinishedWarning(a.run);
     const cold = card.cold_start.supported ? 'student.onnx (cold start)' : `no student.onnx (${card.cold_start.reason})`;
     const du = card.dims.user_embedding ?? card.dims.embedding;
     const dims = du === card.dims.embedding ? `d = ${du}` : `user rows ${du} wide, item rows ${card.dims.embedding}`;
@@ -59,7 +69,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   },
 };
 
-interface ServeArgs { model: string; host: string; port: number; threads: number; 'max-k': number; 'max-body-kb': number }
+interface ServeArgs { model: string; host: string; port: number; threads: number; 'max-k': number; 'max-body-kb': number; 'max-feature-abs': number }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
@@ -70,12 +80,16 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     .option('port', { type: 'number', default: 8080, describe: '0 picks a free port' })
     .option('threads', { type: 'number', default: 1, describe: 'ONNX Runtime intra-op threads per run' })
     .option('max-k', { type: 'number', default: DEFAULT_LIMITS.maxK, describe: 'largest k a request may ask for' })
-    .option('max-body-kb', { type: 'number', default: DEFAULT_LIMITS.maxBodyBytes / 1024, describe: 'largest request body' }) as never,
+    .option('max-body-kb', { type: 'number', default: DEFAULT_LIMITS.maxBodyBytes / 1024, describe: 'largest request body' })
+    .option('max-feature-abs', { type: 'number', default: DEFAULT_LIMITS.maxFeatureAbs, describe: 'POST /v1/items: largest |value| of a raw feature (larger ones are a 400)' }) as never,
   handler: async (a) => {
     if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port: expected an integer in [0, 65535], got ${a.port}`);
     if (!Number.isInteger(a['max-k']) || a['max-k'] < 1) throw new Error(`--max-k: expected a positive integer, got ${a['max-k']}`);
     if (!(a['max-body-kb'] > 0)) throw new Error(`--max-body-kb: expected a positive number, got ${a['max-body-kb']}`);
-    const server = await startServer({ model: a.model, host: a.host, port: a.port, threads: a.threads, maxK: a['max-k'], maxBodyBytes: Math.floor(a['max-body-kb'] * 1024) });
+    if (!(a['max-feature-abs'] > 0)) throw new Error(`--max-feature-abs: expected a positive number, got ${a['max-feature-abs']}`);
+    const server = await startServer({
+      model: a.model, host: a.host, port: a.port, threads: a.threads, maxK: a['max-k'], maxBodyBytes: Math.floor(a['max-body-kb'] * 1024), maxFeatureAbs: a['max-feature-abs'],
+    });
     process.stdout.write(`listening on ${server.url} (${server.store.itemCount} items, ${server.store.card.dims.users} users)\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

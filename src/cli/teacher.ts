@@ -10,6 +10,7 @@ import { ensureTeacher, CACHE_ENV, DATASET_CACHE_DIR } from '../sgfd/teacher-cac
 import { distillDecision, usefulnessWarnings } from '../sgfd/teacher-usefulness.ts';
 import { keepTeacher } from '../train/teacher-files.ts';
 import { type Device } from '../runtime/session.ts';
+import { checkSetting } from '../backbones/settings.ts';
 
 interface Args {
   data: string; out?: string; profile: Profile; epochs: number; lr: number; seed: number; 'batch-size': number; 'held-out': number;
@@ -35,6 +36,12 @@ export const teacherCommand: CommandModule<object, Args> = {
     .option('device', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as Device })
     .option('threads', { type: 'number', default: 2 }) as never,
   handler: async (a) => {
+    checkSetting('--epochs', a.epochs, { type: 'int', min: 1 });
+    checkSetting('--lr', a.lr, { type: 'number', min: 0, max: 10, minExclusive: true });
+    checkSetting('--seed', a.seed, { type: 'int', min: 0 });
+    checkSetting('--batch-size', a['batch-size'], { type: 'int', min: 1 });
+    checkSetting('--held-out', a['held-out'], { type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true });
+    checkSetting('--threads', a.threads, { type: 'int', min: 1, max: 1024 });
     const ds = readDataset(a.data);
     const cfg = sgfdConfig(a.profile, { latentDim: a['latent-dim'], delta: a.delta, shallowTeacher: a.shallow });
     const log = (m: string) => process.stderr.write(m + '\n');

@@ -7,11 +7,12 @@ import { type Profile } from '../sgfd/config.ts';
 import { type Device } from '../runtime/session.ts';
 import { BACKBONES } from '../backbones/index.ts';
 import { metricsTable } from './tables.ts';
+import { exitOnInterrupt, trainResumeHint } from './interrupt.ts';
 
 interface Args {
   data: string; backbone: string; sgfd: boolean; profile?: Profile; seed: number; epochs?: number; patience?: number; 'eval-every'?: number; defaults: 'tuned' | 'plain';
-  metric: string; device: Device; threads: number; set: string[]; out: string; resume: boolean; quiet: boolean;
-  'teacher-epochs': number; 'teacher-seed': number; worker: boolean; variant?: string; 'min-epochs'?: number; 'grad-norms': boolean;
+  metric: string; device: Device; threads: number; set: string[]; out: string; resume: boolean; force: boolean; quiet: boolean;
+  'teacher-epochs': number; 'teacher-seed': number; worker: boolean; variant?: string; 'min-epochs'?: number; 'grad-norms': boolean
 }
 
 /** `key=value` pairs → object; a malformed pair is an error naming it. */
@@ -50,15 +51,19 @@ export const trainCommand: CommandModule<object, Args> = {
     .option('set', { type: 'string', array: true, default: [] as string[], describe: 'backbone or sgfd.<switch> setting, key=value (repeatable)' })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the run directory\'s checkpoint' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace a run already in --out (otherwise an error)' })
     .option('quiet', { type: 'boolean', default: false }) as never,
   handler: async (a) => {
+    exitOnInterrupt(() => trainResumeHint(a.out));
     const sgfd = a.sgfd || (a.variant !== undefined && VARIANTS[a.variant].sgfd);
     const r = withRecommended(a.backbone, { sgfd, profile: a.profile, set: parseSets(a.set), epochs: a.epochs, patience: a.patience, minEpochs: a['min-epochs'], evalEvery: a['eval-every'] }, a.defaults === 'plain');
     const schedule = { epochs: r.train.epochs, patience: r.train.patience, ...(r.train.evalEvery !== 1 ? { evalEvery: r.train.evalEvery } : {}), ...(r.train.minEpochs ? { minEpochs: r.train.minEpochs } : {}) };
-    const metrics = await runTraining({
-      data: a.data, backbone: a.backbone, sgfd: a.sgfd, variant: a.variant, profile: r.profile, set: r.set, teacherEpochs: a['teacher-epochs'], teacherSeed: a['teacher-seed'],
+    const settings = {
+      data: a.data, backbone: a.backbone, sgfd: a.sgfd, variant: a.variant, profile: r.profile, set: r.set, teacherEpochs: a['teacher-epochs'], teacherSeed: a['teacher-seed'], force: a.force,
       train: { ...TRAIN_DEFAULTS, seed: a.seed, ...schedule, gradNorms: a['grad-norms'], metric: a.metric, device: a.device, threads: a.threads, worker: a.worker, quiet: a.quiet, resume: a.resume },
-    }, a.out, (m) => { if (!a.quiet) process.stderr.write(m + '\n'); });
+    };
+    const log = (m: string) => { if (!a.quiet) process.stderr.write(m + '\n'); };
+    const metrics = await runTraining(settings, a.out, log);
     if (!metrics) return;
     process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch\n`);
     process.stdout.write(metricsTable({ valid: metrics.valid, test: metrics.test }));

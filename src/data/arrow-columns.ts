@@ -1,10 +1,10 @@
 // Low-level, checked access to Arrow IPC files: open a file, take a column as a typed array
 // (a view of the file bytes when the column is one contiguous chunk), read schema metadata.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { DataType, Message, MessageHeader, tableFromIPC, type Table, type Vector } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { dataError, rowLocator } from './errors.ts';
+import { readInputFile } from './input-file.ts';
 
 /** An opened Arrow file: its display name, the table and the bytes every column views. */
 export interface ArrowFile {
@@ -27,8 +27,7 @@ export interface FileDigest {
  * without it the message layout is still checked before apache-arrow parses the file.
  */
 export function readArrowFile(path: string, name: string, expected?: FileDigest): ArrowFile {
-  if (!existsSync(path)) throw dataError(name, 'an Arrow IPC file', 'no such file');
-  const bytes = readFileSync(path);
+  const bytes = readInputFile(path, name, 'an Arrow IPC file');
   if (expected) {
     if (bytes.length !== expected.bytes) {
       throw dataError(name, `${expected.bytes} bytes (as written, see manifest.json)`, `${bytes.length} bytes (${bytes.length < expected.bytes ? 'truncated' : 'grown'})`);

@@ -2,7 +2,7 @@
 // Writing streams each column's own buffer to disk (no concatenated copy of the feature matrices);
 // reading wraps the file bytes, so every column — features included — is a view, not a copy.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Field, FixedSizeList, Float32, Float64, Int32, Int8, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct,
@@ -14,6 +14,7 @@ import {
 } from './dataset.ts';
 import { dataError, rowLocator } from './errors.ts';
 import { checkFinite, validateParts } from './validate.ts';
+import { MANIFEST_FILE, readManifest, recordManifest, writeManifest, type ManifestOutcome } from './manifest.ts';
 import {
   fixedSizeListColumn, metaInt, metaJson, optionalColumn, readArrowFile, requireColumn, typedColumn, type FileDigest,
 } from './arrow-columns.ts';
@@ -21,8 +22,8 @@ import {
 export const INTERACTIONS_FILE = 'interactions.arrow';
 export const ITEMS_FILE = 'items.arrow';
 export const ID_MAP_FILES = { user: 'user_ids.arrow', item: 'item_ids.arrow' } as const;
-/** Sizes and SHA-256 of the Arrow files, so truncation and corruption are caught on load. */
-export const MANIFEST_FILE = 'manifest.json';
+/** Sizes and SHA-256 of the Arrow files, so truncation and corruption are caught on load (required: manifest.ts). */
+export { MANIFEST_FILE };
 
 /** Original ids of the dense users/items (index = dense id), written beside the dataset. */
 export interface IdMaps {
@@ -45,7 +46,7 @@ export async function writeDataset(dir: string, parts: DatasetParts, opts: Write
       const ids = opts.idMaps?.[kind];
       if (ids) files[ID_MAP_FILES[kind]] = await writeTable(join(tmp, ID_MAP_FILES[kind]), idMapTable(kind, ids));
     }
-    writeFileSync(join(tmp, MANIFEST_FILE), JSON.stringify({ format_version: FORMAT_VERSION, files }, null, 2) + '\n');
+    writeManifest(tmp, files);
   }, opts);
 }
 
@@ -55,12 +56,14 @@ export interface ReadOptions {
   allowColdUsers?: boolean;
   /** Scan features for NaN/Inf (default true; one read-only pass). */
   checkFinite?: boolean;
-  /** Check sizes and SHA-256 against manifest.json when present (default true; ~0.1 s per 200 MB). */
+  /** Check sizes and SHA-256 against manifest.json, which must exist (default true; ~0.1 s per 200 MB). */
   verify?: boolean;
 }
 
 /** Loads and validates a dataset directory. Columns are zero-copy views of the file bytes. */
 export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
+  if (!existsSync(dir)) throw dataError(dir, 'a dataset directory', 'no such directory');
+  if (!statSync(dir).isDirectory()) throw dataError(dir, 'a dataset directory (written by sgfd data import/synth)', 'a file');
   const digests = opts.verify === false ? null : readManifest(dir);
   const inter = readArrowFile(join(dir, INTERACTIONS_FILE), join(dir, INTERACTIONS_FILE), digests?.[INTERACTIONS_FILE]);
   const items = readArrowFile(join(dir, ITEMS_FILE), join(dir, ITEMS_FILE), digests?.[ITEMS_FILE]);
@@ -106,10 +109,10 @@ export function readDataset(dir: string, opts: ReadOptions = {}): Dataset {
 }
 
 /** The original ids written by an importer, or null when the dataset has none for that kind. */
-export function readIdMap(dir: string, kind: 'user' | 'item'): string[] | null {
+export function readIdMap(dir: string, kind: 'user' | 'item', opts: { verify?: boolean } = {}): string[] | null {
   const path = join(dir, ID_MAP_FILES[kind]);
   if (!existsSync(path)) return null;
-  const t = readArrowFile(path, path, readManifest(dir)?.[ID_MAP_FILES[kind]]);
+  const t = readArrowFile(path, path, opts.verify === false ? undefined : readManifest(dir)[ID_MAP_FILES[kind]]);
   const dense = typedColumn(t, kind, new Int32(), Int32Array);
   const ids = requireColumn(t, 'id').toArray() as string[];
   for (let r = 0; r < dense.length; r++) if (dense[r] !== r) throw dataError(rowLocator(t.file).cell(r, kind), String(r), dense[r]);
@@ -211,19 +214,6 @@ async function writeTable(path: string, table: Table): Promise<FileDigest> {
   return { bytes, sha256: hash.digest('hex') };
 }
 
-/** The digests recorded at write time, or null for a dataset written without a manifest. */
-function readManifest(dir: string): Record<string, FileDigest> | null {
-  const path = join(dir, MANIFEST_FILE);
-  if (!existsSync(path)) return null;
-  try {
-    const m = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, FileDigest> };
-    if (typeof m.files !== 'object' || m.files === null) throw new Error('no files');
-    return m.files;
-  } catch (e) {
-    throw dataError(path, 'JSON {"files": {name: {bytes, sha256}}}', `unreadable (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
 function metaEntries(m: DatasetMeta): Record<string, string> {
   const out: Record<string, string> = {
     format_version: String(FORMAT_VERSION), name: m.name, source: m.source, synthetic: String(m.synthetic),
@@ -243,4 +233,14 @@ function readMeta(md: Map<string, string>): DatasetMeta {
     synthetic: md.get('sgfd.synthetic') === 'true',
     notes,
   };
+}
+
+/**
+ * `sgfd data manifest DIR`: checks that the dataset loads (every structural check, no digests),
+ * then records the digests of its files as they are now.
+ */
+export function recreateManifest(dir: string, opts: { force?: boolean } = {}): { outcome: ManifestOutcome; dataset: Dataset } {
+  const dataset = readDataset(dir, { verify: false });
+  for (const kind of ['user', 'item'] as const) readIdMap(dir, kind, { verify: false });
+  return { outcome: recordManifest(dir, [INTERACTIONS_FILE, ITEMS_FILE, ID_MAP_FILES.user, ID_MAP_FILES.item], opts.force), dataset };
 }

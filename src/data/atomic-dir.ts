@@ -1,6 +1,12 @@
 // Writes a whole output directory or nothing: files go into a hidden temporary directory beside
 // the target, which is renamed into place only when every file is complete.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+//
+// Leftovers: a process killed mid-write leaves `.NAME.partial-<pid>-…` (or, killed between the two
+// renames of a replacement, `.NAME.old-<pid>-…`) beside the target. The next atomic write into the
+// same parent directory removes every such entry whose owning process is gone (no process with that
+// pid on this machine); entries of live processes — a write still running — are left alone, and so
+// is an `.old-` copy while NAME itself is missing (it is then the only copy of the previous output).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError } from './errors.ts';
 
@@ -9,15 +15,63 @@ export interface AtomicDirOptions {
   force?: boolean;
 }
 
+/** `.NAME.partial-<pid>-…` / `.NAME.old-<pid>-…`: the temporary entries of atomic writes (directories and files). */
+const LEFTOVER = /^\.(.+)\.(partial|old)-(\d+)-[0-9a-z-]+$/;
+
+/** Whether a process with this pid exists (on this machine). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** Removes the leftovers of killed atomic writes in `parent` (see the header); returns their names. */
+export function removeStaleLeftovers(parent: string): string[] {
+  let names: string[];
+  try { names = readdirSync(parent); } catch { return []; }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = LEFTOVER.exec(name);
+    if (!m || alive(Number(m[3])) || (m[2] === 'old' && !existsSync(join(parent, m[1])))) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch { /* not ours to remove (permissions): left in place */ }
+  }
+  return removed;
+}
+
+/**
+ * Checks an output path before anything is written: an existing target must be a directory (empty,
+ * or `force`), and every existing ancestor a directory. One-line errors, never a raw ENOTDIR.
+ */
+export function checkOutputDir(target: string, force: boolean): void {
+  const abs = resolve(target);
+  for (let p = dirname(abs); ; p = dirname(p)) {
+    if (existsSync(p)) {
+      if (!statSync(p).isDirectory()) throw new DataError(`${target}: expected an output directory, but ${p} is a file, not a directory`);
+      break;
+    }
+    if (dirname(p) === p) break;
+  }
+  if (!existsSync(abs)) return;
+  if (!statSync(abs).isDirectory()) throw new DataError(`${target}: expected an output directory, got an existing file`);
+  if (readdirSync(abs).length > 0 && !force) throw new DataError(`${target}: expected a new or empty output directory, it exists (pass --force to replace it)`);
+}
+
 /**
  * Runs `fill(tmpDir)` then renames tmpDir to `target`. On any error the temporary directory is
  * removed and the target is left as it was.
  */
 export async function writeDirAtomically(target: string, fill: (tmpDir: string) => Promise<void> | void, opts: AtomicDirOptions = {}): Promise<void> {
   const abs = resolve(target);
-  const nonEmpty = existsSync(abs) && readdirSync(abs).length > 0;
-  if (nonEmpty && !opts.force) throw new DataError(`${target}: expected a new or empty output directory, it exists (pass --force to replace it)`);
+  checkOutputDir(target, !!opts.force);
   mkdirSync(dirname(abs), { recursive: true });
+  removeStaleLeftovers(dirname(abs));
   const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const tmp = join(dirname(abs), `.${basename(abs)}.partial-${stamp}`);
   mkdirSync(tmp);

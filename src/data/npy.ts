@@ -1,9 +1,10 @@
 // NumPy .npy reader and writer (format versions 1.0, 2.0 and 3.0; little-endian numeric arrays in
 // C order). Rejects Fortran order, object/structured arrays, big-endian data and truncated files
 // with a one-line message naming the file.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dataError } from './errors.ts';
 import { checkFinite } from './validate.ts';
+import { readInputFile } from './input-file.ts';
 
 export type NpyData =
   | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
@@ -28,13 +29,7 @@ const DTYPES: Record<string, Ctor> = {
 const MAGIC = '\x93NUMPY';
 
 export function readNpy(path: string, file = path): NpyArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw dataError(file, 'a .npy file', 'no readable file');
-  }
-  return parseNpy(bytes, file);
+  return parseNpy(readInputFile(path, file, 'a .npy file'), file);
 }
 
 /** Parses .npy bytes; numeric data is a view of `bytes` when aligned, else a copy. */
@@ -87,6 +82,7 @@ export function npyFeatures(a: NpyArray): { rows: number; dim: number; data: Flo
     throw dataError(`${a.file}: dtype`, 'float32 or float64 features', a.descr);
   }
   const [rows, dim] = a.shape;
+  if (dim < 1) throw dataError(`${a.file}: shape`, 'a 2-D array (items × dim) with at least one column', `(${a.shape.join(', ')})`);
   checkFinite(a.data, dim, (r, c) => `${a.file}: row ${r}, column ${c}`);
   const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
   return { rows, dim, data };

@@ -1,7 +1,7 @@
 // Delimited text tables with a header line (CSV, TSV, MMRec .inter). Cells are kept as strings;
 // typed accessors convert them with errors naming the file, line and column.
-import { readFileSync } from 'node:fs';
 import { dataError, lineLocator, type Locator } from './errors.ts';
+import { readInputFile } from './input-file.ts';
 
 export interface TextTable {
   file: string;
@@ -21,12 +21,7 @@ export interface ReadTableOptions {
 }
 
 export function readTextTable(path: string, file: string, opts: ReadTableOptions = {}): TextTable {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw dataError(file, 'a readable text file', 'no such file');
-  }
+  const text = readInputFile(path, file, 'a readable text file').toString('utf8');
   const lines = text.split(/\r?\n/);
   const headerLine = lines[0] ?? '';
   const delimiter = opts.delimiter ?? (headerLine.includes('\t') ? '\t' : ',');

@@ -96,6 +96,7 @@ export interface PartsLocators {
 export function validateParts(p: DatasetParts, loc: PartsLocators): void {
   const { user, item, split, timestamp } = p.interactions;
   const n = user.length;
+  if (n === 0) throw dataError(`${loc.interactions.file}: rows`, 'at least one interaction', 0);
   for (const [name, col] of [['item', item], ['split', split], ['timestamp', timestamp]] as const) {
     if (col && col.length !== n) throw dataError(`${loc.interactions.file}: column ${name}`, `${n} rows like column user`, col.length);
   }
@@ -119,7 +120,8 @@ export function validateParts(p: DatasetParts, loc: PartsLocators): void {
     }
   }
   for (const m of p.modalities) {
-    if (!(m.dim > 0) || m.data.length !== p.nItems * m.dim) {
+    if (!(Number.isInteger(m.dim) && m.dim > 0)) throw dataError(`${loc.items.file}: column ${m.name}`, 'at least one value per item', `${m.dim} values`);
+    if (m.data.length !== p.nItems * m.dim) {
       throw dataError(`${loc.items.file}: column ${m.name}`, `${p.nItems} rows (one per item) of ${m.dim} values`, `${m.data.length / m.dim} rows`);
     }
   }

@@ -91,7 +91,8 @@ export async function bringRun(job: RunJob, ds: Dataset, log: (m: string) => voi
   if (state === 'resume') adoptThreadCount(dir, settings.train.threads);
   rmSync(join(dir, RUN_CUT), { force: true });
   const halt = untilEpoch === undefined ? {} : { haltAfter: untilEpoch - from };
-  const metrics = await runTraining({ ...settings, train: { ...settings.train, ...halt, resume: state === 'resume' } }, dir, log);
+  // A new or stale run replaces whatever a killed first epoch left (config.json without a checkpoint).
+  const metrics = await runTraining({ ...settings, force: state !== 'resume', train: { ...settings.train, ...halt, resume: state === 'resume' } }, dir, log);
   if (!metrics && untilEpoch === undefined) throw new Error(`${dir}: training stopped before it finished`);
   const epochs = metrics ? metrics.epochs_run : checkpointEpoch(dir);
   return { state, metrics, epochs, trained: epochs - from, seconds: (performance.now() - t0) / 1000 };

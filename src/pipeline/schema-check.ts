@@ -20,6 +20,24 @@ export type Field = Schema & { required?: boolean };
 
 export class SchemaError extends Error {}
 
+/** What a check knows beyond the value: `fromVars` holds the key paths whose string came from `${NAME}` substitution. */
+export interface CheckContext { fromVars?: ReadonlySet<string> }
+
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A string a variable filled in, typed as the schema expects when it reads as one ("300" → 300,
+ * "true" → true): YAML types a literal, but `${NAME}` always yields a string. Anything else is unchanged.
+ */
+function coerceVariable(schema: Schema, value: unknown, path: string, ctx: CheckContext): unknown {
+  if (typeof value !== 'string' || !ctx.fromVars?.has(path)) return value;
+  const text = value.trim();
+  const wants = (kind: Schema['kind']) => schema.kind === kind || (schema.kind === 'either' && schema.options.some((o) => o.kind === kind) && !schema.options.some((o) => o.kind === 'string' || o.kind === 'scalar'));
+  if (wants('number') && NUMBER_TEXT.test(text)) return Number(text);
+  if (wants('boolean') && (text === 'true' || text === 'false')) return text === 'true';
+  return value;
+}
+
 const jsonType = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 const show = (v: unknown): string => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
 const join = (path: string, key: string | number) => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key);
@@ -50,7 +68,8 @@ const KIND_OF_TYPE: Record<string, Schema['kind'][]> = {
 };
 
 /** Checks `value` against `schema`; returns it with defaults filled in. */
-export function check(schema: Schema, value: unknown, file: string, path = ''): unknown {
+export function check(schema: Schema, given: unknown, file: string, path = '', ctx: CheckContext = {}): unknown {
+  const value = coerceVariable(schema, given, path, ctx);
   const type = jsonType(value);
   switch (schema.kind) {
     case 'string':
@@ -73,22 +92,22 @@ export function check(schema: Schema, value: unknown, file: string, path = ''): 
       if (type !== 'array') fail(file, path, describe(schema), value);
       const xs = value as unknown[];
       if (xs.length < (schema.minItems ?? 0)) fail(file, path, `${describe(schema)} with at least ${schema.minItems} entr${schema.minItems === 1 ? 'y' : 'ies'}`, value);
-      return xs.map((x, i) => check(schema.of, x, file, join(path, i)));
+      return xs.map((x, i) => check(schema.of, x, file, join(path, i), ctx));
     }
     case 'map': {
       if (type !== 'object') fail(file, path, describe(schema), value);
-      return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, check(schema.values, v, file, join(path, k))]));
+      return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, check(schema.values, v, file, join(path, k), ctx)]));
     }
-    case 'object': return checkObject(schema.fields, value, file, path);
+    case 'object': return checkObject(schema.fields, value, file, path, ctx);
     case 'either': {
       const option = schema.options.find((o) => KIND_OF_TYPE[type]?.includes(o.kind));
       if (!option) fail(file, path, describe(schema), value);
-      return check(option, value, file, path);
+      return check(option, value, file, path, ctx);
     }
   }
 }
 
-function checkObject(fields: Record<string, Field>, value: unknown, file: string, path: string): Record<string, unknown> {
+function checkObject(fields: Record<string, Field>, value: unknown, file: string, path: string, ctx: CheckContext): Record<string, unknown> {
   if (jsonType(value) !== 'object') fail(file, path, `a mapping with keys ${Object.keys(fields).join(', ')}`, value);
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
@@ -98,11 +117,11 @@ function checkObject(fields: Record<string, Field>, value: unknown, file: string
   for (const [key, field] of Object.entries(fields)) {
     if (obj[key] === undefined || obj[key] === null) {
       if (field.required) throw new SchemaError(`${file}: ${join(path, key)}: missing; expected ${describe(field)}`);
-      const fallback = field.kind === 'object' && field.whenMissing === 'defaults' ? check(field, {}, file, join(path, key)) : defaultOf(field);
+      const fallback = field.kind === 'object' && field.whenMissing === 'defaults' ? check(field, {}, file, join(path, key), ctx) : defaultOf(field);
       if (fallback !== undefined) out[key] = fallback;
       continue;
     }
-    out[key] = check(field, obj[key], file, join(path, key));
+    out[key] = check(field, obj[key], file, join(path, key), ctx);
   }
   return out;
 }

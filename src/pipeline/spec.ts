@@ -2,11 +2,12 @@
 // with, and the checks the schema cannot express (backbone, variant and setting names).
 import { BACKBONES, backboneSpec } from '../backbones/index.ts';
 import { VARIANTS } from '../train/run.ts';
-import { PROFILES, type Profile } from '../sgfd/config.ts';
+import { PROFILES, SGFD_SETTINGS, type Profile } from '../sgfd/config.ts';
+import { BACKBONE_SETTINGS, backboneSettingRange, describeRange, settingValue, type SettingRange } from '../backbones/settings.ts';
 import { SYNTH_DEFAULTS } from '../data/synth.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
 import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
-import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema } from './schema-check.ts';
+import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema, type CheckContext } from './schema-check.ts';
 import { DEFAULT_REDUCTION_FACTOR, type HalvingSettings } from './halving.ts';
 
 export const STEP_NAMES = ['data', 'teacher', 'train', 'report', 'export', 'score', 'plots'] as const;
@@ -69,6 +70,8 @@ export interface DataSpec {
   import?: {
     format: ImportFormat; inter?: string; dir?: string; input?: string; features: Record<string, string>; labels?: string;
     label_column: string; allow_missing_labels: boolean; normalize: string[]; valid_from_train?: number; kcore?: number; split?: string; seed: number;
+    /** mmrec / sgfd-csv: map sparse numeric ids densely (`sgfd data import --reindex`); absent = false. */
+    reindex?: boolean;
   };
   path?: string;
 }
@@ -116,6 +119,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
       format: required(str({ enum: IMPORT_FORMATS })), inter: str(), dir: str(), input: str(), features: map(str(), { default: {} }),
       labels: str(), label_column: str({ default: 'label' }), allow_missing_labels: bool({ default: false }), normalize: list(str(), { default: [] }),
       valid_from_train: num({ min: 0, max: 1 }), kcore: num({ integer: true, min: 1 }), split: str(), seed: num({ integer: true, default: 42 }),
+      reindex: bool(), // no default: absent leaves the step's configuration (and hash) as before
     }),
     path: str(),
   }),
@@ -161,8 +165,8 @@ export const PIPELINE_SCHEMA: Schema = obj({
 const TSNE_DEFAULTS = check((PIPELINE_SCHEMA as { fields: Record<string, Schema> }).fields.plots, { tsne: {} }, '(defaults)') as { tsne: TsneSpec };
 
 /** Checks a parsed file and normalises it into a PipelineSpec (variants per backbone, defaults). */
-export function toPipelineSpec(raw: unknown, file: string, fallbackName: string): PipelineSpec {
-  const c = check(PIPELINE_SCHEMA, raw, file) as Record<string, any>;
+export function toPipelineSpec(raw: unknown, file: string, fallbackName: string, ctx: CheckContext = {}): PipelineSpec {
+  const c = check(PIPELINE_SCHEMA, raw, file, '', ctx) as Record<string, any>;
   const spec: PipelineSpec = { ...c, name: c.name ?? fallbackName } as PipelineSpec;
   if (c.data) checkOneSource(c.data, file);
   if (c.train) spec.train = normaliseTrain(c.train, c.teacher, file);
@@ -199,7 +203,10 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     const searchAt = o.search ? `${at}.search.params` : 'train.search.params';
     checkRungs(search, o.search ? `${at}.search` : 'train.search', o.name, o.epochs ?? t.epochs, o.eval_every ?? t.eval_every, file);
     // `sgfd.*` search keys apply to the SGFD variants only (searchTrials leaves them out elsewhere).
-    for (const key of Object.keys(search.params)) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
+    for (const key of Object.keys(search.params)) {
+      checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
+      search.params[key].forEach((v, j) => checkSettingValue(key, v, `${searchAt}.${key}[${j}]`, o.name, file));
+    }
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));
     if (sgfdKey && o.search && !variants.some((v) => VARIANTS[v.variant].sgfd)) throw new SchemaError(`${file}: ${searchAt}.${sgfdKey}: ${SGFD_ONLY}`);
     return { name: o.name, variants, set: o.set, search, epochs: o.epochs ?? t.epochs, patience: o.patience ?? t.patience, eval_every: o.eval_every ?? t.eval_every, min_epochs: o.min_epochs ?? t.min_epochs, seeds: o.seeds ?? t.seeds };
@@ -251,7 +258,16 @@ function checkSettingKeys(set: Record<string, SettingValue>, at: string, backbon
     } else if (!own.includes(key)) {
       throw new SchemaError(`${file}: ${at}.${key}: unknown ${backbone ?? 'backbone'} setting; allowed: ${own.join(', ')}${sgfdAllowed ? ', sgfd.<setting>' : ''}`);
     }
+    checkSettingValue(key, set[key], `${at}.${key}`, backbone, file);
   }
+}
+
+/** A setting's value against its declared type and range (backbones/settings.ts, sgfd/config.ts), as `sgfd train --set` checks it. */
+function checkSettingValue(key: string, value: SettingValue, at: string, backbone: string | null, file: string): void {
+  const range: SettingRange | undefined = key.startsWith('sgfd.')
+    ? SGFD_SETTINGS[key.slice(5) as keyof typeof SGFD_SETTINGS]
+    : backbone ? backboneSettingRange(backbone, key) : BACKBONE_SETTINGS[key];
+  if (range && settingValue(value, range) === undefined) throw new SchemaError(`${file}: ${at}: expected ${describeRange(range)}; got ${JSON.stringify(value)}`);
 }
 
 /** Which earlier steps each step reads. */

@@ -68,6 +68,16 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
 
 export class NonFiniteError extends Error {}
 
+/**
+ * The non-finite terms of one step, the named terms (`loss.<term>`, in the order the loss declares
+ * them) before the total `loss`: a NaN in one term makes the total NaN too, so the term is the cause.
+ */
+export function nonFiniteTerms(terms: Record<string, number>): string[] {
+  const names = Object.keys(terms);
+  const ordered = [...names.filter((n) => n !== 'loss'), ...names.filter((n) => n === 'loss')];
+  return ordered.filter((n) => !Number.isFinite(terms[n]));
+}
+
 /** A batch input: a typed array and its dims. */
 export interface BatchTensor { data: TypedArray; dims: number[] }
 
@@ -129,10 +139,12 @@ export class TrainStep {
     }));
     const out = await this.session.run(needed);
     const terms: Record<string, number> = {};
-    for (const t of this.compiled.terms) {
-      const x = (out[t].data as Float32Array)[0];
-      if (!Number.isFinite(x)) throw new NonFiniteError(`loss term '${t}' is ${x} at step ${this.step + 1}; parameters left at step ${this.step}`);
-      terms[t] = x;
+    for (const t of this.compiled.terms) terms[t] = (out[t].data as Float32Array)[0];
+    const bad = nonFiniteTerms(terms);
+    if (bad.length) {
+      const [first, ...rest] = bad;
+      const also = rest.length ? ` (also non-finite: ${rest.join(', ')})` : '';
+      throw new NonFiniteError(`loss term '${first}' is ${terms[first]}${also} at step ${this.step + 1}; parameters left at step ${this.step}`);
     }
     for (const d of this.compiled.diagnostics) terms[d] = (out[d].data as Float32Array)[0];
     for (const name of this.compiled.trainable) this.values.set(name, out[nextName(name)].data as Float32Array);

@@ -24,6 +24,7 @@ import { onnxInfo, userDim, bytesPerPair, CARD_FORMAT, CARD_VERSION, type ModelC
 import { checkScorer, studentEmbeddings, referenceColdEmbeddings, maxScaledDiff, coldAgreement, TOLERANCE } from './export-checks.ts';
 import { writeTritonRepository } from './triton.ts';
 import { datasetProvenance, libraryVersion, runProvenance } from './provenance.ts';
+import { writeModelManifest, MODEL_MANIFEST } from './model-manifest.ts';
 
 export interface ExportOptions {
   run: string;
@@ -36,6 +37,8 @@ export interface ExportOptions {
   force?: boolean;
   threads?: number;
   modelVersion?: number;
+  /** Export a run that never finished (no metrics.json); the card says so. Default: refuse. */
+  allowUnfinished?: boolean;
 }
 
 /** scorer.onnx's doc string: `score` says what a score is when it is not a dot product. */
@@ -82,7 +85,7 @@ async function runMetrics(run: LoadedRun, threads?: number): Promise<{ valid: Re
 const denseIds = (n: number) => Array.from({ length: n }, (_, i) => String(i));
 
 export async function exportModel(o: ExportOptions): Promise<ModelCard> {
-  const run = loadRun(o.run, o.data);
+  const run = loadRun(o.run, o.data, { allowUnfinished: o.allowUnfinished });
   const dataDir = o.data ?? run.config.dataset.path;
   const emb = await servingTables(run, o.threads);
   if (!emb) throw new Error(`export of backbone '${run.config.backbone}' is not supported: it has neither user/item representations nor a pairwise score (Backbone.buildScoring or pairScores); sgfd score works for it`);
@@ -107,6 +110,7 @@ export async function exportModel(o: ExportOptions): Promise<ModelCard> {
     cold_start: student ? { supported: true, rule: student.rule.description, inputs: [], output: { name: '', dtype: '', shape: [] }, agreement: null as never } : { supported: false, reason: unsupported },
     scorer: { inputs: [], outputs: [], score: emb.scoreDoc, bytes_per_pair: emb.bytesPerPair },
     seen: SEEN_DOC, checks: null, files: {}, triton: [],
+    training: run.finished ? { finished: true } : { finished: false, note: `exported with --allow-unfinished from a run that never finished (no metrics.json): its best-validation parameters so far (epoch ${run.bestEpoch}); metrics re-evaluated with them` },
   };
   const studentBytes = student ? G.serialize(student.graph, onnxInfo(card, `${student.rule.description} Inputs: raw item features as in the dataset's items.arrow.`)) : null;
   await writeDirAtomically(o.out, async (tmp) => {
@@ -128,6 +132,7 @@ export async function exportModel(o: ExportOptions): Promise<ModelCard> {
     card.files = describeFiles(card, scorerDoc(emb.score ? emb.scoreDoc : null), !!studentBytes);
     if (o.triton) card.triton = writeTriton(join(tmp, 'triton'), card, emb, studentBytes, o.tritonK ?? 20);
     writeCard(tmp, card);
+    writeModelManifest(tmp); // last: sizes and SHA-256 of every file above, checked by sgfd serve
   }, { force: o.force });
   return card;
 }
@@ -139,6 +144,7 @@ function describeFiles(card: ModelCard, scorer: string, withStudent: boolean): R
     [MODEL_FILES.users]: `user rows (dims.user_embedding = ${userDim(card)} wide): id (original or dense id) and embedding; row r = dense user r`,
     [MODEL_FILES.items]: `item rows (dims.embedding = ${card.dims.embedding} wide) of the trained items; row r = dense item r`,
     [MODEL_FILES.seen]: SEEN_DOC,
+    [MODEL_MANIFEST]: 'size and SHA-256 of every exported file, checked when sgfd serve starts',
   };
   if (withStudent) files[MODEL_FILES.student] = 'cold start: raw item features → item_embedding (see cold_start.rule)';
   return files;

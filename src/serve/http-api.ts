@@ -11,9 +11,11 @@ export interface ServeLimits {
   maxK: number;
   /** Largest request body, bytes. */
   maxBodyBytes: number;
+  /** Largest |value| of a raw feature POST /v1/items accepts (features are normalised or modest raw values). */
+  maxFeatureAbs: number;
 }
 
-export const DEFAULT_LIMITS: ServeLimits = { maxK: 100, maxBodyBytes: 1 << 20 };
+export const DEFAULT_LIMITS: ServeLimits = { maxK: 100, maxBodyBytes: 1 << 20, maxFeatureAbs: 1e6 };
 export const DEFAULT_K = 20;
 const MAX_ID_LENGTH = 256;
 
@@ -41,8 +43,8 @@ export function parseRecommendQuery(params: URLSearchParams, store: ModelStore, 
 
 export interface NewItem { id: string; features: Record<string, Float32Array> }
 
-/** POST /v1/items body: {"id": string | integer, "<modality>": [D_m finite numbers], …}. */
-export function parseNewItem(body: unknown, store: ModelStore): NewItem {
+/** POST /v1/items body: {"id": string | integer, "<modality>": [D_m finite numbers within ±maxFeatureAbs], …}. */
+export function parseNewItem(body: unknown, store: ModelStore, maxFeatureAbs = DEFAULT_LIMITS.maxFeatureAbs): NewItem {
   if (!store.card.cold_start.supported) throw new HttpError(501, `this model cannot embed new items: ${store.card.cold_start.reason}`);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body: expected a JSON object {"id": …, "<modality>": [numbers…]}');
   const fields = body as Record<string, unknown>;
@@ -67,9 +69,21 @@ export function parseNewItem(body: unknown, store: ModelStore): NewItem {
       if (typeof n !== 'number' || !Number.isFinite(n) || !Number.isFinite(Math.fround(n))) {
         throw new HttpError(400, `body: field '${m}', element ${j}: expected a finite float32, got ${typeof n === 'number' ? String(n) : JSON.stringify(n) ?? 'nothing'}`);
       }
+      if (Math.abs(n) > maxFeatureAbs) {
+        throw new HttpError(400, `body: field '${m}', element ${j}: expected a value within ±${maxFeatureAbs} (sgfd serve --max-feature-abs), got ${n}`);
+      }
       x[j] = n;
     }
     features[m] = x;
   }
   return { id, features };
+}
+
+/**
+ * The student's embedding of a new item, checked before anything is stored: a non-finite or
+ * overflowing row (features far outside what the model was trained on) is a 400, not a stored row.
+ */
+export function checkNewEmbedding(id: string, embedding: Float32Array, problem: (row: Float32Array) => string | null): void {
+  const why = problem(embedding);
+  if (why) throw new HttpError(400, `body: the student's embedding of item '${id}' cannot be stored (${why}): its features are outside what the model can embed; nothing was stored`);
 }

@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { type AddressInfo } from 'node:net';
 import { ModelStore } from './model-store.ts';
 import { Recommender } from './recommender.ts';
-import { HttpError, parseNewItem, parseRecommendQuery, DEFAULT_LIMITS, type ServeLimits } from './http-api.ts';
+import { HttpError, parseNewItem, parseRecommendQuery, checkNewEmbedding, DEFAULT_LIMITS, type ServeLimits } from './http-api.ts';
+import { embeddingProblem, type ServeWarn } from './added-items.ts';
+import { publicJson, publicMessage } from './public-paths.ts';
 
 export interface ServeOptions extends Partial<ServeLimits> {
   model: string;
@@ -18,6 +20,8 @@ export interface ServeOptions extends Partial<ServeLimits> {
   threads?: number;
   /** How long shutdown waits for in-flight requests before cutting connections, ms. */
   graceMs?: number;
+  /** Operator notices (quarantined added items, internal errors in full); default: stderr. */
+  warn?: ServeWarn;
 }
 
 export interface RunningServer {
@@ -31,9 +35,14 @@ export interface RunningServer {
 const ROUTES: Record<string, string[]> = { '/healthz': ['GET'], '/v1/model': ['GET'], '/v1/recommend': ['GET'], '/v1/items': ['POST'] };
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  const store = await ModelStore.open(o.model, o.threads);
+  const warn: ServeWarn = o.warn ?? ((m) => process.stderr.write(`sgfd: warning: ${m}\n`));
+  const store = await ModelStore.open(o.model, o.threads, warn);
   const recommender = new Recommender(store);
-  const limits: ServeLimits = { maxK: o.maxK ?? DEFAULT_LIMITS.maxK, maxBodyBytes: o.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes };
+  const limits: ServeLimits = {
+    maxK: o.maxK ?? DEFAULT_LIMITS.maxK, maxBodyBytes: o.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes, maxFeatureAbs: o.maxFeatureAbs ?? DEFAULT_LIMITS.maxFeatureAbs,
+  };
+  // The card as the API shows it: file-system paths relative to the model directory, or only their last component.
+  const publicCard = publicJson(store.card, o.model);
   let closing = false;
 
   async function route(req: IncomingMessage, url: URL): Promise<[number, unknown]> {
@@ -42,15 +51,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (!allowed.includes(req.method ?? '')) throw new HttpError(405, `${req.method} ${url.pathname}: use ${allowed.join(', ')}`);
     switch (url.pathname) {
       case '/healthz': return [200, { status: closing ? 'stopping' : 'ok', users: store.card.dims.users, items: store.itemCount, added_items: store.addedCount, pending: recommender.pending }];
-      case '/v1/model': return [200, { ...store.card, live: { items: store.itemCount, added_items: store.addedCount } }];
+      case '/v1/model': return [200, { ...publicCard, live: { items: store.itemCount, added_items: store.addedCount } }];
       case '/v1/recommend': {
         const q = parseRecommendQuery(url.searchParams, store, limits);
         const items = await recommender.recommend(q.user, q.k, q.excludeSeen);
         return [200, { user: q.userId, k: q.k, exclude_seen: q.excludeSeen, items }];
       }
       default: {
-        const item = parseNewItem(await readJson(req, limits.maxBodyBytes), store);
+        const item = parseNewItem(await readJson(req, limits.maxBodyBytes), store, limits.maxFeatureAbs);
         const embedding = await store.embed(item.features);
+        checkNewEmbedding(item.id, embedding, embeddingProblem);
         if (store.hasItem(item.id)) throw new HttpError(409, `item '${item.id}' exists`); // added meanwhile
         const index = store.addItem(item.id, embedding);
         return [201, { id: item.id, index, items: store.itemCount }];
@@ -67,7 +77,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         if (e.status === 413) res.setHeader('connection', 'close');
         send(res, e.status, { error: e.message });
       } else {
-        send(res, 500, { error: `internal error: ${(e as Error).message?.split('\n')[0] ?? String(e)}` });
+        const message = (e as Error)?.message?.split('\n')[0] ?? String(e);
+        warn(`${req.method} ${url.pathname}: internal error: ${message}`);
+        send(res, 500, { error: `internal error: ${publicMessage(message, o.model)}` });
       }
     });
   });

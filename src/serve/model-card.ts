@@ -50,6 +50,8 @@ export interface ModelCard {
   checks: { tolerance: number; users_checked: number; scorer_max_abs_diff: number; items_checked: number; student_max_abs_diff: number | null } | null;
   files: Record<string, string>;
   triton: string[];
+  /** Whether the run had finished (metrics.json); an unfinished one is exported only with --allow-unfinished. Absent in older cards. */
+  training?: { finished: true } | { finished: false; note: string };
 }
 
 /** The ONNX model-level fields of an exported file. */

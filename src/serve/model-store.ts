@@ -3,16 +3,18 @@
 // and item rows have their own widths (model.json dims.user_embedding, dims.embedding): pairwise
 // scorers (MAML, NeuMF) store more per item than per user. Items
 // added through the API are persisted to added_items.arrow (temp file + rename) before they are
-// acknowledged, and read back on the next start.
-import { existsSync, readFileSync } from 'node:fs';
+// acknowledged, and read back on the next start (a stored row that cannot be served is quarantined
+// with a warning, never a reason not to start: added-items.ts).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
-import { writeAtomic } from '../train/files.ts';
 import { type Csr } from '../data/dataset.ts';
 import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
 import { readModelCard, userDim, bytesPerPair, type ModelCard } from './model-card.ts';
 import { STUDENT_IO } from './cold-start.ts';
 import { ScorerSession } from './scorer-session.ts';
+import { verifyModelDir, openOnnx } from './model-manifest.ts';
+import { embeddingProblem, loadAddedItems, writeFileAtomic, type ServeWarn } from './added-items.ts';
 
 export class ModelStore {
   /** Item matrix [capacity × itemDim]; rows [0, itemCount) are live. */
@@ -41,7 +43,9 @@ export class ModelStore {
     if (this.itemRow.size !== this.itemIds.length) throw new Error(`${join(dir, MODEL_FILES.added)}: an added item reuses a trained item's id`);
   }
 
-  static async open(dir: string, threads?: number): Promise<ModelStore> {
+  /** `warn` receives notices about added items that cannot be served (quarantined, see added-items.ts). */
+  static async open(dir: string, threads?: number, warn: ServeWarn = (m) => process.stderr.write(`sgfd: warning: ${m}\n`)): Promise<ModelStore> {
+    verifyModelDir(dir, warn); // sizes and SHA-256 of every exported file (manifest.json), before anything is read
     const card = readModelCard(dir);
     const dim = card.dims.embedding;
     const table = (file: string) => readEmbeddings(join(dir, file), join(dir, file), dim);
@@ -49,12 +53,12 @@ export class ModelStore {
     const trained = table(MODEL_FILES.items);
     if (users.ids.length !== card.dims.users) throw new Error(`${join(dir, MODEL_FILES.users)}: ${users.ids.length} rows, model.json dims.users says ${card.dims.users}`);
     if (trained.ids.length !== card.dims.items) throw new Error(`${join(dir, MODEL_FILES.items)}: ${trained.ids.length} rows, model.json dims.items says ${card.dims.items}`);
-    const added = existsSync(join(dir, MODEL_FILES.added)) ? table(MODEL_FILES.added) : { ids: [], data: new Float32Array(0), dim };
+    const added = loadAddedItems(dir, dim, trained.ids, warn);
     const seen = readSeen(join(dir, MODEL_FILES.seen), join(dir, MODEL_FILES.seen), card.dims.users, card.dims.items);
     const options = threads === undefined ? {} : { threads };
     const shape = { userDim: userDim(card), itemDim: dim, bytesPerPair: bytesPerPair(card) };
-    const scorer = await ScorerSession.create(readFileSync(join(dir, MODEL_FILES.scorer)), shape, threads);
-    const student = card.cold_start.supported ? await createSession(readFileSync(join(dir, MODEL_FILES.student)), options) : null;
+    const scorer = await openOnnx(join(dir, MODEL_FILES.scorer), (bytes) => ScorerSession.create(bytes, shape, threads));
+    const student = card.cold_start.supported ? await openOnnx(join(dir, MODEL_FILES.student), (bytes) => createSession(bytes, options)) : null;
     return new ModelStore(dir, card, users, seen, trained, added, scorer, student);
   }
 
@@ -86,10 +90,12 @@ export class ModelStore {
     if (this.itemRow.has(id)) throw new Error(`item '${id}' exists`);
     const dim = this.itemDim;
     if (embedding.length !== dim) throw new RangeError(`item '${id}': ${embedding.length} values, the item rows are ${dim} wide`);
+    const problem = embeddingProblem(embedding);
+    if (problem) throw new RangeError(`item '${id}': its embedding cannot be stored (${problem})`);
     const data = new Float32Array(this.added.data.length + dim);
     data.set(this.added.data);
     data.set(embedding, this.added.data.length);
-    writeAtomic(join(this.dir, MODEL_FILES.added), embeddingsBytes({ ids: [...this.added.ids, id], data, dim }, 'added item'));
+    writeFileAtomic(join(this.dir, MODEL_FILES.added), embeddingsBytes({ ids: [...this.added.ids, id], data, dim }, 'added item'));
     this.added.ids.push(id);
     this.added.data = data;
     const row = this.itemIds.length;

@@ -6,9 +6,10 @@
 //   rank     int16, 1-based
 //   score    float32
 // Slots a user has no rankable item left for (every item excluded) produce no row.
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { removeStaleLeftovers } from '../data/atomic-dir.ts';
 import {
   Field, Float32, Int16, Int32, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Struct, Utf8,
   vectorFromArray, type Data, type DataType,
@@ -72,8 +73,15 @@ export async function writeScoreFile(path: string, chunks: AsyncIterable<ScoredC
   if (o.userIds === undefined || o.itemIds === undefined) throw new TypeError('writeScoreFile: id maps must be given (null when absent)');
   const schema = scoreSchema(o);
   const writer = o.format === 'stream' ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
-  const tmp = join(dirname(path), `.${basename(path)}.partial-${process.pid}-${Date.now().toString(36)}`);
-  const sink = pipeline(writer.toNodeStream(), createWriteStream(tmp));
+  removeStaleLeftovers(dirname(path));
+  const tmp = join(dirname(path), `.${basename(path)}.partial-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+  // Opened here, so a path that cannot be written fails at once with its reason (not as a stream error later).
+  let fd: number;
+  try { fd = openSync(tmp, 'wx'); } catch (e) {
+    throw new Error(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]})`);
+  }
+  const sink = pipeline(writer.toNodeStream(), createWriteStream('', { fd }));
+  sink.catch(() => {}); // awaited below; never an unhandled rejection while chunks are computed
   let rows = 0;
   try {
     writer.reset(undefined, schema); // the schema goes out first: an empty selection still yields a valid file

@@ -1,12 +1,11 @@
 // `sgfd score`: a run's top-K for a selection (or shard) of users, streamed to an Arrow file.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { loadRun } from '../train/load-run.ts';
 import { readIdMap } from '../data/arrow-io.ts';
 import { scoreChunks } from './batch-score.ts';
 import { runScoreSource } from './run-source.ts';
 import { writeScoreFile, type ScoredChunk } from './score-arrow.ts';
-import { excludedSplits, parseShard, selectUsers, shardOf, type ExcludeSeen } from './user-selection.ts';
+import { excludedSplits, parseShard, selectUsers, shardOf, EXCLUDE_DOCS, type ExcludeSeen } from './user-selection.ts';
+import { prepareOutFile } from './out-file.ts';
 import { datasetProvenance, runProvenance } from './provenance.ts';
 import { RateProgress } from './progress.ts';
 
@@ -22,10 +21,16 @@ export interface ScoreRunOptions {
   shard?: string;
   exclude: ExcludeSeen;
   memoryMb: number;
+  /** Replace an existing output file (otherwise that is an error). */
+  force?: boolean;
   threads?: number;
   /** Default: 'stream' for a `.arrows` path, else 'file'. */
   format?: 'file' | 'stream';
   quiet?: boolean;
+  /** Score a run that never finished (no metrics.json); the file's metadata says so. Default: refuse. */
+  allowUnfinished?: boolean;
+  /** Called when the run is unfinished (and allowed), before scoring. */
+  onUnfinished?: () => void;
 }
 
 export interface ScoreRunResult { path: string; users: number; rows: number; seconds: number; usersPerSecond: number }
@@ -33,7 +38,9 @@ export interface ScoreRunResult { path: string; users: number; rows: number; sec
 export async function scoreRun(o: ScoreRunOptions): Promise<ScoreRunResult> {
   if (!Number.isInteger(o.k) || o.k < 1) throw new Error(`--k must be a positive integer, got ${o.k}`);
   const shard = parseShard(o.shard ?? '0/1');
-  const run = loadRun(o.run, o.data);
+  const path = prepareOutFile(o.out, !!o.force);
+  const run = loadRun(o.run, o.data, { allowUnfinished: o.allowUnfinished });
+  if (!run.finished) o.onUnfinished?.();
   const dataDir = o.data ?? run.config.dataset.path;
   const userIds = readIdMap(dataDir, 'user');
   const itemIds = readIdMap(dataDir, 'item');
@@ -50,8 +57,6 @@ export async function scoreRun(o: ScoreRunOptions): Promise<ScoreRunResult> {
       yield chunk;
     }
   }
-  const path = resolve(o.out);
-  mkdirSync(dirname(path), { recursive: true });
   const rows = await writeScoreFile(path, tracked(), {
     k: o.k,
     format: o.format ?? (path.endsWith('.arrows') ? 'stream' : 'file'),
@@ -62,6 +67,8 @@ export async function scoreRun(o: ScoreRunOptions): Promise<ScoreRunResult> {
       dataset: JSON.stringify(datasetProvenance(run, dataDir)),
       k: String(o.k),
       exclude_seen: o.exclude,
+      exclude_seen_doc: EXCLUDE_DOCS[o.exclude],
+      ...(run.finished ? {} : { run_finished: 'false' }),
       users: o.users === 'all' ? 'all' : `${selection.length} listed`,
       shard: `${shard.index}/${shard.count}`,
       ids: userIds || itemIds ? `original (${[userIds ? 'user' : '', itemIds ? 'item' : ''].filter(Boolean).join(', ')} id map)` : 'dense',

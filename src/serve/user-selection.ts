@@ -4,6 +4,18 @@ import { type Csr, type Dataset } from '../data/dataset.ts';
 
 export const EXCLUDE_CHOICES = ['train', 'train+valid', 'none'] as const;
 export type ExcludeSeen = (typeof EXCLUDE_CHOICES)[number];
+/**
+ * The default: every interaction the run trained on (train) or selected its epoch and settings on
+ * (valid) — what test evaluation excludes, so the scores reproduce the run's test metrics.
+ */
+export const DEFAULT_EXCLUDE: ExcludeSeen = 'train+valid';
+
+/** What an --exclude-seen choice removes, in words (written beside it in the output's metadata). */
+export const EXCLUDE_DOCS: Record<ExcludeSeen, string> = {
+  'train+valid': "each user's train and valid interactions (everything the run trained or selected on; what test evaluation excludes) are never recommended",
+  train: "each user's train interactions are never recommended (valid items may be; test evaluation excludes them)",
+  none: 'nothing is excluded: items a user interacted with may be recommended back',
+};
 
 /** The CSRs whose (user, item) pairs a job must not recommend. */
 export function excludedSplits(ds: Dataset, exclude: ExcludeSeen): Csr[] {

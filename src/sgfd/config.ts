@@ -1,5 +1,6 @@
 // SGFD configuration: the two profiles (paper, reference) and the individual switches they set.
 // See SGFD-SPEC.md for where the authors' code departs from the paper.
+import { checkSetting, type SettingRange } from '../backbones/settings.ts';
 
 export type Profile = 'paper' | 'reference';
 
@@ -72,13 +73,46 @@ export const PROFILES: Record<Profile, SgfdConfig> = {
   },
 };
 
+const flag: SettingRange = { type: 'bool' };
+const weight: SettingRange = { type: 'number', min: 0 };
+
+/** Every SGFD setting's declared type and range (`distilled` is set by the run, not a setting). */
+export const SGFD_SETTINGS: Record<Exclude<keyof SgfdConfig, 'distilled'>, SettingRange> = {
+  profile: { type: 'enum', values: ['paper', 'reference'] },
+  latentDim: { type: 'int', min: 1, max: 8192 },
+  delta: { type: 'number', min: 2, max: 1024 },
+  tau: { type: 'number', min: 0, minExclusive: true },
+  kdWeight: weight,
+  ceWeight: weight,
+  teacherActivation: flag,
+  featureActivation: flag,
+  studentOutput: { type: 'enum', values: ['tail', 'linear'] },
+  ceOnProbs: flag,
+  ldDistance: { type: 'enum', values: ['l1-mean', 'squared-l2'] },
+  fdDistance: { type: 'enum', values: ['mse', 'squared-l2'] },
+  modalityReduction: { type: 'enum', values: ['mean', 'sum'] },
+  detachTeacher: flag,
+  fusionActivation: { type: 'enum', values: ['relu', 'leaky_relu'] },
+  twoStage: flag,
+  useLd: flag,
+  useFd: flag,
+  useFusion: flag,
+  shallowTeacher: flag,
+  distillUninformative: flag,
+};
+
+/** One SGFD setting (`--set sgfd.<field>=value`) checked against its declared range. */
+export function checkSgfdSetting(field: string, raw: string | number | boolean): string | number | boolean {
+  const range = SGFD_SETTINGS[field as keyof typeof SGFD_SETTINGS];
+  if (!range) throw new Error(`unknown SGFD setting 'sgfd.${field}': valid keys are ${Object.keys(SGFD_SETTINGS).filter((k) => k !== 'profile' && k !== 'latentDim').map((k) => `sgfd.${k}`).join(', ')}`);
+  return checkSetting(`sgfd.${field}`, raw, range);
+}
+
 export function sgfdConfig(profile: Profile, overrides: Partial<SgfdConfig> = {}): SgfdConfig {
   const base = PROFILES[profile];
   if (!base) throw new Error(`unknown SGFD profile '${profile}': use paper or reference`);
   const cfg = { ...base, ...overrides };
-  if (!(cfg.delta >= 2)) throw new Error(`SGFD delta must be ≥ 2, got ${cfg.delta}`);
-  if (!(cfg.tau > 0)) throw new Error(`SGFD tau must be > 0, got ${cfg.tau}`);
-  if (cfg.studentOutput !== 'tail' && cfg.studentOutput !== 'linear') throw new Error(`SGFD studentOutput must be tail or linear, got '${cfg.studentOutput}'`);
+  for (const [field, range] of Object.entries(SGFD_SETTINGS)) checkSetting(`sgfd.${field}`, cfg[field as keyof typeof SGFD_SETTINGS], range);
   return cfg;
 }
 

@@ -9,11 +9,25 @@ import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
 import { RUN_FILES, readJson, writeJson, writePerUser } from './files.ts';
 import { type ResolvedConfig, readTeacherFeatures } from './run.ts';
 import { scorer, scoringGraph, type RunMetrics } from './trainer.ts';
+import { runFinished, unfinishedState } from './run-dir.ts';
 
-export interface LoadedRun { dir: string; config: ResolvedConfig; ds: Dataset; backbone: Backbone; values: Map<string, Float32Array>; bestEpoch: number }
+export interface LoadedRun {
+  dir: string; config: ResolvedConfig; ds: Dataset; backbone: Backbone; values: Map<string, Float32Array>; bestEpoch: number;
+  /** False for a run that never wrote metrics.json (killed, halted at a rung, still training): loaded only when allowed. */
+  finished: boolean;
+}
 
-export function loadRun(dir: string, dataOverride?: string): LoadedRun {
+export interface LoadRunOptions {
+  /** Load a run without metrics.json (its best parameters so far); default: refuse it. */
+  allowUnfinished?: boolean;
+}
+
+export function loadRun(dir: string, dataOverride?: string, o: LoadRunOptions = {}): LoadedRun {
   const config = readJson<ResolvedConfig>(join(dir, RUN_FILES.config));
+  const finished = runFinished(dir);
+  if (!finished && !o.allowUnfinished) {
+    throw new Error(`${dir}: unfinished run (no ${RUN_FILES.metrics}; ${unfinishedState(dir)}): resume it with sgfd train --resume, or pass --allow-unfinished to use its best parameters so far`);
+  }
   const ds = readDataset(dataOverride ?? config.dataset.path);
   if (ds.nUsers !== config.dataset.users || ds.nItems !== config.dataset.items) {
     throw new Error(`${dir}: the run was trained on ${config.dataset.users} users × ${config.dataset.items} items, the dataset has ${ds.nUsers} × ${ds.nItems}`);
@@ -27,7 +41,7 @@ export function loadRun(dir: string, dataOverride?: string): LoadedRun {
     if (!t) throw new Error(`${dir}: checkpoint has no tensor for parameter '${name}'`);
     values.set(name, t.data as Float32Array);
   }
-  return { dir, config, ds, backbone, values, bestEpoch: (manifest.best as { epoch: number }).epoch };
+  return { dir, config, ds, backbone, values, bestEpoch: (manifest.best as { epoch: number }).epoch, finished };
 }
 
 /** Validation and test metrics of a loaded run's best parameters. */

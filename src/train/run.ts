@@ -4,14 +4,16 @@ import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { type ExtractorKind } from '../sgfd/extractor.ts';
 import { readDataset } from '../data/arrow-io.ts';
-import { type Dataset } from '../data/dataset.ts';
-import { backboneSpec, resolveBackboneConfig, coerce, type ConfigValue } from '../backbones/index.ts';
-import { sgfdConfig, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
+import { splitCounts, type Dataset } from '../data/dataset.ts';
+import { backboneSpec, resolveBackboneConfig, type ConfigValue } from '../backbones/index.ts';
+import { checkSetting } from '../backbones/settings.ts';
+import { sgfdConfig, checkSgfdSetting, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
 import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
 import { ensureTeacher } from '../sgfd/teacher-cache.ts';
 import { distillDecision, usefulnessWarnings, type DistillDecision } from '../sgfd/teacher-usefulness.ts';
-import { train, type TrainOptions, type RunMetrics } from './trainer.ts';
+import { train, checkTrainOptions, type TrainOptions, type RunMetrics } from './trainer.ts';
 import { RUN_FILES, writeJson, readJson } from './files.ts';
+import { checkRunDir, clearRunDir, writeDatasetRecord } from './run-dir.ts';
 import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from './teacher-files.ts';
 
 // Callers read the cached features through here (the pipeline, load-run).
@@ -50,6 +52,11 @@ export interface RunSettings {
    */
   teacherSeed?: number;
   train: TrainOptions;
+  /**
+   * Replace a run already in the output directory (finished, or unfinished without `resume`);
+   * otherwise that is an error. The pipeline passes it for runs it has judged new or stale.
+   */
+  force?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -84,8 +91,12 @@ export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
     const field = key.slice(5);
     if (!s.sgfd) throw new Error(`--set ${key}: SGFD settings need --sgfd`);
     if (!sgfdKeys.includes(field)) throw new Error(`unknown SGFD setting '${key}': valid keys are ${sgfdKeys.map((k) => `sgfd.${k}`).join(', ')}`);
-    sg[field] = coerce(key, value, PROFILES.paper[field as keyof SgfdConfig] as ConfigValue);
+    sg[field] = checkSgfdSetting(field, value);
   }
+  checkTrainOptions(s.train);
+  checkSetting('--teacher-epochs', s.teacherEpochs, { type: 'int', min: 1 });
+  if (s.teacherSeed !== undefined) checkSetting('--teacher-seed', s.teacherSeed, { type: 'int' });
+  checkSplits(ds, s.data);
   const backboneConfig = resolveBackboneConfig(spec, own);
   const latentDim = Number(backboneConfig.embedding_dim ?? 128);
   const sgfd = s.sgfd ? sgfdConfig(s.profile, { ...sg, ...variant.overrides, latentDim } as Partial<SgfdConfig>) : null;
@@ -100,11 +111,22 @@ export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
   };
 }
 
+/** Training selects on validation and reports test: a dataset without either split is refused. */
+function checkSplits(ds: Dataset, dir: string): void {
+  const counts = splitCounts(ds.interactions.split);
+  const empty = (['valid', 'test'] as const).filter((k) => counts[k] === 0);
+  if (!empty.length) return;
+  const names = empty.map((k) => (k === 'valid' ? 'validation' : 'test'));
+  throw new Error(`${dir}: the ${names.join(' and ')} split${empty.length > 1 ? 's are' : ' is'} empty (0 interactions): training selects on validation and reports test; re-import the data with ${empty.includes('test') ? '--split train,valid,test ratios (or a split column with test rows)' : '--valid-from-train 0.1'}`);
+}
+
 /** Trains one run into `out`; returns its metrics (null when halted early on purpose). */
 export async function runTraining(s: RunSettings, out: string, log: (msg: string) => void = () => {}): Promise<RunMetrics | null> {
   const ds = readDataset(s.data);
   const config = resolveSettings(s, ds);
   const configPath = join(out, RUN_FILES.config);
+  // A run already there is continued only with --resume and replaced only with --force.
+  if (checkRunDir(out, s.train.resume, !!s.force) === 'replace') clearRunDir(out);
   if (s.train.resume && existsSync(configPath)) {
     const saved = readJson<ResolvedConfig>(configPath);
     const diff = firstDifference(saved, config);
@@ -141,6 +163,7 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
     if (at >= 0 && initial.has(name.slice(at))) remapped.set(name, initial.get(name.slice(at))!);
   }
   writeJson(configPath, config);
+  writeDatasetRecord(out, s.data, ds);
   return train(ds, backbone, out, s.train, remapped);
 }
 

@@ -14,6 +14,8 @@ import { Rng, type RngState } from '../data/rng.ts';
 import { batches } from '../data/samplers.ts';
 import { dotScorer, evaluate, type MetricReport, type Compat, type Scorer } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
+import { checkSetting, type SettingRange } from '../backbones/settings.ts';
+import { METRIC_NAMES, DEFAULT_KS } from '../eval/metrics.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from './files.ts';
 import { Progress } from './progress.ts';
 
@@ -55,6 +57,32 @@ export interface TrainOptions {
 
 export const TRAIN_DEFAULTS: TrainOptions = { epochs: 100, patience: 20, metric: 'recall@20', seed: 1, device: 'cpu', threads: 2, worker: true, quiet: false, resume: false };
 
+/** The trainer's numeric options: declared types and ranges, with the `sgfd train` flag that sets each. */
+export const TRAIN_OPTION_RANGES: Record<string, { flag: string; range: SettingRange }> = {
+  epochs: { flag: '--epochs', range: { type: 'int', min: 1 } },
+  patience: { flag: '--patience', range: { type: 'int', min: 1 } },
+  evalEvery: { flag: '--eval-every', range: { type: 'int', min: 1 } },
+  minEpochs: { flag: '--min-epochs', range: { type: 'int', min: 0 } },
+  seed: { flag: '--seed', range: { type: 'int', min: 0, max: 2 ** 53 - 1 } },
+  threads: { flag: '--threads', range: { type: 'int', min: 1, max: 1024 } },
+  haltAfter: { flag: 'haltAfter', range: { type: 'int', min: 0 } },
+};
+
+/**
+ * Checks every trainer option against its declared range (and the metric's form) before anything is
+ * written; errors name the `sgfd train` flag.
+ */
+export function checkTrainOptions(o: TrainOptions): void {
+  for (const [key, { flag, range }] of Object.entries(TRAIN_OPTION_RANGES)) {
+    const v = (o as unknown as Record<string, unknown>)[key];
+    if (v !== undefined) checkSetting(flag, v as number, range);
+  }
+  const every = o.evalEvery ?? 1;
+  if (o.patience < every) throw new Error(`patience (${o.patience} epochs) must be at least evalEvery (${every}): otherwise training stops before it is validated`);
+  const metrics = METRIC_NAMES.flatMap((n) => DEFAULT_KS.map((k) => `${n}@${k}`));
+  if (!metrics.includes(o.metric)) throw new Error(`--metric must be one of ${metrics.join(', ')}, got '${o.metric}'`);
+}
+
 export interface RunMetrics { valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number }
 
 interface Stepper {
@@ -72,6 +100,7 @@ const BEST = 'best.';
 
 /** Trains `backbone` on `ds` into `outDir`; returns the final metrics (also written to metrics.json). */
 export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: TrainOptions, initial?: Map<string, Float32Array>): Promise<RunMetrics | null> {
+  checkTrainOptions(o);
   mkdirSync(outDir, { recursive: true });
   const params = backbone.model.namedParameters();
   const rng = new Rng(o.seed);
@@ -90,15 +119,13 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const seconds: number[] = [];
   if (o.resume && existsSync(ckptDir)) {
     ({ epoch, best } = await resumeFrom(ckptDir, params, stepper, rng));
-    truncateLog(logPath, epoch);
     seconds.push(...(readCheckpoint(ckptDir).manifest.seconds as number[] ?? []));
   }
+  // The log holds exactly the epochs the checkpoint has (none when starting afresh): never two runs' epochs.
+  truncateLog(logPath, epoch);
   const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk });
   const every = o.evalEvery ?? 1;
-  if (!(Number.isInteger(every) && every >= 1)) throw new Error(`evalEvery must be a positive integer, got ${every}`);
-  if (o.patience < every) throw new Error(`patience (${o.patience} epochs) must be at least evalEvery (${every}): otherwise training stops before it is validated`);
   const minEpochs = o.minEpochs ?? 0;
-  if (!(Number.isInteger(minEpochs) && minEpochs >= 0)) throw new Error(`minEpochs must be a non-negative integer, got ${minEpochs}`);
   const patienceRanOut = () => epoch >= minEpochs && best.since >= o.patience;
   let ranThisCall = 0;
   try {
@@ -137,7 +164,10 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, best, o, seconds);
     }
   } catch (e) {
-    if (e instanceof NonFiniteError) throw new NonFiniteError(`epoch ${epoch}: ${e.message}; the last good checkpoint (epoch ${epoch - 1}) is in ${ckptDir}`);
+    if (e instanceof NonFiniteError) {
+      const kept = epoch > 1 ? `the last good checkpoint (epoch ${epoch - 1}) is in ${ckptDir}` : 'there is no earlier checkpoint (it failed in the first epoch): lower lr or check the data';
+      throw new NonFiniteError(`epoch ${epoch}: ${e.message}; ${kept}`);
+    }
     throw e;
   } finally {
     await stepper.release();

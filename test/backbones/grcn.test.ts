@@ -43,5 +43,5 @@ test('GRCN routing: users aggregating their items changes the representations; t
   };
   const [routed, noop] = [await reps('users'), await reps('reference-noop')];
   assert.notDeepEqual(routed.users, noop.users, 'routing refines user preferences');
-  assert.throws(() => grcn.create(ds, resolveBackboneConfig(grcn, { routing: 'items' }), null), /grcn.routing must be 'users' or 'reference-noop'/);
+  assert.throws(() => grcn.create(ds, resolveBackboneConfig(grcn, { routing: 'items' }), null), /setting 'grcn.routing' must be one of users, reference-noop, got 'items'/);
 });

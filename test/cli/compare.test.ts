@@ -7,7 +7,10 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { writeJson, writePerUser, RUN_FILES } from '../../src/train/files.ts';
-import { runDirs, readComparedRun, compareText } from '../../src/cli/compare.ts';
+import { runDirs, readComparedRun, compareText, checkSameDataset } from '../../src/cli/compare.ts';
+import { DATASET_RECORD } from '../../src/train/run-dir.ts';
+import { RUN_INPUTS } from '../../src/pipeline/runs.ts';
+import { sgfd } from '../serve/fixtures.ts';
 
 function writeRun(dir: string, seed: number, recall: number[], users = recall.map((_, j) => j)): string {
   mkdirSync(dir, { recursive: true });
@@ -51,4 +54,31 @@ test('compare: one run a side (the old usage) — the user-level and pooled p ag
   assert.match(text, /recall@20 +0\.3333 +0\.6167 +85\.00% +0\.0132\* +4\.243 +5 +n\/a +0\.0132$/m);
   assert.match(text, /^2 user\(s\) missing from some run left out of the user-level test\.$/m);
   assert.doesNotMatch(text, /different seeds/);
+});
+
+test('compare refuses runs trained on different datasets, naming both (digest, or name and size for older runs)', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'sgfd-compare-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const run = (name: string, dataset: string, digest: string | null, pipeline = false) => {
+    const dir = writeRun(join(root, name), 1, [0.1, 0.2, 0.3, 0.4]);
+    writeJson(join(dir, RUN_FILES.config), { train: { seed: 1 }, dataset: { name: dataset, users: 4, items: 10 } });
+    if (digest) writeJson(join(dir, pipeline ? RUN_INPUTS : DATASET_RECORD), pipeline ? { data: digest } : { path: `/data/${dataset}`, name: dataset, users: 4, items: 10, digest });
+    return dir;
+  };
+  const lastfm = run('lastfm', 'lastfm', 'a'.repeat(64));
+  const office = run('office', 'office', 'b'.repeat(64));
+  const piped = run('piped', 'lastfm', 'a'.repeat(64), true);
+  const read = (d: string) => readComparedRun(d, 'test');
+  assert.doesNotThrow(() => checkSameDataset([read(lastfm), read(piped)]), 'a pipeline run records the same digest');
+  assert.throws(() => checkSameDataset([read(lastfm), read(piped), read(office)]),
+    new RegExp(`^Error: runs trained on different datasets \\(their digests differ\\): ${lastfm} \\(dataset 'lastfm', 4 users × 10 items, digest aaaaaaaaaaaa\\) vs ${office} \\(dataset 'office', 4 users × 10 items, digest bbbbbbbbbbbb\\); a paired test over users needs the same users and held-out items$`));
+  const older = run('older', 'office', null);
+  assert.throws(() => checkSameDataset([read(lastfm), read(older)]), /different datasets \(their names or sizes differ\)/);
+
+  const r = await sgfd(['compare', lastfm, office, '--metric', 'recall@20']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '', 'no t-test printed');
+  assert.match(r.stderr, /^sgfd: runs trained on different datasets \(their digests differ\): .*lastfm .* vs .*office .*\n$/);
+  const same = await sgfd(['compare', lastfm, piped, '--metric', 'recall@20']);
+  assert.equal(same.code, 0, same.stderr);
 });

@@ -1,10 +1,11 @@
 // Every validation error of the issue, provoked on load (Arrow) and on import (text/npy sources).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Int64, Schema, Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { INTERACTIONS_FILE, ITEMS_FILE, MANIFEST_FILE, readDataset, writeDataset } from '../../src/data/arrow-io.ts';
+import { INTERACTIONS_FILE, ITEMS_FILE, readDataset, writeDataset, type ReadOptions } from '../../src/data/arrow-io.ts';
+import { recordManifest } from '../../src/data/manifest.ts';
 import type { DatasetParts } from '../../src/data/dataset.ts';
 import { importDataset, type ImportOptions } from '../../src/data/import/pipeline.ts';
 import { writeNpy } from '../../src/data/npy.ts';
@@ -36,18 +37,20 @@ function patchColumn(dir: string, file: string, column: string, patch: (values: 
   const values = tableFromIPC(bytes).getChild(column)!.data[0];
   patch(values.type.listSize ? values.children[0].values : values.values);
   writeFileSync(path, bytes);
-  rmSync(join(dir, MANIFEST_FILE), { force: true }); // so the checks below the digest are reached
+  refreshManifest(dir);
 }
 
-const loadFails = (dir: string, re: RegExp) => assert.throws(() => readDataset(dir), (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'));
+/** Records the files' current digests (what `sgfd data manifest --force` does), so the checks below the digest are reached. */
+const refreshManifest = (dir: string) => recordManifest(dir, [INTERACTIONS_FILE, ITEMS_FILE], true);
+
+const loadFails = (dir: string, re: RegExp, opts: ReadOptions = {}) => assert.throws(() => readDataset(dir, opts), (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n'));
 
 test('load: truncated Arrow file (caught by the manifest, and structurally without it)', async (t) => {
   const dir = await savedTiny(t);
   const path = join(dir, ITEMS_FILE);
   writeFileSync(path, readFileSync(path).subarray(0, 300));
   loadFails(dir, /items\.arrow: expected \d+ bytes \(as written, see manifest\.json\), got "300 bytes \(truncated\)"/);
-  rmSync(join(dir, MANIFEST_FILE));
-  loadFails(dir, /items\.arrow: expected an Arrow IPC file ending with "ARROW1", got "300 bytes without it \(truncated\)"/);
+  loadFails(dir, /items\.arrow: expected an Arrow IPC file ending with "ARROW1", got "300 bytes without it \(truncated\)"/, { verify: false });
 });
 
 test('load: corrupt Arrow file (manifest digest; message layout without it) and a non-Arrow file', async (t) => {
@@ -58,9 +61,8 @@ test('load: corrupt Arrow file (manifest digest; message layout without it) and 
   writeFileSync(path, bytes);
   loadFails(dir, /interactions\.arrow: expected the SHA-256 recorded in manifest\.json, got "different bytes \(corrupt file\)"/);
   assert.throws(() => readDataset(dir, { verify: false }), /interactions\.arrow: expected a readable Arrow IPC file, got "a corrupt one \(message length -1 out of bounds at byte 16\)"/);
-  rmSync(join(dir, MANIFEST_FILE));
   writeFileSync(path, 'user,item\n1,2\n');
-  loadFails(dir, /interactions\.arrow: expected an Arrow IPC file starting with "ARROW1"/);
+  loadFails(dir, /interactions\.arrow: expected an Arrow IPC file starting with "ARROW1"/, { verify: false });
 });
 
 test('load: a footer pointing at the wrong kind of message is rejected, not looped on', async (t) => {
@@ -79,7 +81,7 @@ test('load: feature row count differs from the number of items', async (t) => {
   const meta = new Map(table.schema.metadata);
   meta.set('sgfd.n_items', '5');
   writeFileSync(path, tableToIPC(new Table(new Schema(table.schema.fields, meta), table.batches), 'file'));
-  rmSync(join(dir, MANIFEST_FILE));
+  refreshManifest(dir);
   loadFails(dir, /items\.arrow: rows: expected 5 \(one per item, n_items in interactions\.arrow metadata\), got 4/);
 });
 
@@ -89,7 +91,7 @@ test('load: wrong column dtype', async (t) => {
   const table = tableFromIPC(readFileSync(path));
   const t64 = tableFromArrays({ user: BigInt64Array.from([0n, 0n, 1n, 1n, 2n, 2n]), item: Int32Array.from([0, 1, 1, 2, 3, 0]), split: Int8Array.from([0, 2, 0, 1, 0, 2]) });
   writeFileSync(path, tableToIPC(new Table(new Schema(t64.schema.fields, table.schema.metadata), t64.batches), 'file'));
-  rmSync(join(dir, MANIFEST_FILE));
+  refreshManifest(dir);
   loadFails(dir, /interactions\.arrow: column user: expected type Int32, got "Int64"/);
   assert.equal(new Int64().toString(), 'Int64');
 });

@@ -1,5 +1,6 @@
-// Trainer failure modes: a NaN loss stops the run naming the term and keeps the last good
-// checkpoint; unknown or malformed settings are errors that list the valid keys.
+// Trainer failure modes: a NaN loss stops the run naming the term that went non-finite (not the
+// total) and keeps the last good checkpoint, or says there is none in the first epoch; unknown or
+// malformed settings are errors that list the valid keys.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
@@ -41,7 +42,8 @@ test('a NaN loss stops training, names the term and epoch, and keeps the last go
   const dir = mkdtempSync(join(tmpdir(), 'sgfd-nan-'));
   try {
     await assert.rejects(train(ds, fragileBackbone(2), dir, { ...TRAIN_DEFAULTS, epochs: 5, quiet: true, worker: false }),
-      (e: Error) => e instanceof NonFiniteError && /epoch 3: loss term 'loss' is NaN/.test(e.message) && /last good checkpoint \(epoch 2\)/.test(e.message));
+      (e: Error) => e instanceof NonFiniteError
+        && e.message === `epoch 3: loss term 'loss.log_x' is NaN (also non-finite: loss) at step 5; parameters left at step 4; the last good checkpoint (epoch 2) is in ${join(dir, 'checkpoint')}`);
     const { manifest } = readCheckpoint(join(dir, 'checkpoint'));
     assert.equal(manifest.epoch, 2);
     assert.ok(!existsSync(join(dir, 'metrics.json')), 'no metrics for a failed run');
@@ -49,10 +51,22 @@ test('a NaN loss stops training, names the term and epoch, and keeps the last go
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('a NaN in the first epoch (worker thread too) names the term and says there is no earlier checkpoint', async () => {
+  for (const worker of [false, true]) {
+    const dir = mkdtempSync(join(tmpdir(), 'sgfd-nan-'));
+    try {
+      await assert.rejects(train(ds, fragileBackbone(0), dir, { ...TRAIN_DEFAULTS, epochs: 5, quiet: true, worker, threads: 1 }),
+        (e: Error) => e instanceof NonFiniteError
+          && e.message === "epoch 1: loss term 'loss.log_x' is NaN (also non-finite: loss) at step 1; parameters left at step 0; there is no earlier checkpoint (it failed in the first epoch): lower lr or check the data");
+      assert.ok(!existsSync(join(dir, 'checkpoint')) && !existsSync(join(dir, 'metrics.json')));
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  }
+});
+
 test('unknown --set keys and bad values are errors listing the valid keys', () => {
   const bm3 = backboneSpec('bm3');
   assert.throws(() => resolveBackboneConfig(bm3, { n_layer: '2' }), /unknown bm3 setting 'n_layer': valid keys are embedding_dim, n_layers, reg_weight/);
-  assert.throws(() => resolveBackboneConfig(bm3, { n_layers: 'two' }), /setting 'bm3.n_layers' must be a number, got 'two'/);
+  assert.throws(() => resolveBackboneConfig(bm3, { n_layers: 'two' }), /setting 'bm3.n_layers' must be an integer in \[0, 16\], got 'two'/);
   assert.deepEqual(resolveBackboneConfig(bm3, { n_layers: '2' }).n_layers, 2);
   assert.throws(() => parseSets(['lr0.1']), /--set 'lr0.1': expected key=value/);
   const base = { data: '', backbone: 'bm3', profile: 'paper' as const, teacherEpochs: 1, train: TRAIN_DEFAULTS };

@@ -5,26 +5,32 @@ import { basename, join } from 'node:path';
 import { TEST, TRAIN, VALID } from '../dataset.ts';
 import { concatLocator, dataError, DataError } from '../errors.ts';
 import { column, hasColumn, intColumn, numberColumn, readTextTable, type TextTable } from '../text-table.ts';
-import { readFeatures, readLabelFile, type FeatureSpec } from './item-files.ts';
-import { countIds, optionalLabels, type RawImport, type ReaderOptions } from './raw-import.ts';
+import { readFeatures, readLabelFile, type FeatureSpec, type ItemRows } from './item-files.ts';
+import { optionalLabels, type RawImport, type ReaderOptions } from './raw-import.ts';
+import { idSpace, sourceNames } from './id-space.ts';
 
 const MAX_ID = 2147483646;
+
+/** An interactions source without a row below its header is an error, not an empty dataset. */
+function requireRows(tables: readonly TextTable[]): void {
+  if (tables.every((t) => t.nRows === 0)) throw dataError(tables.map((t) => t.file).join(' + '), 'at least one interaction below the header', 'none (header only)');
+}
 
 /** MMRec: a header-named TSV `userID itemID [rating] x_label [timestamp]` plus one .npy per modality. */
 export function readMmrec(inter: string, features: readonly FeatureSpec[], o: ReaderOptions): RawImport {
   const file = basename(inter);
   const t = readTextTable(inter, file, { required: ['userID', 'itemID'] });
-  const user = intColumn(t, 'userID', 0, MAX_ID, 'a user id');
-  const item = intColumn(t, 'itemID', 0, MAX_ID, 'an item id');
+  requireRows([t]);
+  const users = idSpace(intColumn(t, 'userID', 0, MAX_ID, 'a user id'), t.loc, 'userID', 'user', !!o.reindex);
+  const items = idSpace(intColumn(t, 'itemID', 0, MAX_ID, 'an item id'), t.loc, 'itemID', 'item', !!o.reindex);
   const split = hasColumn(t, 'x_label') ? Int8Array.from(intColumn(t, 'x_label', 0, 2, 'a split code (0 train, 1 valid, 2 test)')) : null;
   const timestamp = hasColumn(t, 'timestamp') ? numberColumn(t, 'timestamp') : null;
-  const nUsers = countIds(user);
-  const nItems = countIds(item);
+  const rows: ItemRows = { n: items.n, source: items.source, from: items.source ? `itemID of ${file}` : `max itemID + 1 in ${file}` };
   return {
-    nUsers, nItems, user, item, split, splitColumn: split ? 'x_label' : null, timestamp, loc: t.loc,
-    modalities: readFeatures(features, nItems, `max itemID + 1 in ${file}`, 'error', o.warn),
-    labels: optionalLabels(o.labels, nItems, o),
-    idMaps: {},
+    nUsers: users.n, nItems: items.n, user: users.ids, item: items.ids, split, splitColumn: split ? 'x_label' : null, timestamp, loc: t.loc,
+    modalities: readFeatures(features, rows, 'error', o.warn),
+    labels: optionalLabels(o.labels, rows, o),
+    idMaps: { user: users.source ? sourceNames(users.source) : undefined, item: items.source ? sourceNames(items.source) : undefined },
     source: `mmrec ${[file, ...features.map((f) => `${f.name}=${basename(f.path)}`), ...(o.labels ? [`labels=${basename(o.labels)}`] : [])].join(' ')}`,
   };
 }
@@ -43,23 +49,24 @@ const SGFD_LABELS = 'MetaData_normal.npy';
  */
 export function readSgfdCsv(dir: string, extra: readonly FeatureSpec[], o: ReaderOptions): RawImport {
   const tables = ['train.csv', 'test.csv'].map((f) => readTextTable(join(dir, f), f, { required: ['itemID', 'userID'] }));
-  const user = concatInts(tables, 'userID', 'a user id');
-  const item = concatInts(tables, 'itemID', 'an item id');
+  requireRows(tables);
+  const loc = concatLocator(tables.map((t) => ({ locator: t.loc, rows: t.nRows })));
+  const users = idSpace(concatInts(tables, 'userID', 'a user id'), loc, 'userID', 'user', !!o.reindex);
+  const items = idSpace(concatInts(tables, 'itemID', 'an item id'), loc, 'itemID', 'item', !!o.reindex);
+  const [user, item, nUsers, nItems] = [users.ids, items.ids, users.n, items.n];
   const split = new Int8Array(user.length).fill(TEST);
   split.fill(TRAIN, 0, tables[0].nRows);
-  const loc = concatLocator(tables.map((t) => ({ locator: t.loc, rows: t.nRows })));
-  const nUsers = countIds(user);
-  const nItems = countIds(item);
+  const rows: ItemRows = { n: nItems, source: items.source, from: items.source ? 'itemID of train.csv/test.csv' : 'max itemID + 1 in train.csv/test.csv' };
   const found = SGFD_FEATURES.filter((f) => existsSync(join(dir, f.file))).map((f) => ({ name: f.name, path: join(dir, f.file) }));
   const specs = [...found, ...extra];
   const labelPath = o.labels ?? (existsSync(join(dir, SGFD_LABELS)) ? join(dir, SGFD_LABELS) : undefined);
   return {
     nUsers, nItems, user, item, split, splitColumn: 'file (train.csv/test.csv)', timestamp: null, loc,
-    modalities: readFeatures(specs, nItems, 'max itemID + 1 in train.csv/test.csv', 'truncate', o.warn),
-    labels: labelPath ? readLabelFile(labelPath, nItems, o.labelOptions, o.warn) : null,
+    modalities: readFeatures(specs, rows, 'truncate', o.warn),
+    labels: labelPath ? readLabelFile(labelPath, rows, o.labelOptions, o.warn) : null,
     idMaps: {
-      user: originalIds(tables, 'userID', 'reviewerID', user, nUsers),
-      item: originalIds(tables, 'itemID', 'asin', item, nItems),
+      user: originalIds(tables, 'userID', 'reviewerID', user, nUsers) ?? (users.source ? sourceNames(users.source) : undefined),
+      item: originalIds(tables, 'itemID', 'asin', item, nItems) ?? (items.source ? sourceNames(items.source) : undefined),
     },
     source: `sgfd-csv ${[basename(dir) + '/{train,test}.csv', ...specs.map((f) => `${f.name}=${basename(f.path)}`), ...(labelPath ? [`labels=${basename(labelPath)}`] : [])].join(' ')}`,
   };
@@ -96,8 +103,10 @@ const SPLIT_WORDS: Record<string, number> = { '0': TRAIN, '1': VALID, '2': TEST,
 /** Generic CSV/TSV with header `user,item[,split][,timestamp]`; raw string ids become dense ids. */
 export function readGenericCsv(path: string, features: readonly FeatureSpec[], o: ReaderOptions): RawImport {
   if (features.length || o.labels) throw new DataError('--format csv: features and labels need dense item ids; convert to mmrec first (--feature/--labels not accepted)');
+  if (o.reindex) o.warn('--reindex: --format csv always maps its ids densely (nothing to do)');
   const file = basename(path);
   const t = readTextTable(path, file, { required: ['user', 'item'] });
+  requireRows([t]);
   const users = denseIds(t, 'user');
   const items = denseIds(t, 'item');
   let split: Int8Array | null = null;

@@ -5,11 +5,34 @@ import type { Modality } from '../dataset.ts';
 import { dataError, type Warn } from '../errors.ts';
 import { npyFeatures, npyIntVector, readNpy, type NpyArray } from '../npy.ts';
 import { column, isIntegerText, readTextTable } from '../text-table.ts';
+import { indexOfSorted } from './id-space.ts';
 
 /** A modality name and the .npy file holding its features (row i = item i). */
 export interface FeatureSpec {
   name: string;
   path: string;
+}
+
+/**
+ * Which rows of a per-item file become the dataset's items: row i is item i, or — after --reindex —
+ * row o is the item whose source id is o (`source[j]` for dense item j, ascending).
+ */
+export interface ItemRows {
+  /** Items of the dataset. */
+  n: number;
+  source: Int32Array | null;
+  /** Where the items come from, for messages (e.g. "max itemID + 1 in lfm.inter"). */
+  from: string;
+}
+
+/** Rows a per-item file must have: one per item, or up to the largest source id after --reindex. */
+const rowsNeeded = (items: ItemRows) => (items.source ? items.source[items.source.length - 1] + 1 : items.n);
+
+/** Rows `source` of a row-major [rows × dim] matrix. */
+function gatherRows<A extends Float32Array | Int32Array>(data: A, dim: number, source: Int32Array, make: (n: number) => A): A {
+  const out = make(source.length * dim);
+  source.forEach((o, j) => out.set(data.subarray(o * dim, (o + 1) * dim) as never, j * dim));
+  return out;
 }
 
 /** Parses `--feature text=path.npy`. */
@@ -25,15 +48,22 @@ export function parseFeatureSpec(spec: string): FeatureSpec {
 /**
  * Reads each feature file as float32 and checks it has one row per item. With `extraRows:
  * 'truncate'` a file with more rows keeps the first nItems (what the SGFD release's own loader
- * does) and a warning is given; otherwise any mismatch is an error.
+ * does) and a warning is given; otherwise any mismatch is an error. After --reindex the rows of the
+ * items' source ids are kept (the file needs a row up to the largest one).
  */
-export function readFeatures(specs: readonly FeatureSpec[], nItems: number, itemsFrom: string, extraRows: 'error' | 'truncate', warn: Warn): Modality[] {
+export function readFeatures(specs: readonly FeatureSpec[], items: ItemRows, extraRows: 'error' | 'truncate', warn: Warn): Modality[] {
   const seen = new Set<string>();
+  const { n: nItems, from: itemsFrom } = items;
   return specs.map(({ name, path }) => {
     if (seen.has(name)) throw new Error(`--feature: modality ${name} given twice`);
     seen.add(name);
     const f = npyFeatures(readNpy(path, basename(path)));
     const file = basename(path);
+    if (items.source) {
+      const need = rowsNeeded(items);
+      if (f.rows < need) throw dataError(`${file}: rows`, `at least ${need} (row i = item id i; --reindex keeps the rows of the ${nItems} items in ${itemsFrom})`, f.rows);
+      return { name, dim: f.dim, data: gatherRows(f.data, f.dim, items.source, (n) => new Float32Array(n)) };
+    }
     if (f.rows > nItems && extraRows === 'truncate') {
       warn(`${file}: ${f.rows} rows for ${nItems} items; kept the first ${nItems}`);
       return { name, dim: f.dim, data: f.data.subarray(0, nItems * f.dim) };
@@ -60,11 +90,22 @@ export interface LabelFileOptions {
   allowMissing?: boolean;
 }
 
-/** Reads labels from .npy (int vector, or one-hot rows → argmax) or a delimited text table. */
-export function readLabelFile(path: string, nItems: number, opts: LabelFileOptions = {}, warn: Warn = () => {}): ItemLabels {
+/**
+ * Reads labels from .npy (int vector, or one-hot rows → argmax; row i = item i, or source id i after
+ * --reindex) or a delimited text table (item ids as in the interactions; after --reindex, rows of
+ * items that are not in the interactions are ignored with a warning).
+ */
+export function readLabelFile(path: string, items: ItemRows, opts: LabelFileOptions = {}, warn: Warn = () => {}): ItemLabels {
   const file = basename(path);
+  const nItems = items.n;
   const labelColumn = opts.column ?? 'label';
-  const raw = path.endsWith('.npy') ? npyLabels(readNpy(path, file), nItems, warn) : tableLabels(path, file, nItems, labelColumn, opts.itemColumn ?? 'itemID');
+  let raw: ItemLabels;
+  if (path.endsWith('.npy')) {
+    raw = npyLabels(readNpy(path, file), rowsNeeded(items), warn);
+    if (items.source) raw = { ...raw, labels: gatherRows(raw.labels, 1, items.source, (n) => new Int32Array(n)) };
+  } else {
+    raw = tableLabels(path, file, items, labelColumn, opts.itemColumn ?? 'itemID', warn);
+  }
   let missing = 0;
   let first = -1;
   for (let i = 0; i < nItems; i++) if (raw.labels[i] < 0) { missing++; if (first < 0) first = i; }
@@ -74,7 +115,8 @@ export function readLabelFile(path: string, nItems: number, opts: LabelFileOptio
   return raw;
 }
 
-function tableLabels(path: string, file: string, nItems: number, labelColumn: string, itemColumn: string): ItemLabels {
+function tableLabels(path: string, file: string, items: ItemRows, labelColumn: string, itemColumn: string, warn: Warn): ItemLabels {
+  const nItems = items.n;
   const t = readTextTable(path, file, { required: [itemColumn, labelColumn] });
   const ids = column(t, itemColumn);
   const values = column(t, labelColumn);
@@ -85,8 +127,11 @@ function tableLabels(path: string, file: string, nItems: number, labelColumn: st
   const names = numeric ? null : [...new Set(present)].sort();
   const code = new Map(names?.map((n, k) => [n, k]));
   let max = -1;
+  let ignored = 0;
   for (let r = 0; r < t.nRows; r++) {
-    const id = isIntegerText(ids[r]) ? Number(ids[r]) : NaN;
+    const parsed = isIntegerText(ids[r]) ? Number(ids[r]) : NaN;
+    const id = items.source && parsed <= 2147483647 ? indexOfSorted(items.source, parsed) : parsed;
+    if (items.source && id < 0 && parsed >= 0) { ignored++; continue; }
     if (!(id >= 0 && id < nItems)) throw dataError(t.loc.cell(r, itemColumn), `an item id in [0, ${nItems})`, ids[r]);
     if (rowOf[id] >= 0) throw dataError(t.loc.cell(r, itemColumn), 'one row per item', `item ${id} again (first at ${t.loc.cell(rowOf[id], itemColumn)})`);
     rowOf[id] = r;
@@ -96,6 +141,7 @@ function tableLabels(path: string, file: string, nItems: number, labelColumn: st
     labels[id] = v;
     if (v > max) max = v;
   }
+  if (ignored) warn(`${file}: ${ignored} row${ignored === 1 ? '' : 's'} name items that are not in the interactions (--reindex keeps only those); ignored`);
   return { labels, nLabels: names ? names.length : max + 1, labelNames: names };
 }
 

@@ -2,8 +2,9 @@
 // validation split, users without training data, normalisation — and an atomic write.
 import { basename, resolve } from 'node:path';
 import { writeDataset, type IdMaps } from '../arrow-io.ts';
+import { checkOutputDir } from '../atomic-dir.ts';
 import { selectRows, type DatasetParts, type Interactions } from '../dataset.ts';
-import { DataError, type Warn } from '../errors.ts';
+import { DataError, dataError, type Warn } from '../errors.ts';
 import { coldUserRows, compactParts, handleDuplicates, kcoreRows, type DuplicatePolicy } from '../filters.ts';
 import { normalizeFeatures, parseNormalize } from '../normalize.ts';
 import { Rng } from '../rng.ts';
@@ -40,6 +41,8 @@ export interface ImportOptions {
   coldUsers?: 'fail' | 'filter';
   /** Dataset name for the metadata (default: the output directory's name). */
   name?: string;
+  /** mmrec / sgfd-csv: map the numeric ids that occur densely (id maps keep the originals) instead of refusing sparse ids. */
+  reindex?: boolean;
   warn?: Warn;
 }
 
@@ -48,8 +51,9 @@ export const DEFAULT_SEED = 42;
 /** Reads and transforms a source into dataset parts (nothing is written). */
 export function importParts(o: ImportOptions, outName = 'dataset'): { parts: DatasetParts; idMaps: IdMaps } {
   const warn = o.warn ?? (() => {});
-  const ro: ReaderOptions = { labels: o.labels, labelOptions: { column: o.labelColumn, allowMissing: o.allowMissingLabels }, warn };
+  const ro: ReaderOptions = { labels: o.labels, labelOptions: { column: o.labelColumn, allowMissing: o.allowMissingLabels }, reindex: o.reindex, warn };
   const raw = readSource(o, ro);
+  if (raw.user.length === 0) throw dataError(raw.loc.file, 'at least one interaction', 'none');
   const rng = new Rng(o.seed ?? DEFAULT_SEED);
   if (raw.split && o.split) throw new DataError(`--split: the data already has a split (${raw.splitColumn}); --split is for data without one`);
 
@@ -79,13 +83,14 @@ export function importParts(o: ImportOptions, outName = 'dataset'): { parts: Dat
   parts.meta.notes.import = JSON.stringify({
     format: o.format, normalize: Object.fromEntries(modes), kcore: o.kcore ?? null, split: raw.split ? `source ${raw.splitColumn}` : o.split ?? '0.8,0.1,0.1',
     validFromTrain: o.validFromTrain ?? 0, seed: o.seed ?? DEFAULT_SEED, duplicates: o.duplicates ?? 'fail', coldUsers: o.coldUsers ?? 'fail',
-    labelColumn: o.labels ? o.labelColumn ?? 'label' : null,
+    labelColumn: o.labels ? o.labelColumn ?? 'label' : null, ...(o.reindex ? { reindex: true } : {}),
   });
   return { parts, idMaps };
 }
 
 /** Imports into `out` (written atomically; nothing is left behind on error). */
 export async function importDataset(o: ImportOptions, out: string, opts: { force?: boolean } = {}): Promise<DatasetParts> {
+  checkOutputDir(out, !!opts.force); // before reading anything (checked again when writing)
   const { parts, idMaps } = importParts(o, basename(resolve(out)));
   await writeDataset(out, parts, { idMaps, force: opts.force });
   return parts;

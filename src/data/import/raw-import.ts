@@ -3,7 +3,7 @@
 import type { IdMaps } from '../arrow-io.ts';
 import type { Modality } from '../dataset.ts';
 import type { Locator, Warn } from '../errors.ts';
-import { readLabelFile, type ItemLabels, type LabelFileOptions } from './item-files.ts';
+import { readLabelFile, type ItemLabels, type ItemRows, type LabelFileOptions } from './item-files.ts';
 
 export interface RawImport {
   nUsers: number;
@@ -28,17 +28,12 @@ export interface RawImport {
 export interface ReaderOptions {
   labels?: string;
   labelOptions?: LabelFileOptions;
+  /** Map numeric source ids densely (id-space.ts) instead of refusing sparse ones. */
+  reindex?: boolean;
   warn: Warn;
 }
 
-/** max(ids) + 1 (0 for no ids). */
-export function countIds(ids: Int32Array): number {
-  let max = -1;
-  for (let r = 0; r < ids.length; r++) if (ids[r] > max) max = ids[r];
-  return max + 1;
-}
-
 /** Reads --labels when given. */
-export function optionalLabels(path: string | undefined, nItems: number, o: ReaderOptions): ItemLabels | null {
-  return path ? readLabelFile(path, nItems, o.labelOptions, o.warn) : null;
+export function optionalLabels(path: string | undefined, items: ItemRows, o: ReaderOptions): ItemLabels | null {
+  return path ? readLabelFile(path, items, o.labelOptions, o.warn) : null;
 }

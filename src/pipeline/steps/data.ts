@@ -53,7 +53,7 @@ export const dataStep: StepDefinition = {
       await importDataset({
         format: i.format, inter: i.inter, dir: i.dir, input: i.input, features: Object.entries(i.features).map(([name, path]) => ({ name, path })),
         labels: i.labels, labelColumn: i.label_column, allowMissingLabels: i.allow_missing_labels, normalize: i.normalize,
-        validFromTrain: i.valid_from_train, kcore: i.kcore, split: i.split, seed: i.seed, name: ctx.spec.name,
+        validFromTrain: i.valid_from_train, kcore: i.kcore, split: i.split, seed: i.seed, name: ctx.spec.name, reindex: i.reindex,
         warn: (m) => ctx.log(`warning: ${m}`),
       }, dir, { force: true });
     } else {

@@ -44,7 +44,7 @@ export const scoreStep: StepDefinition = {
   run: async (ctx: StepContext) => {
     const s = ctx.spec.score!;
     const out = join(ctx.dir, 'scores.arrow');
-    const r = await scoreRun({ run: artifact(ctx, 'export', 'run'), k: s.k, out, users: s.users, exclude: s.exclude, memoryMb: 256, threads: ctx.spec.train!.threads, quiet: ctx.quiet });
+    const r = await scoreRun({ run: artifact(ctx, 'export', 'run'), k: s.k, out, users: s.users, exclude: s.exclude, memoryMb: 256, threads: ctx.spec.train!.threads, quiet: ctx.quiet, force: true });
     return {
       artifacts: { scores: out },
       digestOf: [out],
