@@ -7,5 +7,6 @@ import { evalCommand } from './eval.ts';
 import { compareCommand } from './compare.ts';
 import { pipelineCommand, demoCommand } from './pipeline.ts';
 import { scoreCommand, exportCommand, serveCommand } from './serve.ts';
+import { graphsCommand } from './graphs.ts';
 
-export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand, scoreCommand, exportCommand, serveCommand, pipelineCommand, demoCommand];
+export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand, scoreCommand, exportCommand, serveCommand, graphsCommand, pipelineCommand, demoCommand];

@@ -8,11 +8,12 @@ import { type Device } from '../runtime/session.ts';
 import { BACKBONES } from '../backbones/index.ts';
 import { metricsTable } from './tables.ts';
 import { exitOnInterrupt, trainResumeHint } from './interrupt.ts';
+import { saveRunGraphs, RUN_GRAPHS_DIR } from '../artifacts/write.ts';
 
 interface Args {
   data: string; backbone: string; sgfd: boolean; profile?: Profile; seed: number; epochs?: number; patience?: number; 'eval-every'?: number; defaults: 'tuned' | 'plain';
   metric: string; device: Device; threads: number; set: string[]; out: string; resume: boolean; force: boolean; quiet: boolean;
-  'teacher-epochs': number; 'teacher-seed': number; worker: boolean; variant?: string; 'min-epochs'?: number; 'grad-norms': boolean
+  'teacher-epochs': number; 'teacher-seed': number; worker: boolean; variant?: string; 'min-epochs'?: number; 'grad-norms': boolean; 'save-graphs': boolean;
 }
 
 /** `key=value` pairs → object; a malformed pair is an error naming it. */
@@ -52,6 +53,7 @@ export const trainCommand: CommandModule<object, Args> = {
     .option('out', { type: 'string', demandOption: true, describe: 'run directory' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the run directory\'s checkpoint' })
     .option('force', { type: 'boolean', default: false, describe: 'replace a run already in --out (otherwise an error)' })
+    .option('save-graphs', { type: 'boolean', default: false, describe: `also write the run's ONNX training artifacts (as sgfd graphs, stage 1 applied, with the first batch) to <out>/graphs` })
     .option('quiet', { type: 'boolean', default: false }) as never,
   handler: async (a) => {
     exitOnInterrupt(() => trainResumeHint(a.out));
@@ -64,6 +66,7 @@ export const trainCommand: CommandModule<object, Args> = {
     };
     const log = (m: string) => { if (!a.quiet) process.stderr.write(m + '\n'); };
     const metrics = await runTraining(settings, a.out, log);
+    if (a['save-graphs']) log(`${a.out}/${RUN_GRAPHS_DIR}: ${Object.keys((await saveRunGraphs(a.out, settings, { threads: a.threads, log })).files).join(', ')}, artifact.json`);
     if (!metrics) return;
     process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch\n`);
     process.stdout.write(metricsTable({ valid: metrics.valid, test: metrics.test }));

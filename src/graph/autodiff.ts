@@ -76,8 +76,11 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
     const dys = node.outputs.map(total);
     if (dys.every((d) => d === undefined)) continue;
     const override = node.outputs[0].gradOverride;
+    // Backward nodes are named after their forward node's module: `teacher.extractors.0/grad/MatMul`.
+    const at = node.name.lastIndexOf('/');
+    const scope = at > 0 ? `${node.name.slice(0, at)}/grad` : 'grad';
     if (override && dys[0]) {
-      const dxs = override.fn(dys[0]);
+      const dxs = g.moduleScope(scope, () => override.fn(dys[0]!));
       override.inputs.forEach((x, k) => { if (dxs[k] && between.has(x) && isFloat(x.dtype)) add(x, dxs[k]!); });
       override.internal.forEach((n) => skip.add(n));
       continue;
@@ -87,7 +90,7 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
       throw new MissingGradientError(`no gradient rule for op '${node.op}' (node ${node.name}); `
         + `it lies between the parameters and the loss — add one in src/graph/ops/ or stop the gradient`);
     }
-    const dxs = rule(node, dys);
+    const dxs = g.moduleScope(scope, () => rule(node, dys));
     node.inputs.forEach((x, k) => {
       const d = dxs[k];
       if (x && d && between.has(x) && isFloat(x.dtype)) add(x, d);

@@ -91,6 +91,8 @@ export class Graph {
   readonly initializers: Initializer[] = [];
   private readonly used = new Set<string>();
   private readonly scopes: string[] = [];
+  /** The module whose method is emitting (its dotted path); node names start `path/` (moduleScope). */
+  private modulePath = '';
   private readonly scalarCache = new Map<string, Value>();
   /** Inputs the runtime derives from another input (index plans), in creation order. */
   readonly derived: DerivedInput[] = [];
@@ -102,6 +104,19 @@ export class Graph {
     this.scopes.push(name);
     try { return fn(); } finally { this.scopes.pop(); }
   }
+
+  /**
+   * Runs `fn` with node names prefixed by a module path (`teacher.image.layers.1/MatMul`), restoring
+   * the previous path after: modules set it when one of their methods builds (nn/module.ts).
+   */
+  moduleScope<T>(path: string, fn: () => T): T {
+    const before = this.modulePath;
+    this.modulePath = path;
+    try { return fn(); } finally { this.modulePath = before; }
+  }
+
+  /** The current module path ('' outside any module). */
+  get currentModule(): string { return this.modulePath; }
 
   /** The dotted name `scope.base`, made unique with a numeric suffix when taken. */
   uniqueName(base: string, scoped = true): string {
@@ -164,7 +179,7 @@ export class Graph {
     for (const x of inputs) {
       if (x && x.graph !== this) throw new ShapeError(`${op}: input ${x.name} belongs to another graph`);
     }
-    const nodeName = this.uniqueName(op);
+    const nodeName = this.modulePath ? this.uniqueName(`${this.modulePath}/${this.scopes.length ? `${this.scopes.join('.')}.` : ''}${op}`, false) : this.uniqueName(op);
     const outputs: Value[] = [];
     const node = new Node(op, inputs, outputs, attrs, nodeName, domain);
     outs.forEach((o, i) => outputs.push(new Value(this, this.uniqueName(`${op}_out${outs.length > 1 ? i : ''}`), o.dtype, o.shape, node)));

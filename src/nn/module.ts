@@ -1,6 +1,6 @@
 // Module/Parameter: parameters register themselves by being properties of a module; names are the
 // dotted property paths (`teacher.image.layers.0.weight`), stable across builds.
-import { type Graph, type Value, type DType, type Shape, ShapeError } from '../graph/index.ts';
+import { Graph, type Value, type DType, type Shape, ShapeError } from '../graph/index.ts';
 import { type Init, type RandomSource } from './init.ts';
 
 export interface ParameterOptions {
@@ -29,7 +29,45 @@ export class Parameter {
 /** How a build turns parameters into graph values: inputs (training) or initializers (export). */
 export interface Binder { graph: Graph; param(p: Parameter): Value }
 
+/** Each named module's dotted path (set by namedParameters): the prefix of the node names it emits. */
+const modulePaths = new WeakMap<object, string>();
+/** Prototypes whose methods already open their module's naming scope. */
+const scopedPrototypes = new WeakSet<object>();
+
+/** The graph a module method builds into: its first argument, a Graph or a Binder. */
+function graphOf(arg: unknown): Graph | null {
+  if (arg instanceof Graph) return arg;
+  const g = (arg as { graph?: unknown } | null)?.graph;
+  return g instanceof Graph ? g : null;
+}
+
+/**
+ * Wraps every method declared below Module on `proto`'s chain (once per class) so that a call
+ * building into a graph names its nodes after the module (`teacher.extractors.0.layers.1/Gemm`),
+ * like onnxscript's module call: a naming scope, nothing else changes.
+ */
+function scopeMethods(proto: object | null): void {
+  for (; proto && proto !== Module.prototype && !scopedPrototypes.has(proto); proto = Object.getPrototypeOf(proto)) {
+    scopedPrototypes.add(proto);
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, key)!;
+      if (key === 'constructor' || typeof d.value !== 'function') continue;
+      const method = d.value as (...args: unknown[]) => unknown;
+      Object.defineProperty(proto, key, {
+        ...d,
+        value: function scoped(this: Module, ...args: unknown[]) {
+          const g = graphOf(args[0]);
+          const path = modulePaths.get(this);
+          return g && path ? g.moduleScope(path, () => method.apply(this, args)) : method.apply(this, args);
+        },
+      });
+    }
+  }
+}
+
 export abstract class Module {
+  constructor() { scopeMethods(Object.getPrototypeOf(this)); }
+
   /**
    * Every parameter below this module, keyed by dotted path under `prefix`; also (re)sets their names,
    * so call it on the root of the model before building graphs.
@@ -47,9 +85,11 @@ export abstract class Module {
       if (seen.has(obj)) return;
       if (obj instanceof Module || Array.isArray(obj)) {
         seen.add(obj);
+        if (obj instanceof Module) modulePaths.set(obj, path);
         for (const [k, v] of Object.entries(obj as object)) visit(v, path ? `${path}.${k}` : k, seen);
       }
     };
+    modulePaths.set(this, prefix);
     for (const [k, v] of Object.entries(this)) visit(v, prefix ? `${prefix}.${k}` : k, new Set([this]));
     return out;
   }

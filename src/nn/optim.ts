@@ -46,7 +46,8 @@ export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig
   // Bias corrections 1 − β^t computed in the graph from the step input: 1 − exp(t·ln β).
   const bc1 = G.sub(1, G.exp(G.mul(step, Math.log(b1))));
   const bc2 = G.sub(1, G.exp(G.mul(step, Math.log(b2))));
-  g.scope('optim', () => slots.forEach((s, i) => {
+  // Node names: `optim/<parameter>/<op>` (one naming scope per parameter's update).
+  slots.forEach((s, i) => g.moduleScope(`optim/${s.param.name}`, () => {
     const group = cfg.groups?.[s.param.group] ?? {};
     const wd = group.weightDecay ?? cfg.weightDecay ?? 0;
     const plr = group.lrScale === undefined || group.lrScale === 1 ? lr : G.mul(lr, group.lrScale);

@@ -4,7 +4,7 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
-import { compileTrainStep, TrainStep } from '../runtime/train-step.ts';
+import { compileTrainStep, TrainStep, type LossSpec } from '../runtime/train-step.ts';
 import { ForwardGraph } from '../runtime/forward.ts';
 import { type SessionOptions } from '../runtime/session.ts';
 import { Sgfd } from './model.ts';
@@ -42,19 +42,24 @@ function rawRows(b: Binder, ds: Dataset, ids: Value): Value[] {
 }
 const featureFeeds = (ds: Dataset) => Object.fromEntries(ds.modalities.map((m) => [`features.${m.name}`, { data: m.data, dims: [ds.nItems, m.dim] }]));
 
-export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partial<TeacherStageOptions> = {}): Promise<TeacherResult> {
-  const o = { ...TEACHER_STAGE_DEFAULTS, ...partial };
+/** Stage 1's start for a teacher seed: the held-out split, the model, its initial values and the RNG that goes on to order batches. */
+export function teacherStart(ds: Dataset, cfg: SgfdConfig, o: Pick<TeacherStageOptions, 'seed' | 'heldOut'>) {
   if (!ds.labels || ds.nLabels < 2) throw new Error(`dataset '${ds.meta.name}' has no category labels: the SGFD teacher needs them`);
   const labels = ds.labels;
   const rng = new Rng(o.seed);
   const labelled = rng.shuffle(Int32Array.from({ length: ds.nItems }, (_, i) => i).filter((i) => labels[i] >= 0));
   const nHeld = Math.round(labelled.length * o.heldOut);
-  const held = labelled.slice(0, nHeld);
-  const train = labelled.slice(nHeld);
   const model = new Sgfd(ds.modalities.map((m) => ({ name: m.name, dim: m.dim })), ds.nLabels, cfg);
   const params = model.namedParameters('sgfd');
-  const optimizer: OptimizerConfig = { type: 'adam', lr: o.lr, weightDecay: o.weightDecay };
-  const compiled = compileTrainStep(params, (b) => {
+  return { rng, model, params, held: labelled.slice(0, nHeld), train: labelled.slice(nHeld), values: initialValues(params, rng) };
+}
+
+/**
+ * Stage 1's objective over the batch input `items` (labelled items) and the fixed inputs `labels`
+ * [nItems] and `features.<modality>`: CE of each modality's teacher + shared classifier (and of the fusion).
+ */
+export function teacherLoss(model: Sgfd, ds: Dataset, cfg: SgfdConfig): (b: Binder) => LossSpec {
+  return (b) => {
     const ids = b.graph.input('items', 'int64', ['B']);
     const y = G.gather(b.graph.input('labels', 'int64', [ds.nItems]), ids);
     const ones = G.expand(b.graph.scalar(1, 'float32'), ['B'], ids); // training items are all labelled
@@ -63,8 +68,19 @@ export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partia
     const terms: Record<string, Value> = { tce };
     if (cfg.useFusion) terms.fce = maskedCrossEntropy(model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, feats)), y, ones, cfg.ceOnProbs);
     return { loss: terms.fce ? G.add(tce, terms.fce) : tce, terms };
-  }, optimizer);
-  const step = await TrainStep.create(compiled, initialValues(params, rng), optimizer, o.session);
+  };
+}
+
+/** Stage 1's optimiser. */
+export const teacherOptimizer = (o: Pick<TeacherStageOptions, 'lr' | 'weightDecay'>): OptimizerConfig => ({ type: 'adam', lr: o.lr, weightDecay: o.weightDecay });
+
+export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partial<TeacherStageOptions> = {}): Promise<TeacherResult> {
+  const o = { ...TEACHER_STAGE_DEFAULTS, ...partial };
+  const { rng, model, params, held, train, values } = teacherStart(ds, cfg, o);
+  const labels = ds.labels!;
+  const optimizer = teacherOptimizer(o);
+  const compiled = compileTrainStep(params, teacherLoss(model, ds, cfg), optimizer);
+  const step = await TrainStep.create(compiled, values, optimizer, o.session);
   const labels64 = BigInt64Array.from(labels, (l) => BigInt(Math.max(l, 0)));
   step.setFixedInputs({ ...featureFeeds(ds), labels: { data: labels64, dims: [ds.nItems] } });
   for (let e = 0; e < o.epochs; e++) {
