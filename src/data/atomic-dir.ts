@@ -45,19 +45,22 @@ export function removeStaleLeftovers(parent: string): string[] {
   return removed;
 }
 
+/** The nearest existing ancestor of `path` when it is a file (so `path` cannot be created), else null. */
+export function fileAncestor(path: string): string | null {
+  for (let p = dirname(resolve(path)); ; p = dirname(p)) {
+    if (existsSync(p)) return statSync(p).isDirectory() ? null : p;
+    if (dirname(p) === p) return null;
+  }
+}
+
 /**
  * Checks an output path before anything is written: an existing target must be a directory (empty,
  * or `force`), and every existing ancestor a directory. One-line errors, never a raw ENOTDIR.
  */
 export function checkOutputDir(target: string, force: boolean): void {
   const abs = resolve(target);
-  for (let p = dirname(abs); ; p = dirname(p)) {
-    if (existsSync(p)) {
-      if (!statSync(p).isDirectory()) throw new DataError(`${target}: expected an output directory, but ${p} is a file, not a directory`);
-      break;
-    }
-    if (dirname(p) === p) break;
-  }
+  const file = fileAncestor(abs);
+  if (file) throw new DataError(`${target}: expected an output directory, but ${file} is a file, not a directory`);
   if (!existsSync(abs)) return;
   if (!statSync(abs).isDirectory()) throw new DataError(`${target}: expected an output directory, got an existing file`);
   if (readdirSync(abs).length > 0 && !force) throw new DataError(`${target}: expected a new or empty output directory, it exists (pass --force to replace it)`);

@@ -2,19 +2,13 @@
 // --force, its parent a directory this process can write in. Every failure is one line naming --out.
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileAncestor } from '../data/atomic-dir.ts';
 
 /** Why an fs call failed, in words. */
 function reason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   return { EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'a read-only file system', ENOTDIR: 'a parent is a file, not a directory' }[code]
     ?? (e as Error).message.split('\n')[0];
-}
-
-/** The first existing ancestor of `abs` (a directory is expected there). */
-function existingAncestor(abs: string): string {
-  let p = dirname(abs);
-  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
-  return p;
 }
 
 /**
@@ -27,8 +21,8 @@ export function prepareOutFile(out: string, force: boolean, flag = '--out'): str
     if (statSync(abs).isDirectory()) throw new Error(`${flag} ${out}: expected a file path, got a directory`);
     if (!force) throw new Error(`${flag} ${out}: the file exists (pass --force to replace it)`);
   }
-  const ancestor = existingAncestor(abs);
-  if (!statSync(ancestor).isDirectory()) throw new Error(`${flag} ${out}: ${ancestor} is a file, not a directory`);
+  const file = fileAncestor(abs);
+  if (file) throw new Error(`${flag} ${out}: ${file} is a file, not a directory`);
   try {
     mkdirSync(dirname(abs), { recursive: true });
     accessSync(dirname(abs), constants.W_OK);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MANIFEST_FILE, INTERACTIONS_FILE, ITEMS_FILE } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';
+import { fileAncestor } from '../data/atomic-dir.ts';
 import { digestFiles } from '../pipeline/hash.ts';
 import { TEACHER_FILES } from '../sgfd/teacher-files.ts';
 import { RUN_FILES, writeJson } from './files.ts';
@@ -49,6 +50,8 @@ export function unfinishedState(dir: string): string {
  */
 export function checkRunDir(out: string, resume: boolean, force: boolean): 'new' | 'resume' | 'replace' {
   if (resume && force) throw new Error('--resume continues the run in --out, --force replaces it: pass one of them');
+  const file = fileAncestor(out);
+  if (file) throw new Error(`${out}: --out must be a run directory, but ${file} is a file, not a directory`);
   if (!existsSync(out)) return 'new';
   if (!statSync(out).isDirectory()) throw new Error(`${out}: --out must be a run directory, it is a file`);
   if (!RUN_OUTPUTS.some((f) => existsSync(join(out, f)))) return 'new';

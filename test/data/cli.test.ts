@@ -1,23 +1,10 @@
 // `sgfd data …` end to end through bin/sgfd.js: exit codes, one-line errors, no partial output.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { sgfd as run } from '../run-cli.ts';
 import { tempDir, writeLines } from './helpers.ts';
-
-const bin = fileURLToPath(new URL('../../bin/sgfd.js', import.meta.url));
-const run = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-};
 
 test('data synth then data stats --json', async (t) => {
   const out = join(tempDir(t), 'synthetic');

@@ -5,27 +5,14 @@
 // .npy and an --out that is a file get clear one-line messages.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { sgfd } from '../run-cli.ts';
 import { MANIFEST_FILE, readDataset, readIdMap, writeDataset } from '../../src/data/arrow-io.ts';
 import { importDataset, importParts } from '../../src/data/import/pipeline.ts';
 import { writeNpy } from '../../src/data/npy.ts';
 import { generateSynthetic } from '../../src/data/synth.ts';
 import { rowCoded, tempDir, writeLines } from './helpers.ts';
-
-const bin = fileURLToPath(new URL('../../bin/sgfd.js', import.meta.url));
-async function sgfd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const oneLine = (re: RegExp) => (e: Error) => e.name === 'DataError' && re.test(e.message) && !e.message.includes('\n');
 

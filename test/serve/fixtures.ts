@@ -1,9 +1,7 @@
 // Fixtures for the serving tests: a small synthetic dataset (with original-id maps), tiny trained
 // runs per backbone, brute-force JS references for top-K and for embeddings, running student.onnx.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -101,17 +99,7 @@ export function assertRanking(got: { items: ArrayLike<number>; scores: ArrayLike
   }
 }
 
-/** Runs bin/sgfd.js with `args` to completion: exit code and the whole stdout/stderr. */
-export function sgfd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../../bin/sgfd.js', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (b: Buffer) => { out.stdout += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { out.stderr += b.toString(); });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ...out }));
-  });
-}
+export { sgfd } from '../run-cli.ts';
 
 /** x·W + b for one row (W [in, out] row-major), in float64. */
 export function linear(x: ArrayLike<number>, w: Float32Array, b: Float32Array): number[] {

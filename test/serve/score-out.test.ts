@@ -4,12 +4,11 @@
 // one-line errors (no stack trace, no unhandled rejection).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
+import { sgfd } from '../run-cli.ts';
 import { readDataset } from '../../src/data/arrow-io.ts';
 import { type Dataset } from '../../src/data/dataset.ts';
 import { writeFixtureData, trainFixtureRun, itemsOf } from './fixtures.ts';
@@ -25,20 +24,6 @@ before(async () => {
   run = await trainFixtureRun(root, data, 'bm3', 'bm3', false);
 });
 after(() => rmSync(root, { recursive: true, force: true }));
-
-const bin = fileURLToPath(new URL('../../bin/sgfd.js', import.meta.url));
-
-/** Runs bin/sgfd.js (as another user when `uid` is given); exit code and output. */
-function sgfd(args: string[], uid?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (b: Buffer) => { out.stdout += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { out.stderr += b.toString(); });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ...out }));
-  });
-}
 
 const score = (out: string, ...extra: string[]) => ['score', '--run', run, '--k', '10', '--out', out, '--threads', '1', '--quiet', ...extra];
 

@@ -60,6 +60,11 @@ test('train --out over a run: refused without --resume or --force (nothing writt
   const fresh = await train(data, join(root, 'empty'));
   assert.equal(fresh.code, 0, fresh.stderr);
   assert.equal(readFileSync(join(root, 'empty', 'notes.txt'), 'utf8'), 'mine\n');
+  // --out under a file: one line naming it, no raw ENOTDIR.
+  writeFileSync(join(root, 'afile'), 'x');
+  const underFile = await train(data, join(root, 'afile', 'run'));
+  assert.equal(underFile.code, 1);
+  assert.equal(underFile.stderr, `sgfd: ${join(root, 'afile', 'run')}: --out must be a run directory, but ${join(root, 'afile')} is a file, not a directory\n`);
   // The run records the dataset it trained on, with the digest the pipeline's data step computes.
   const record = readJson<{ digest: string }>(join(run, DATASET_RECORD));
   assert.equal(record.digest, digestFiles([join(data, MANIFEST_FILE)]));
