@@ -139,14 +139,14 @@ function evalFile(backbone: Backbone, params: Map<string, Parameter>, data: IoCo
   let doc: string;
   const outputDocs: Record<string, string> = {};
   if (backbone.buildScoring) {
-    const { users, items } = backbone.buildScoring(b);
+    const { users, items } = g.moduleScope('eval', () => backbone.buildScoring!(b));
     g.output(users, 'users');
     g.output(items, 'items');
     doc = `Evaluation of ${what}: the final user and item representations; score(u, i) = users[u] · items[i] (what sgfd ranks all items by).`;
     Object.assign(outputDocs, { users: 'final representation of every user, row u = user u', items: 'final representation of every item, row i = item i' });
   } else {
     const ids = g.input('eval.users', 'int64', ['batch']);
-    g.output(backbone.buildUserScores!(b, ids), 'scores');
+    g.output(g.moduleScope('eval', () => backbone.buildUserScores!(b, ids)), 'scores');
     doc = `Evaluation of ${what}: the score of every item for each user in eval.users (higher = better; what sgfd ranks all items by).`;
     outputDocs.scores = 'scores [users, items], row k = user eval.users[k]';
   }

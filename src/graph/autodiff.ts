@@ -73,12 +73,12 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
   for (let i = forward.length - 1; i >= 0; i--) {
     const node = forward[i];
     if (skip.has(node) || node.noGrad || !node.outputs.some((o) => between.has(o))) continue;
-    const dys = node.outputs.map(total);
-    if (dys.every((d) => d === undefined)) continue;
-    const override = node.outputs[0].gradOverride;
     // Backward nodes are named after their forward node's module: `teacher.extractors.0/grad/MatMul`.
     const at = node.name.lastIndexOf('/');
     const scope = at > 0 ? `${node.name.slice(0, at)}/grad` : 'grad';
+    const dys = g.moduleScope(scope, () => node.outputs.map(total));
+    if (dys.every((d) => d === undefined)) continue;
+    const override = node.outputs[0].gradOverride;
     if (override && dys[0]) {
       const dxs = g.moduleScope(scope, () => override.fn(dys[0]!));
       override.inputs.forEach((x, k) => { if (dxs[k] && between.has(x) && isFloat(x.dtype)) add(x, dxs[k]!); });
@@ -96,5 +96,5 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
       if (x && d && between.has(x) && isFloat(x.dtype)) add(x, d);
     });
   }
-  return wrt.map((w) => total(w) ?? zerosEmitter!(w));
+  return g.moduleScope('grad', () => wrt.map((w) => total(w) ?? zerosEmitter!(w)));
 }

@@ -31,6 +31,8 @@ export interface Binder { graph: Graph; param(p: Parameter): Value }
 
 /** Each named module's dotted path (set by namedParameters): the prefix of the node names it emits. */
 const modulePaths = new WeakMap<object, string>();
+/** The scope of the root module's own nodes (its path is ''): `model/CumSum`. */
+const ROOT_SCOPE = 'model';
 /** Prototypes whose methods already open their module's naming scope. */
 const scopedPrototypes = new WeakSet<object>();
 
@@ -58,7 +60,7 @@ function scopeMethods(proto: object | null): void {
         value: function scoped(this: Module, ...args: unknown[]) {
           const g = graphOf(args[0]);
           const path = modulePaths.get(this);
-          return g && path ? g.moduleScope(path, () => method.apply(this, args)) : method.apply(this, args);
+          return g && path !== undefined ? g.moduleScope(path || ROOT_SCOPE, () => method.apply(this, args)) : method.apply(this, args);
         },
       });
     }

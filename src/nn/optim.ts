@@ -33,7 +33,7 @@ export const nextName = (name: string) => `${name}.next`;
 export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig): EmittedUpdate {
   const step = g.input(STEP_INPUT, 'float32', []);
   const lr = g.input(LR_INPUT, 'float32', []);
-  const grads = clipGrads(slots.map((s) => s.grad), cfg.clipNorm);
+  const grads = g.moduleScope('optim', () => clipGrads(slots.map((s) => s.grad), cfg.clipNorm));
   const state: StateSpec[] = [];
   const updates: EmittedUpdate['updates'] = [];
   const stateInput = (kind: string, p: Parameter) => {
@@ -44,8 +44,7 @@ export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig
   const b1 = cfg.beta1 ?? 0.9;
   const b2 = cfg.beta2 ?? 0.999;
   // Bias corrections 1 − β^t computed in the graph from the step input: 1 − exp(t·ln β).
-  const bc1 = G.sub(1, G.exp(G.mul(step, Math.log(b1))));
-  const bc2 = G.sub(1, G.exp(G.mul(step, Math.log(b2))));
+  const [bc1, bc2] = g.moduleScope('optim', () => [b1, b2].map((b) => G.sub(1, G.exp(G.mul(step, Math.log(b))))));
   // Node names: `optim/<parameter>/<op>` (one naming scope per parameter's update).
   slots.forEach((s, i) => g.moduleScope(`optim/${s.param.name}`, () => {
     const group = cfg.groups?.[s.param.group] ?? {};

@@ -40,7 +40,7 @@ export interface CompileOptions {
 export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions = {}): CompiledTrainStep {
   const g = new G.Graph('train_step');
   const binder = new InputBinder(g);
-  const spec = build(binder);
+  const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
   const used = [...params.values()].filter((p) => binder.values.has(p));
   const trainable = used.filter((p) => p.trainable);
   const grads = G.grad(spec.loss, trainable.map((p) => binder.values.get(p)!));

@@ -134,6 +134,7 @@ export function studentGraph(run: LoadedRun): { graph: G.Graph; rule: ColdStartR
   const g = new G.Graph('sgfd_student');
   const b = new InitializerBinder(g, run.values);
   const raw = extractor.modalities.map((m) => g.input(STUDENT_IO.features(m.name), 'float32', ['batch', m.dim]));
-  g.output(rule.combine(b, rawToFeatures(run, extractor, b, raw)), STUDENT_IO.itemEmbedding);
+  const features = rawToFeatures(run, extractor, b, raw);
+  g.output(g.moduleScope('cold_start', () => rule.combine(b, features)), STUDENT_IO.itemEmbedding);
   return { graph: g, rule };
 }

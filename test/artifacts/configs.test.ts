@@ -12,6 +12,7 @@ import { writeDataset, readDataset } from '../../src/data/arrow-io.ts';
 import { Rng } from '../../src/data/rng.ts';
 import { initialValues } from '../../src/nn/index.ts';
 import { decodeModel } from '../../src/graph/index.ts';
+import { ModelProto } from '../../src/graph/onnx-schema.ts';
 import { backboneSpec } from '../../src/backbones/index.ts';
 import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
 import { resolveSettings } from '../../src/train/run.ts';
@@ -58,6 +59,9 @@ for (const c of CONFIGS) {
       assert.equal(info.metadata['sgfd.backbone'], c.backbone);
       assert.equal(info.metadata['sgfd.graph'], g.kind);
       assert.equal(info.metadata['sgfd.profile'], c.sgfd ? c.profile : 'none');
+      const names = (ModelProto.decode(raw) as unknown as { graph: { node: { name: string }[] } }).graph.node.map((n) => n.name);
+      assert.deepEqual(names.filter((n) => !/^[\w.]+(\/[\w.]+)*\/\w+$/.test(n)), [], `${g.file}: every node is named <module scope>/<op>`);
+      assert.equal(new Set(names).size, names.length, `${g.file}: node names are unique`);
       for (const level of ['disabled', 'all'] as const) await (await session(join(dir, g.file), level)).release();
     }
     const step = graphOf(readManifest(dir), 'train_step.onnx');
