@@ -90,7 +90,5 @@ export function asInt64(ids: ArrayLike<number>): BigInt64Array {
 
 /** An inverted-dropout keep mask scaled later by the graph: 1 with probability 1 − p. */
 export function keepMask(n: number, p: number, rng: Rng): Float32Array {
-  const m = new Float32Array(n);
-  for (let i = 0; i < n; i++) m[i] = rng.nextFloat() >= p ? 1 : 0;
-  return m;
+  return rng.fillKeepMask(new Float32Array(n), p);
 }

@@ -138,12 +138,11 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       const sums: Record<string, number> = {};
       let n = 0;
       const total = Math.ceil(backbone.trainRows / backbone.batchSize);
-      for (const rows of batches(backbone.trainRows, backbone.batchSize, rng)) {
-        const terms = await stepper.run(backbone.batchFeeds(rows, rng));
+      await overlappedSteps(batches(backbone.trainRows, backbone.batchSize, rng), (rows) => backbone.batchFeeds(rows, rng), (f) => stepper.run(f), (terms) => {
         for (const [k, x] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + x;
         n++;
         progress.batch(epoch, o.epochs, n, total, sums.loss / n, Number.isFinite(best.value) ? `best ${o.metric} ${best.value.toFixed(4)}` : '');
-      }
+      });
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);
       const { losses, gradNorms } = epochMeans(sums, n);
@@ -179,6 +178,23 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
+}
+
+/**
+ * One epoch's steps, with the next batch's feeds built while the current step runs (in the worker
+ * thread, or ORT's): the same feeds in the same order, so the RNG stream — and every result — is
+ * exactly that of building each batch just before its step.
+ */
+export async function overlappedSteps<F, T>(rows: Iterable<Int32Array>, feeds: (rows: Int32Array) => F, step: (f: F) => Promise<T>, done: (t: T) => void): Promise<void> {
+  const it = rows[Symbol.iterator]();
+  const nextFeeds = () => { const r = it.next(); return r.done ? null : feeds(r.value); };
+  let current = nextFeeds();
+  while (current !== null) {
+    const running = step(current);
+    const upcoming = nextFeeds();
+    done(await running);
+    current = upcoming;
+  }
 }
 
 const GRAD_NORM = 'gradnorm.';

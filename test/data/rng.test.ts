@@ -61,3 +61,16 @@ test('fork gives an independent, reproducible stream', () => {
   assert.equal(f1.nextUint32(), f2.nextUint32());
   assert.notEqual(f1.nextUint32(), p1.nextUint32());
 });
+
+test('fillKeepMask draws exactly what the nextFloat() ≥ p loop draws, and leaves the same state', () => {
+  for (const [seed, p, n] of [[1, 0.5, 1000], [7, 0.1, 4097], [42, 0, 10], [3, 0.999, 333], [9, 0.25, 0]] as const) {
+    const a = new Rng(seed);
+    const b = new Rng(seed);
+    const want = Float32Array.from({ length: n }, () => (a.nextFloat() >= p ? 1 : 0));
+    assert.deepEqual(b.fillKeepMask(new Float32Array(n), p), want, `seed ${seed}, p ${p}`);
+    assert.deepEqual(b.getState(), a.getState());
+    assert.equal(b.nextUint32(), a.nextUint32());
+  }
+  const kept = new Rng(5).fillKeepMask(new Float32Array(20000), 0.3).reduce((s, v) => s + v, 0) / 20000;
+  assert.ok(Math.abs(kept - 0.7) < 0.02, `kept share ${kept}`);
+});
