@@ -7,7 +7,8 @@ import { ngcfSpec } from './ngcf/ngcf.ts';
 import { dgcfSpec } from './dgcf/dgcf.ts';
 import { neuMfSpec } from './neumf/neumf.ts';
 import { cmlSpec } from './cml/cml.ts';
-import { backboneSettingRange, checkSetting, crossCheckBackbone } from './settings.ts';
+import { backboneSettingRange, crossCheckBackbone } from './settings.ts';
+import { checkSetting } from '../data/setting-range.ts';
 import { grcnSpec } from './grcn/grcn.ts';
 import { mamlSpec } from './maml/maml.ts';
 

@@ -10,7 +10,7 @@ import { ensureTeacher, CACHE_ENV, DATASET_CACHE_DIR } from '../sgfd/teacher-cac
 import { distillDecision, usefulnessWarnings } from '../sgfd/teacher-usefulness.ts';
 import { keepTeacher } from '../train/teacher-files.ts';
 import { type Device } from '../runtime/session.ts';
-import { checkSetting } from '../backbones/settings.ts';
+import { checkSetting } from '../data/setting-range.ts';
 
 interface Args {
   data: string; out?: string; profile: Profile; epochs: number; lr: number; seed: number; 'batch-size': number; 'held-out': number;

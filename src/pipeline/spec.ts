@@ -3,7 +3,8 @@
 import { BACKBONES, backboneSpec } from '../backbones/index.ts';
 import { VARIANTS } from '../train/run.ts';
 import { PROFILES, SGFD_SETTINGS, type Profile } from '../sgfd/config.ts';
-import { BACKBONE_SETTINGS, backboneSettingRange, describeRange, settingValue, type SettingRange } from '../backbones/settings.ts';
+import { BACKBONE_SETTINGS, backboneSettingRange } from '../backbones/settings.ts';
+import { describeRange, settingValue, type SettingRange } from '../data/setting-range.ts';
 import { SYNTH_DEFAULTS } from '../data/synth.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
 import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';

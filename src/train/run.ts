@@ -6,7 +6,7 @@ import { type ExtractorKind } from '../sgfd/extractor.ts';
 import { readDataset } from '../data/arrow-io.ts';
 import { splitCounts, type Dataset } from '../data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig, type ConfigValue } from '../backbones/index.ts';
-import { checkSetting } from '../backbones/settings.ts';
+import { checkSetting } from '../data/setting-range.ts';
 import { sgfdConfig, checkSgfdSetting, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
 import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
 import { ensureTeacher } from '../sgfd/teacher-cache.ts';

@@ -14,7 +14,7 @@ import { Rng, type RngState } from '../data/rng.ts';
 import { batches } from '../data/samplers.ts';
 import { dotScorer, evaluate, type MetricReport, type Compat, type Scorer } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
-import { checkSetting, type SettingRange } from '../backbones/settings.ts';
+import { checkSetting, type SettingRange } from '../data/setting-range.ts';
 import { METRIC_NAMES, DEFAULT_KS } from '../eval/metrics.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from './files.ts';
 import { Progress } from './progress.ts';
