@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
 import { writeJson } from '../train/files.ts';
-import { digestFiles, hashValue } from './hash.ts';
+import { digestFiles, hashValue } from '../data/content-hash.ts';
 import type { LoadedPipeline } from './load.ts';
 import { STEP_NEEDS, stepsOf, type PipelineSpec, type StepName } from './spec.ts';
 import { readStepRecord, writeStepRecord, type StepContext, type StepDefinition, type StepRecord } from './step.ts';

@@ -8,7 +8,7 @@ import { RUN_FILES, readJson, writeJson } from '../train/files.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
 import type { RunMetrics } from '../train/trainer.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { canonicalJson } from './hash.ts';
+import { canonicalJson } from '../data/content-hash.ts';
 
 export type RunState = 'done' | 'resume' | 'stale' | 'new';
 

@@ -2,7 +2,7 @@
 // them), trial names, and the choice of the best trial — on validation only. Successive halving
 // (halving.ts, halving-search.ts) cuts hopeless trials early among the same candidates.
 import { Rng } from '../data/rng.ts';
-import { hashValue } from './hash.ts';
+import { hashValue } from '../data/content-hash.ts';
 import type { SearchSpec, SettingValue } from './spec.ts';
 
 export interface Trial {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { MANIFEST_FILE, INTERACTIONS_FILE, ITEMS_FILE } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { fileAncestor } from '../data/atomic-dir.ts';
-import { digestFiles } from '../pipeline/hash.ts';
+import { digestFiles } from '../data/content-hash.ts';
 import { TEACHER_FILES } from '../sgfd/teacher-files.ts';
 import { RUN_FILES, writeJson } from './files.ts';
 

@@ -11,7 +11,7 @@ import { writeDataset, readDataset, MANIFEST_FILE } from '../../src/data/arrow-i
 import { TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { RUN_FILES, writeJson, readJson } from '../../src/train/files.ts';
 import { DATASET_RECORD, datasetDigest } from '../../src/train/run-dir.ts';
-import { digestFiles } from '../../src/pipeline/hash.ts';
+import { digestFiles } from '../../src/data/content-hash.ts';
 import { bringRun, RUN_INPUTS } from '../../src/pipeline/runs.ts';
 import { resolveSettings, type RunSettings } from '../../src/train/run.ts';
 import { tempDir, writeFixtureData, SYNTH, sgfd } from '../serve/fixtures.ts';

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readDataset, writeDataset, MANIFEST_FILE } from '../../data/arrow-io.ts';
 import { importDataset } from '../../data/import/pipeline.ts';
 import { generateSynthetic, SYNTH_DEFAULTS } from '../../data/synth.ts';
-import { digestFiles } from '../hash.ts';
+import { digestFiles } from '../../data/content-hash.ts';
 import type { DataSpec, PipelineSpec } from '../spec.ts';
 import type { StepContext, StepDefinition, StepResult } from '../step.ts';
 

@@ -1,5 +1,5 @@
-// Content hashes: canonical JSON (sorted keys) of a step's resolved configuration, and digests of
-// the files a step hands on, so a re-run can tell whether anything it reads has changed.
+// Content hashes: canonical JSON (sorted keys) of a resolved configuration, and digests of
+// files (a pipeline step's inputs, the dataset a run trained on), so a re-run can tell whether anything changed.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
