@@ -1,31 +1,13 @@
-// Reverse-mode differentiation over the recorded graph: emits the backward pass in standard ONNX ops.
+// Reverse-mode differentiation over the recorded graph: emits the backward pass in standard ONNX ops,
+// using the rules of gradients.ts (the ops files do not import this one: no cycle).
 import { type Node, type Value, Graph } from './graph.ts';
 import { isFloat } from './dtype.ts';
 import { ShapeError } from './shape.ts';
-
-/**
- * A gradient rule: given the node and the gradient of each of its outputs (undefined where no
- * gradient flows), returns the gradient of each input (undefined for non-differentiable inputs).
- */
-export type GradRule = (node: Node, dys: (Value | undefined)[]) => (Value | undefined)[];
-
-const rules = new Map<string, GradRule>();
-
-export function registerGradient(op: string, rule: GradRule): void {
-  if (rules.has(op)) throw new Error(`gradient rule for ${op} registered twice`);
-  rules.set(op, rule);
-}
+import { GRADIENT_RULES } from './gradients.ts';
+import { sumAll } from './ops/elementwise.ts';
+import { zerosLike } from './ops/util.ts';
 
 export class MissingGradientError extends Error {}
-
-let sumEmitter: ((parts: Value[]) => Value) | null = null;
-let zerosEmitter: ((like: Value) => Value) | null = null;
-
-/** Installed by the op library: how to add gradient contributions and make zeros. */
-export function setAccumulators(sum: (parts: Value[]) => Value, zeros: (like: Value) => Value): void {
-  sumEmitter = sum;
-  zerosEmitter = zeros;
-}
 
 /** Values on some path from one of `sources` forward to `target`. */
 function valuesBetween(graph: Graph, sources: Value[], target: Value): Set<Value> {
@@ -64,7 +46,7 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
   const total = (v: Value): Value | undefined => {
     const l = parts.get(v);
     if (!l || l.length === 0) return undefined;
-    if (l.length > 1) parts.set(v, [sumEmitter!(l)]);
+    if (l.length > 1) parts.set(v, [sumAll(l)]);
     return parts.get(v)![0];
   };
   add(loss, seed ?? g.scalar(1, loss.dtype));
@@ -85,10 +67,11 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
       override.internal.forEach((n) => skip.add(n));
       continue;
     }
-    const rule = rules.get(node.op);
+    const rule = GRADIENT_RULES.get(node.op);
     if (!rule) {
       throw new MissingGradientError(`no gradient rule for op '${node.op}' (node ${node.name}); `
-        + `it lies between the parameters and the loss — add one in src/graph/ops/ or stop the gradient`);
+        + `it lies between the parameters and the loss — add one to its ops file's rule table (collected in `
+        + `src/graph/gradients.ts) or stop the gradient`);
     }
     const dxs = g.moduleScope(scope, () => rule(node, dys));
     node.inputs.forEach((x, k) => {
@@ -96,5 +79,5 @@ export function grad(loss: Value, wrt: Value[], seed?: Value): Value[] {
       if (x && d && between.has(x) && isFloat(x.dtype)) add(x, d);
     });
   }
-  return g.moduleScope('grad', () => wrt.map((w) => total(w) ?? zerosEmitter!(w)));
+  return g.moduleScope('grad', () => wrt.map((w) => total(w) ?? zerosLike(w)));
 }

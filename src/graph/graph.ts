@@ -70,8 +70,6 @@ export class Value {
 export class Node {
   /** True for nodes the gradient must not pass through (stop-gradient). */
   noGrad = false;
-  /** Build-time facts for gradient rules (never serialised). */
-  meta: Record<string, unknown> = {};
   constructor(
     readonly op: string,
     readonly inputs: (Value | null)[],

@@ -1,6 +1,7 @@
 // Elementwise ops (arithmetic, activations, comparisons, selection) and their gradient rules.
-import { type Value, float } from '../graph.ts';
-import { registerGradient } from '../autodiff.ts';
+import { type Node, type Value, float } from '../graph.ts';
+import { type GradRule, type GradRules, inputOf, inputsOf } from '../grad-rule.ts';
+import { defineAttrs } from '../op-attrs.ts';
 import { type DType, isFloat } from '../dtype.ts';
 import { broadcast, ShapeError } from '../shape.ts';
 import { type Operand, lift, emit1, sumToShape, zerosLike } from './util.ts';
@@ -39,16 +40,24 @@ export const identity = unary('Identity');
 export const not = (x: Value) => emit1('Not', [x], 'bool', x.shape);
 export const and = (a: Value, b: Value) => emit1('And', [a, b], 'bool', broadcast('And', a.shape, b.shape));
 
+/** LeakyRelu's slope for x < 0, as the float32 ONNX attribute holds it (the gradient uses the same value). */
+export interface LeakyReluAttrs { alpha: number }
+const leakyReluAttrs = defineAttrs<LeakyReluAttrs>('LeakyRelu');
+
 export function leakyRelu(x: Value, alpha = 0.01): Value {
   const y = emit1('LeakyRelu', [x], x.dtype, x.shape, { alpha: float(alpha) });
-  y.producer!.meta.alpha = Math.fround(alpha); // the attribute is float32: the gradient must use the same value
+  leakyReluAttrs.set(y.producer!, { alpha: Math.fround(alpha) });
   return y;
 }
+
+/** Pow's exponent when it is a build-time constant (only then is Pow differentiable). */
+export interface PowAttrs { exponent: number }
+const powAttrs = defineAttrs<PowAttrs>('Pow');
 
 /** x ** exponent, with a constant exponent. */
 export function pow(x: Value, exponent: number): Value {
   const y = emit1('Pow', [x, x.graph.scalar(exponent, x.dtype)], x.dtype, x.shape);
-  y.producer!.meta.exponent = exponent;
+  powAttrs.set(y.producer!, { exponent });
   return y;
 }
 
@@ -80,69 +89,71 @@ export function stopGradient(x: Value): Value {
 }
 
 // ---- gradient rules ----
-const [A, B] = [0, 1];
-const ins = (n: { inputs: (Value | null)[] }) => n.inputs as Value[];
+const first = (n: Node) => inputOf(n, 0);
 
-registerGradient('Add', (n, [dy]) => [sumToShape(dy!, ins(n)[A].shape), sumToShape(dy!, ins(n)[B].shape)]);
-registerGradient('Sub', (n, [dy]) => [sumToShape(dy!, ins(n)[A].shape), sumToShape(neg(dy!), ins(n)[B].shape)]);
-registerGradient('Mul', (n, [dy]) => {
-  const [a, b] = ins(n);
-  return [sumToShape(mul(dy!, b), a.shape), sumToShape(mul(dy!, a), b.shape)];
-});
-registerGradient('Div', (n, [dy]) => {
-  const [a, b] = ins(n);
-  const y = n.outputs[0];
-  return [sumToShape(div(dy!, b), a.shape), sumToShape(neg(div(mul(dy!, y), b)), b.shape)];
-});
-registerGradient('Neg', (_n, [dy]) => [neg(dy!)]);
-registerGradient('Identity', (_n, [dy]) => [dy]);
-registerGradient('Exp', (n, [dy]) => [mul(dy!, n.outputs[0])]);
-registerGradient('Log', (n, [dy]) => [div(dy!, ins(n)[0])]);
-registerGradient('Sqrt', (n, [dy]) => [div(mul(dy!, 0.5), n.outputs[0])]);
-registerGradient('Abs', (n, [dy]) => [mul(dy!, sign(ins(n)[0]))]);
-registerGradient('Relu', (n, [dy]) => [where(greater(ins(n)[0], 0), dy!, 0)]);
-registerGradient('LeakyRelu', (n, [dy]) => [where(greater(ins(n)[0], 0), dy!, mul(dy!, n.meta.alpha as number))]);
-registerGradient('Sigmoid', (n, [dy]) => {
-  const y = n.outputs[0];
-  return [mul(dy!, mul(y, sub(1, y)))];
-});
-registerGradient('Tanh', (n, [dy]) => [mul(dy!, sub(1, square(n.outputs[0])))]);
-registerGradient('Pow', (n, [dy]) => {
-  const c = n.meta.exponent as number | undefined;
-  if (c === undefined) throw new ShapeError(`Pow (${n.name}): only constant exponents are differentiable`);
-  const x = ins(n)[0];
-  return [mul(dy!, c === 2 ? mul(x, 2) : mul(pow(x, c - 1), c)), undefined];
-});
-registerGradient('Where', (n, [dy]) => {
-  const [c, a, b] = ins(n);
-  return [undefined, sumToShape(where(c, dy!, 0), a.shape), sumToShape(where(c, 0, dy!), b.shape)];
-});
-registerGradient('Clip', (n, [dy]) => {
-  const [x, lo, hi] = n.inputs;
-  let inside: Value | null = null;
-  if (lo) inside = greaterOrEqual(x!, lo);
-  if (hi) inside = inside ? and(inside, lessOrEqual(x!, hi)) : lessOrEqual(x!, hi);
-  return [inside ? where(inside, dy!, 0) : dy, undefined, undefined];
-});
 /** Max/Min: the gradient goes to the selected operand; ties go to the first. */
-function selectGrad(cmp: (a: Value, b: Value) => Value) {
-  return (n: { inputs: (Value | null)[] }, [dy]: (Value | undefined)[]) => {
-    const [a, b] = ins(n);
+function selectGrad(cmp: (a: Value, b: Value) => Value): GradRule {
+  return (n, [dy]) => {
+    const [a, b] = inputsOf(n);
     const pickA = cmp(a, b);
     return [sumToShape(where(pickA, dy!, 0), a.shape), sumToShape(where(pickA, 0, dy!), b.shape)];
   };
 }
-registerGradient('Max', selectGrad(greaterOrEqual));
-registerGradient('Min', selectGrad(lessOrEqual));
-registerGradient('Cast', (n, [dy]) => {
-  const x = ins(n)[0];
-  return [isFloat(x.dtype) ? cast(dy!, x.dtype) : undefined];
-});
-registerGradient('Sum', (n, [dy]) => ins(n).map((x) => sumToShape(dy!, x.shape)));
-for (const op of ['Sign', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Equal', 'Not', 'And',
-  'Shape', 'ConstantOfShape']) {
-  registerGradient(op, (n) => n.inputs.map(() => undefined));
-}
+
+const noGradient: GradRule = (n) => n.inputs.map(() => undefined);
+
+export const ELEMENTWISE_GRADIENTS: GradRules = {
+  Add: (n, [dy]) => [sumToShape(dy!, inputOf(n, 0).shape), sumToShape(dy!, inputOf(n, 1).shape)],
+  Sub: (n, [dy]) => [sumToShape(dy!, inputOf(n, 0).shape), sumToShape(neg(dy!), inputOf(n, 1).shape)],
+  Mul: (n, [dy]) => {
+    const [a, b] = inputsOf(n);
+    return [sumToShape(mul(dy!, b), a.shape), sumToShape(mul(dy!, a), b.shape)];
+  },
+  Div: (n, [dy]) => {
+    const [a, b] = inputsOf(n);
+    const y = n.outputs[0];
+    return [sumToShape(div(dy!, b), a.shape), sumToShape(neg(div(mul(dy!, y), b)), b.shape)];
+  },
+  Neg: (_n, [dy]) => [neg(dy!)],
+  Identity: (_n, [dy]) => [dy],
+  Exp: (n, [dy]) => [mul(dy!, n.outputs[0])],
+  Log: (n, [dy]) => [div(dy!, first(n))],
+  Sqrt: (n, [dy]) => [div(mul(dy!, 0.5), n.outputs[0])],
+  Abs: (n, [dy]) => [mul(dy!, sign(first(n)))],
+  Relu: (n, [dy]) => [where(greater(first(n), 0), dy!, 0)],
+  LeakyRelu: (n, [dy]) => [where(greater(first(n), 0), dy!, mul(dy!, leakyReluAttrs.get(n).alpha))],
+  Sigmoid: (n, [dy]) => {
+    const y = n.outputs[0];
+    return [mul(dy!, mul(y, sub(1, y)))];
+  },
+  Tanh: (n, [dy]) => [mul(dy!, sub(1, square(n.outputs[0])))],
+  Pow: (n, [dy]) => {
+    const c = powAttrs.find(n)?.exponent;
+    if (c === undefined) throw new ShapeError(`Pow (${n.name}): only constant exponents are differentiable`);
+    const x = first(n);
+    return [mul(dy!, c === 2 ? mul(x, 2) : mul(pow(x, c - 1), c)), undefined];
+  },
+  Where: (n, [dy]) => {
+    const [c, a, b] = inputsOf(n);
+    return [undefined, sumToShape(where(c, dy!, 0), a.shape), sumToShape(where(c, 0, dy!), b.shape)];
+  },
+  Clip: (n, [dy]) => {
+    const [x, lo, hi] = [first(n), n.inputs[1], n.inputs[2]];
+    let inside: Value | null = null;
+    if (lo) inside = greaterOrEqual(x, lo);
+    if (hi) inside = inside ? and(inside, lessOrEqual(x, hi)) : lessOrEqual(x, hi);
+    return [inside ? where(inside, dy!, 0) : dy, undefined, undefined];
+  },
+  Max: selectGrad(greaterOrEqual),
+  Min: selectGrad(lessOrEqual),
+  Cast: (n, [dy]) => {
+    const x = first(n);
+    return [isFloat(x.dtype) ? cast(dy!, x.dtype) : undefined];
+  },
+  Sum: (n, [dy]) => inputsOf(n).map((x) => sumToShape(dy!, x.shape)),
+  ...Object.fromEntries(['Sign', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Equal', 'Not', 'And',
+    'Shape', 'ConstantOfShape'].map((op) => [op, noGradient])),
+};
 
 /** Adds gradient contributions (one Sum node). */
 export function sumAll(parts: Value[]): Value {

@@ -1,13 +1,19 @@
 // Indexing ops: Gather (embedding lookup), GatherElements, GatherND/ScatterND, race-free segment
 // sums, and index inputs that carry the grouping their gradients need.
 import { type Value, type Graph, type IndexPlan, type PlanPart, int } from '../graph.ts';
-import { registerGradient } from '../autodiff.ts';
-import { type Shape, ShapeError, normAxis } from '../shape.ts';
+import { type GradRules, inputOf, inputsOf } from '../grad-rule.ts';
+import { defineAttrs } from '../op-attrs.ts';
+import { type Shape, type Dim, ShapeError, normAxis } from '../shape.ts';
 import { emit1, zeros, zerosLike } from './util.ts';
 import { sub, cast } from './elementwise.ts';
 import { concat, reshape, squeeze } from './layout.ts';
 import { cumsum } from './reduce.ts';
 import { computeIndexPlan, isIdentity } from '../index-plan.ts';
+
+/** The (normalised) axis Gather/GatherElements index along. */
+export interface GatherAttrs { axis: number }
+const gatherAttrs = defineAttrs<GatherAttrs>('Gather');
+const gatherElementsAttrs = defineAttrs<GatherAttrs>('GatherElements');
 
 /** data[idx] along `axis` → idx.shape spliced into data.shape. */
 export function gather(data: Value, idx: Value, axis = 0): Value {
@@ -15,7 +21,7 @@ export function gather(data: Value, idx: Value, axis = 0): Value {
   if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new ShapeError(`Gather: indices must be int64, got ${idx}`);
   const shape = [...data.shape.slice(0, a), ...idx.shape, ...data.shape.slice(a + 1)];
   const y = emit1('Gather', [data, idx], data.dtype, shape, { axis: int(a) });
-  y.producer!.meta.axis = a;
+  gatherAttrs.set(y.producer!, { axis: a });
   return y;
 }
 
@@ -24,7 +30,7 @@ export function gatherElements(data: Value, idx: Value, axis = -1): Value {
   const a = normAxis('GatherElements', axis, data.rank);
   if (idx.rank !== data.rank) throw new ShapeError(`GatherElements: indices ${idx} must have the rank of ${data}`);
   const y = emit1('GatherElements', [data, idx], data.dtype, idx.shape, { axis: int(a) });
-  y.producer!.meta.axis = a;
+  gatherElementsAttrs.set(y.producer!, { axis: a });
   return y;
 }
 
@@ -102,7 +108,7 @@ export interface SegmentSumOptions { precision?: 'float32' | 'float64' }
  * plain ScatterND — never a reducing scatter (racy with > 1 thread in ORT). Its gradient is its own:
  * d out / d x = Gather(dy, ids).
  */
-export function segmentSum(x: Value, plan: IndexPlan, numSegments: number, o: SegmentSumOptions = {}): Value {
+export function segmentSum(x: Value, plan: IndexPlan, numSegments: Dim, o: SegmentSumOptions = {}): Value {
   const g = x.graph;
   return g.withGradient([x], () => {
     const sums = runSums(x, plan, o);
@@ -153,32 +159,35 @@ export function segmentSumBy(x: Value, ids: Value, o: SegmentSumOptions = {}): V
   return segmentSum(x, ids.index.plan(), ids.index.numRows, o);
 }
 
-registerGradient('Gather', (n, [dy]) => {
-  const [data, idx] = n.inputs as Value[];
-  if ((n.meta.axis as number) !== 0) throw new ShapeError(`Gather (${n.name}): only axis 0 is differentiable`);
-  const info = idx.index;
-  const rows = dy!.rank - idx.rank + 1;
-  const flat = idx.rank === 1 ? dy! : reshape(dy!, [-1, ...dy!.shape.slice(dy!.rank - rows + 1)]);
-  if (info?.inverse && data.shape[0] === idx.shape[0]) return [gather(flat, info.inverse), undefined];
-  if (info?.unique) return [scatterND(zerosLike(data), reshape(idx, [-1, 1]), flat), undefined];
-  if (info?.plan) return [segmentSum(flat, info.plan(), data.shape[0] as number), undefined];
-  throw new ShapeError(`Gather (${n.name}): the gradient needs to know how indices ${idx.name} repeat; `
-    + 'declare them with indexInput()/indexConstant() (race-free segment sum) or mark them unique');
-});
-registerGradient('GatherElements', (n, [dy]) => {
-  const [data, idx] = n.inputs as Value[];
-  const a = n.meta.axis as number;
-  if (idx.shape[a] !== 1 && !idx.index?.unique) {
-    throw new ShapeError(`GatherElements (${n.name}): differentiable only with one index per slice along axis ${a} (a scatter with reduction would race)`);
-  }
-  return [emit1('ScatterElements', [zerosLike(data), idx, dy!], data.dtype, data.shape, { axis: int(a) }), undefined];
-});
-registerGradient('GatherND', (n, [dy]) => {
-  const [data, idx] = n.inputs as Value[];
-  if (!idx.index?.unique) throw new ShapeError(`GatherND (${n.name}): differentiable only with distinct indices`);
-  return [scatterND(zerosLike(data), idx, dy!), undefined];
-});
-registerGradient('ScatterND', (n, [dy]) => {
-  const [, idx, updates] = n.inputs as Value[];
-  return [scatterND(dy!, idx, zerosLike(updates)), undefined, gatherND(dy!, idx)];
-});
+export const GATHER_GRADIENTS: GradRules = {
+  Gather: (n, [dy]) => {
+    const [data, idx] = inputsOf(n);
+    if (gatherAttrs.get(n).axis !== 0) throw new ShapeError(`Gather (${n.name}): only axis 0 is differentiable`);
+    const info = idx.index;
+    const rows = dy!.rank - idx.rank + 1;
+    const flat = idx.rank === 1 ? dy! : reshape(dy!, [-1, ...dy!.shape.slice(dy!.rank - rows + 1)]);
+    if (info?.inverse && data.shape[0] === idx.shape[0]) return [gather(flat, info.inverse), undefined];
+    if (info?.unique) return [scatterND(zerosLike(data), reshape(idx, [-1, 1]), flat), undefined];
+    if (info?.plan) return [segmentSum(flat, info.plan(), data.shape[0]), undefined];
+    throw new ShapeError(`Gather (${n.name}): the gradient needs to know how indices ${idx.name} repeat; `
+      + 'declare them with indexInput()/indexConstant() (race-free segment sum) or mark them unique');
+  },
+  GatherElements: (n, [dy]) => {
+    const [data, idx] = inputsOf(n);
+    const { axis: a } = gatherElementsAttrs.get(n);
+    if (idx.shape[a] !== 1 && !idx.index?.unique) {
+      throw new ShapeError(`GatherElements (${n.name}): differentiable only with one index per slice along axis ${a} (a scatter with reduction would race)`);
+    }
+    return [emit1('ScatterElements', [zerosLike(data), idx, dy!], data.dtype, data.shape, { axis: int(a) }), undefined];
+  },
+  GatherND: (n, [dy]) => {
+    const [data, idx] = inputsOf(n);
+    if (!idx.index?.unique) throw new ShapeError(`GatherND (${n.name}): differentiable only with distinct indices`);
+    return [scatterND(zerosLike(data), idx, dy!), undefined];
+  },
+  ScatterND: (n, [dy]) => {
+    const idx = inputOf(n, 1);
+    const updates = inputOf(n, 2);
+    return [scatterND(dy!, idx, zerosLike(updates)), undefined, gatherND(dy!, idx)];
+  },
+};

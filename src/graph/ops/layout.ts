@@ -1,8 +1,26 @@
 // Layout ops (Concat, Split, Slice, Pad, Reshape, Transpose, Unsqueeze, Squeeze, Expand) and gradients.
 import { type Value, int, str } from '../graph.ts';
-import { registerGradient } from '../autodiff.ts';
+import { type GradRules, inputOf, inputsOf, isStaticDim, staticDim } from '../grad-rule.ts';
+import { defineAttrs } from '../op-attrs.ts';
 import { type Shape, type Dim, normAxis, ShapeError, formatShape, isStatic, sizeOf } from '../shape.ts';
 import { emit1, constI64, shapeOf, shapeTensor, sumToShape, zeros } from './util.ts';
+
+/** The (normalised) axis Concat joins along and Split cuts along. */
+export interface AxisAttrs { axis: number }
+const concatAttrs = defineAttrs<AxisAttrs>('Concat');
+const splitAttrs = defineAttrs<AxisAttrs>('Split');
+/** Slice: the first kept index on each of `axes` (normalised). */
+export interface SliceAttrs { begins: number[]; axes: number[] }
+const sliceAttrs = defineAttrs<SliceAttrs>('Slice');
+/** Pad: zeros added before/after on each axis. */
+export interface PadAttrs { before: number[]; after: number[] }
+const padAttrs = defineAttrs<PadAttrs>('Pad');
+export interface TransposeAttrs { perm: number[] }
+const transposeAttrs = defineAttrs<TransposeAttrs>('Transpose');
+/** Unsqueeze: the inserted axes; Squeeze: the removed ones (normalised). */
+export interface AxesAttrs { axes: number[] }
+const unsqueezeAttrs = defineAttrs<AxesAttrs>('Unsqueeze');
+const squeezeAttrs = defineAttrs<AxesAttrs>('Squeeze');
 
 export function concat(xs: Value[], axis: number): Value {
   if (xs.length === 0) throw new ShapeError('Concat: no inputs');
@@ -16,7 +34,7 @@ export function concat(xs: Value[], axis: number): Value {
   const shape = xs[0].shape.slice();
   shape[a] = total;
   const y = emit1('Concat', xs, xs[0].dtype, shape, { axis: int(a) });
-  y.producer!.meta.axis = a;
+  concatAttrs.set(y.producer!, { axis: a });
   return y;
 }
 
@@ -28,7 +46,7 @@ export function split(x: Value, sizes: number[], axis: number): Value[] {
   if (typeof d === 'number' && d !== sum) throw new ShapeError(`Split: sizes [${sizes}] add to ${sum}, but ${x} has ${d} along axis ${a}`);
   const outs = x.graph.emit('Split', [x, constI64(x.graph, sizes)],
     sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((e, i) => (i === a ? s : e)) })), { axis: int(a) });
-  outs[0].producer!.meta.axis = a;
+  splitAttrs.set(outs[0].producer!, { axis: a });
   return outs;
 }
 
@@ -49,7 +67,7 @@ export function slice(x: Value, starts: number[], ends: number[], axes: number[]
   });
   const g = x.graph;
   const y = emit1('Slice', [x, constI64(g, begins), constI64(g, norm.map((ax, k) => begins[k] + (shape[ax] as number))), constI64(g, norm)], x.dtype, shape);
-  y.producer!.meta.slice = { begins, axes: norm };
+  sliceAttrs.set(y.producer!, { begins, axes: norm });
   return y;
 }
 
@@ -57,7 +75,7 @@ export function slice(x: Value, starts: number[], ends: number[], axes: number[]
 export function pad(x: Value, before: number[], after: number[]): Value {
   const shape = x.shape.map((d, i) => (typeof d === 'number' ? d + before[i] + after[i] : (before[i] || after[i] ? `${d}+${before[i] + after[i]}` : d)));
   const y = emit1('Pad', [x, constI64(x.graph, [...before, ...after])], x.dtype, shape, { mode: str('constant') });
-  y.producer!.meta.pad = { before, after };
+  padAttrs.set(y.producer!, { before, after });
   return y;
 }
 
@@ -90,7 +108,7 @@ function shapeTensorWithInfer(x: Value, shape: Shape): Value {
 export function transpose(x: Value, perm: number[]): Value {
   if (perm.length !== x.rank) throw new ShapeError(`Transpose: perm [${perm}] does not match ${x}`);
   const y = emit1('Transpose', [x], x.dtype, perm.map((p) => x.shape[p]), { perm: { kind: 'ints', value: perm } });
-  y.producer!.meta.perm = perm;
+  transposeAttrs.set(y.producer!, { perm });
   return y;
 }
 
@@ -101,7 +119,7 @@ export function unsqueeze(x: Value, axes: number[]): Value {
   let j = 0;
   for (let i = 0; i < rank; i++) shape.push(ax.includes(i) ? 1 : x.shape[j++]);
   const y = emit1('Unsqueeze', [x, constI64(x.graph, ax)], x.dtype, shape);
-  y.producer!.meta.axes = ax;
+  unsqueezeAttrs.set(y.producer!, { axes: ax });
   return y;
 }
 
@@ -109,7 +127,7 @@ export function squeeze(x: Value, axes: number[]): Value {
   const ax = axes.map((a) => normAxis('Squeeze', a, x.rank));
   for (const a of ax) if (x.shape[a] !== 1) throw new ShapeError(`Squeeze: axis ${a} of ${x} is not 1`);
   const y = emit1('Squeeze', [x, constI64(x.graph, ax)], x.dtype, x.shape.filter((_, i) => !ax.includes(i)));
-  y.producer!.meta.axes = ax;
+  squeezeAttrs.set(y.producer!, { axes: ax });
   return y;
 }
 
@@ -118,43 +136,45 @@ export function expand(x: Value, shape: Shape, ref?: Value): Value {
   return emit1('Expand', [x, shapeTensor(x.graph, shape, ref)], x.dtype, shape);
 }
 
-registerGradient('Concat', (n, [dy]) => {
-  const a = n.meta.axis as number;
-  const xs = n.inputs as Value[];
-  if (xs.some((x) => typeof x.shape[a] !== 'number')) throw new ShapeError(`Concat (${n.name}): gradient needs static sizes along axis ${a}`);
-  return split(dy!, xs.map((x) => x.shape[a] as number), a);
-});
-registerGradient('Split', (n, dys) => {
-  const a = n.meta.axis as number;
-  const parts = n.outputs.map((o, i) => dys[i] ?? zeros(o.graph, o.dtype, o.shape, n.inputs[0]!));
-  return [concat(parts, a), undefined];
-});
-registerGradient('Slice', (n, [dy]) => {
-  const x = n.inputs[0]!;
-  const { begins, axes } = n.meta.slice as { begins: number[]; axes: number[] };
-  const before = x.shape.map(() => 0);
-  const after = x.shape.map(() => 0);
-  axes.forEach((ax, k) => {
-    before[ax] = begins[k];
-    after[ax] = (x.shape[ax] as number) - begins[k] - (n.outputs[0].shape[ax] as number);
-  });
-  return [pad(dy!, before, after)];
-});
-registerGradient('Pad', (n, [dy]) => {
-  const x = n.inputs[0]!;
-  const { before } = n.meta.pad as { before: number[] };
-  const axes = x.shape.map((_, i) => i).filter((i) => typeof x.shape[i] === 'number');
-  return [slice(dy!, axes.map((i) => before[i]), axes.map((i) => before[i] + (x.shape[i] as number)), axes), undefined];
-});
-registerGradient('Reshape', (n, [dy]) => {
-  const x = n.inputs[0]!;
-  return [emit1('Reshape', [dy!, shapeOf(x)], dy!.dtype, x.shape), undefined];
-});
-registerGradient('Transpose', (n, [dy]) => {
-  const perm = n.meta.perm as number[];
-  const inv = perm.map((_, i) => perm.indexOf(i));
-  return [transpose(dy!, inv)];
-});
-registerGradient('Unsqueeze', (n, [dy]) => [squeeze(dy!, n.meta.axes as number[]), undefined]);
-registerGradient('Squeeze', (n, [dy]) => [unsqueeze(dy!, n.meta.axes as number[]), undefined]);
-registerGradient('Expand', (n, [dy]) => [sumToShape(dy!, n.inputs[0]!.shape), undefined]);
+export const LAYOUT_GRADIENTS: GradRules = {
+  Concat: (n, [dy]) => {
+    const { axis: a } = concatAttrs.get(n);
+    const sizes = inputsOf(n).map((x) => x.shape[a]);
+    if (!sizes.every(isStaticDim)) throw new ShapeError(`Concat (${n.name}): gradient needs static sizes along axis ${a}`);
+    return split(dy!, sizes, a);
+  },
+  Split: (n, dys) => {
+    const { axis: a } = splitAttrs.get(n);
+    const parts = n.outputs.map((o, i) => dys[i] ?? zeros(o.graph, o.dtype, o.shape, inputOf(n, 0)));
+    return [concat(parts, a), undefined];
+  },
+  Slice: (n, [dy]) => {
+    const x = inputOf(n, 0);
+    const { begins, axes } = sliceAttrs.get(n);
+    const before = x.shape.map(() => 0);
+    const after = x.shape.map(() => 0);
+    axes.forEach((ax, k) => {
+      before[ax] = begins[k];
+      after[ax] = staticDim(n, x, ax) - begins[k] - staticDim(n, n.outputs[0], ax);
+    });
+    return [pad(dy!, before, after)];
+  },
+  Pad: (n, [dy]) => {
+    const x = inputOf(n, 0);
+    const { before } = padAttrs.get(n);
+    const axes = x.shape.map((_, i) => i).filter((i) => isStaticDim(x.shape[i]));
+    return [slice(dy!, axes.map((i) => before[i]), axes.map((i) => before[i] + staticDim(n, x, i)), axes), undefined];
+  },
+  Reshape: (n, [dy]) => {
+    const x = inputOf(n, 0);
+    return [emit1('Reshape', [dy!, shapeOf(x)], dy!.dtype, x.shape), undefined];
+  },
+  Transpose: (n, [dy]) => {
+    const { perm } = transposeAttrs.get(n);
+    const inv = perm.map((_, i) => perm.indexOf(i));
+    return [transpose(dy!, inv)];
+  },
+  Unsqueeze: (n, [dy]) => [squeeze(dy!, unsqueezeAttrs.get(n).axes), undefined],
+  Squeeze: (n, [dy]) => [unsqueeze(dy!, squeezeAttrs.get(n).axes), undefined],
+  Expand: (n, [dy]) => [sumToShape(dy!, inputOf(n, 0).shape), undefined],
+};

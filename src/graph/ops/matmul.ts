@@ -1,6 +1,7 @@
 // Matrix products: MatMul (batched, broadcasting) and Gemm, with their gradient rules.
 import { type Value, int, float } from '../graph.ts';
-import { registerGradient } from '../autodiff.ts';
+import { type GradRules, inputOf } from '../grad-rule.ts';
+import { defineAttrs } from '../op-attrs.ts';
 import { broadcast, ShapeError, formatShape } from '../shape.ts';
 import { emit1, sumToShape } from './util.ts';
 import { transpose } from './layout.ts';
@@ -30,6 +31,10 @@ export function transposeLast(x: Value): Value {
 
 export interface GemmOptions { transA?: boolean; transB?: boolean; alpha?: number; beta?: number }
 
+/** A Gemm node's options, resolved; alpha and beta as the float32 ONNX attributes hold them. */
+export interface GemmAttrs { transA: boolean; transB: boolean; alpha: number; beta: number }
+const gemmAttrs = defineAttrs<GemmAttrs>('Gemm');
+
 /** alpha · op(a) · op(b) + beta · c, for 2-D a, b (c broadcasts to the result). */
 export function gemm(a: Value, b: Value, c: Value | null, o: GemmOptions = {}): Value {
   if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`Gemm: operands must be 2-D, got ${formatShape(a.shape)}, ${formatShape(b.shape)}`);
@@ -40,21 +45,22 @@ export function gemm(a: Value, b: Value, c: Value | null, o: GemmOptions = {}): 
   const y = emit1('Gemm', c ? [a, b, c] : [a, b], a.dtype, [m, n], {
     transA: int(o.transA ? 1 : 0), transB: int(o.transB ? 1 : 0), alpha: float(o.alpha ?? 1), beta: float(o.beta ?? 1),
   });
-  y.producer!.meta.gemm = { transA: !!o.transA, transB: !!o.transB, alpha: Math.fround(o.alpha ?? 1), beta: Math.fround(o.beta ?? 1) }; // float32 attributes
+  gemmAttrs.set(y.producer!, { transA: !!o.transA, transB: !!o.transB, alpha: Math.fround(o.alpha ?? 1), beta: Math.fround(o.beta ?? 1) });
   return y;
 }
 
-registerGradient('MatMul', (n, [dy]) => {
-  const [a, b] = n.inputs as Value[];
-  return [sumToShape(matmul(dy!, transposeLast(b)), a.shape), sumToShape(matmul(transposeLast(a), dy!), b.shape)];
-});
-
-registerGradient('Gemm', (n, [dy]) => {
-  const [a, b, c] = n.inputs as Value[];
-  const { transA, transB, alpha, beta } = n.meta.gemm as Required<GemmOptions>;
-  // Y = α·op(A)·op(B): dA = α·dY·op(B)ᵀ (or its transpose), dB = α·op(A)ᵀ·dY (or its transpose).
-  const da = transA ? gemm(b, dy!, null, { transA: transB, transB: true, alpha }) : gemm(dy!, b, null, { transB: !transB, alpha });
-  const db = transB ? gemm(dy!, a, null, { transA: true, transB: transA, alpha }) : gemm(a, dy!, null, { transA: !transA, alpha });
-  const dc = c ? sumToShape(beta === 1 ? dy! : mul(dy!, beta), c.shape) : undefined;
-  return [da, db, dc];
-});
+export const MATMUL_GRADIENTS: GradRules = {
+  MatMul: (n, [dy]) => {
+    const [a, b] = [inputOf(n, 0), inputOf(n, 1)];
+    return [sumToShape(matmul(dy!, transposeLast(b)), a.shape), sumToShape(matmul(transposeLast(a), dy!), b.shape)];
+  },
+  Gemm: (n, [dy]) => {
+    const [a, b, c] = [inputOf(n, 0), inputOf(n, 1), n.inputs[2]];
+    const { transA, transB, alpha, beta } = gemmAttrs.get(n);
+    // Y = α·op(A)·op(B): dA = α·dY·op(B)ᵀ (or its transpose), dB = α·op(A)ᵀ·dY (or its transpose).
+    const da = transA ? gemm(b, dy!, null, { transA: transB, transB: true, alpha }) : gemm(dy!, b, null, { transB: !transB, alpha });
+    const db = transB ? gemm(dy!, a, null, { transA: true, transB: transA, alpha }) : gemm(a, dy!, null, { transA: !transA, alpha });
+    const dc = c ? sumToShape(beta === 1 ? dy! : mul(dy!, beta), c.shape) : undefined;
+    return [da, db, dc];
+  },
+};

@@ -1,15 +1,20 @@
 // Reductions (ReduceSum, ReduceMean, ReduceMax), Softmax/LogSoftmax and CumSum, with gradients.
 import { type Value, int } from '../graph.ts';
-import { registerGradient } from '../autodiff.ts';
+import { type GradRules, inputOf } from '../grad-rule.ts';
+import { defineAttrs } from '../op-attrs.ts';
 import { normAxis, ShapeError, type Shape } from '../shape.ts';
 import { emit1, constI64, shapeOf } from './util.ts';
 import { mul, div, sub, exp, equal, where, cast } from './elementwise.ts';
+
+/** The reduced axes (normalised, ascending) and whether they are kept as size 1. */
+export interface ReduceAttrs { axes: number[]; keepdims: boolean }
+const reduceAttrs = defineAttrs<ReduceAttrs>('ReduceSum', 'ReduceMean', 'ReduceMax');
 
 function reduce(op: string, x: Value, axes: number[] | undefined, keepdims: boolean): Value {
   const ax = (axes ?? x.shape.map((_, i) => i)).map((a) => normAxis(op, a, x.rank)).sort((p, q) => p - q);
   const shape: Shape = keepdims ? x.shape.map((d, i) => (ax.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !ax.includes(i));
   const y = emit1(op, [x, constI64(x.graph, ax)], x.dtype, shape, { keepdims: int(keepdims ? 1 : 0) });
-  y.producer!.meta.reduce = { axes: ax, keepdims };
+  reduceAttrs.set(y.producer!, { axes: ax, keepdims });
   return y;
 }
 
@@ -32,51 +37,69 @@ function countAlong(x: Value, axes: number[]): Value {
   return cast(emit1('ReduceProd', [sizes, constI64(x.graph, [0])], 'int64', [], { keepdims: int(0) }), x.dtype);
 }
 
-type ReduceMeta = { axes: number[]; keepdims: boolean };
-registerGradient('ReduceSum', (n, [dy]) => {
-  const { axes, keepdims } = n.meta.reduce as ReduceMeta;
-  return [expandBack(dy!, n.inputs[0]!, axes, keepdims), undefined];
-});
-registerGradient('ReduceMean', (n, [dy]) => {
-  const { axes, keepdims } = n.meta.reduce as ReduceMeta;
-  const x = n.inputs[0]!;
-  return [div(expandBack(dy!, x, axes, keepdims), countAlong(x, axes)), undefined];
-});
-registerGradient('ReduceMax', (n, [dy]) => {
-  const { axes, keepdims } = n.meta.reduce as ReduceMeta;
-  const x = n.inputs[0]!;
-  const hit = cast(equal(x, expandBack(n.outputs[0], x, axes, keepdims)), x.dtype);
-  const ties = reduceSum(hit, axes, keepdims);
-  return [mul(hit, expandBack(div(dy!, ties), x, axes, keepdims)), undefined];
-});
+const reductionRules: GradRules = {
+  ReduceSum: (n, [dy]) => {
+    const { axes, keepdims } = reduceAttrs.get(n);
+    return [expandBack(dy!, inputOf(n, 0), axes, keepdims), undefined];
+  },
+  ReduceMean: (n, [dy]) => {
+    const { axes, keepdims } = reduceAttrs.get(n);
+    const x = inputOf(n, 0);
+    return [div(expandBack(dy!, x, axes, keepdims), countAlong(x, axes)), undefined];
+  },
+  ReduceMax: (n, [dy]) => {
+    const { axes, keepdims } = reduceAttrs.get(n);
+    const x = inputOf(n, 0);
+    const hit = cast(equal(x, expandBack(n.outputs[0], x, axes, keepdims)), x.dtype);
+    const ties = reduceSum(hit, axes, keepdims);
+    return [mul(hit, expandBack(div(dy!, ties), x, axes, keepdims)), undefined];
+  },
+};
 
-export function softmax(x: Value, axis = -1): Value {
-  return emit1('Softmax', [x], x.dtype, x.shape, { axis: int(normAxis('Softmax', axis, x.rank)) });
+/** The (normalised) axis Softmax/LogSoftmax normalise along. */
+export interface SoftmaxAttrs { axis: number }
+const softmaxAttrs = defineAttrs<SoftmaxAttrs>('Softmax', 'LogSoftmax');
+
+function softmaxLike(op: 'Softmax' | 'LogSoftmax', x: Value, axis: number): Value {
+  const a = normAxis(op, axis, x.rank);
+  const y = emit1(op, [x], x.dtype, x.shape, { axis: int(a) });
+  softmaxAttrs.set(y.producer!, { axis: a });
+  return y;
 }
-export function logSoftmax(x: Value, axis = -1): Value {
-  return emit1('LogSoftmax', [x], x.dtype, x.shape, { axis: int(normAxis('LogSoftmax', axis, x.rank)) });
-}
-const axisOf = (n: { attrs: Record<string, { value: unknown }> }) => n.attrs.axis.value as number;
-registerGradient('Softmax', (n, [dy]) => {
-  const y = n.outputs[0];
-  return [mul(y, sub(dy!, reduceSum(mul(dy!, y), [axisOf(n)], true)))];
-});
-registerGradient('LogSoftmax', (n, [dy]) => {
-  const y = n.outputs[0];
-  return [sub(dy!, mul(exp(y), reduceSum(dy!, [axisOf(n)], true)))];
-});
+export const softmax = (x: Value, axis = -1) => softmaxLike('Softmax', x, axis);
+export const logSoftmax = (x: Value, axis = -1) => softmaxLike('LogSoftmax', x, axis);
+const softmaxRules: GradRules = {
+  Softmax: (n, [dy]) => {
+    const y = n.outputs[0];
+    return [mul(y, sub(dy!, reduceSum(mul(dy!, y), [softmaxAttrs.get(n).axis], true)))];
+  },
+  LogSoftmax: (n, [dy]) => {
+    const y = n.outputs[0];
+    return [sub(dy!, mul(exp(y), reduceSum(dy!, [softmaxAttrs.get(n).axis], true)))];
+  },
+};
+
+/** CumSum's (normalised) axis and direction. */
+export interface CumSumAttrs { axis: number; reverse: boolean }
+const cumsumAttrs = defineAttrs<CumSumAttrs>('CumSum');
 
 /** Running sum along `axis` (reverse: from the end). */
 export function cumsum(x: Value, axis = 0, reverse = false): Value {
   const a = normAxis('CumSum', axis, x.rank);
   const y = emit1('CumSum', [x, x.graph.scalar(a, 'int64')], x.dtype, x.shape, { reverse: int(reverse ? 1 : 0) });
-  y.producer!.meta.cumsum = { axis: a, reverse };
+  cumsumAttrs.set(y.producer!, { axis: a, reverse });
   return y;
 }
-registerGradient('CumSum', (n, [dy]) => {
-  const { axis, reverse } = n.meta.cumsum as { axis: number; reverse: boolean };
-  return [cumsum(dy!, axis, !reverse), undefined];
-});
+
+/** The rules of this file's ops, collected in gradients.ts. */
+export const REDUCE_GRADIENTS: GradRules = {
+  ...reductionRules,
+  ...softmaxRules,
+  CumSum: (n, [dy]) => {
+    const { axis, reverse } = cumsumAttrs.get(n);
+    return [cumsum(dy!, axis, !reverse), undefined];
+  },
+};
 
 export function assertRank(op: string, x: Value, rank: number): void {
   if (x.rank !== rank) throw new ShapeError(`${op}: expected rank ${rank}, got ${x}`);
