@@ -5,7 +5,8 @@
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones/index.ts';
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
-import { compileTrainStep, TrainStep } from '../src/runtime/train-step.ts';
+import { TrainStep } from '../src/runtime/train-step.ts';
+import { compileTrainStep } from '../src/nn/train-step-graph.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
 import { type Dataset } from '../src/data/dataset.ts';

@@ -13,7 +13,8 @@
 import os from 'node:os';
 import * as G from '../src/graph/index.ts';
 import { MLP, Linear, Module, initialValues, softmaxCrossEntropy, l1Loss, mseLoss, type Binder, type OptimizerConfig, type Parameter } from '../src/nn/index.ts';
-import { compileTrainStep, TrainStep, type BatchTensor, type LossSpec } from '../src/runtime/train-step.ts';
+import { TrainStep, type BatchTensor } from '../src/runtime/train-step.ts';
+import { compileTrainStep, type LossSpec } from '../src/nn/train-step-graph.ts';
 import { createSession, tensor, type Feeds, type ort } from '../src/runtime/session.ts';
 import { Rng } from '../src/data/rng.ts';
 import { median, peakRssMb } from './stats.ts';

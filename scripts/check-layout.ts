@@ -19,7 +19,8 @@ export const LEVELS: string[][] = [
   ['run'],
   ['backbones'],
   ['sgfd', 'eval'],
-  ['nn', 'runtime'],
+  ['nn'], // builds the graphs runtime runs (train-step and forward compilers)
+  ['runtime'],
   ['data', 'graph'],
 ];
 export const MAX_LINES = 300;

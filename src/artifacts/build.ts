@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as G from '../graph/index.ts';
 import { InputBinder, initialValues, type Parameter } from '../nn/index.ts';
-import { compileTrainStep } from '../runtime/train-step.ts';
+import { compileTrainStep } from '../nn/train-step-graph.ts';
 import { encodeSafetensors, type NamedTensor } from '../runtime/checkpoint.ts';
 import { readDataset } from '../data/arrow-io.ts';
 import { type Dataset } from '../data/dataset.ts';

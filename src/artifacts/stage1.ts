@@ -3,7 +3,7 @@
 // feature tables stage 2 reads) and teacher_initial.safetensors (for the teacher seed).
 import * as G from '../graph/index.ts';
 import { InputBinder } from '../nn/index.ts';
-import { compileTrainStep } from '../runtime/train-step.ts';
+import { compileTrainStep } from '../nn/train-step-graph.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { type SgfdConfig } from '../sgfd/config.ts';
 import { tableName } from '../sgfd/extractor.ts';

@@ -2,7 +2,8 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Module, type Binder, type OptimizerConfig } from '../nn/index.ts';
-import { type LossSpec, type BatchTensor } from '../runtime/train-step.ts';
+import { type BatchTensor } from '../runtime/train-step.ts';
+import { type LossSpec } from '../nn/train-step-graph.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { type Rng } from '../data/rng.ts';
 import { type SgfdConfig } from '../sgfd/config.ts';

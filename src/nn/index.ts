@@ -5,3 +5,5 @@ export * from './layers.ts';
 export * from './losses.ts';
 export * from './optim.ts';
 export * from './grad-norms.ts';
+export * from './train-step-graph.ts';
+export * from './forward-graph.ts';

@@ -3,6 +3,7 @@
 import * as G from '../graph/index.ts';
 import { type Graph, type Value } from '../graph/index.ts';
 import { type Parameter } from './module.ts';
+import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from '../runtime/step-io.ts';
 
 export interface GroupOptions { lrScale?: number; weightDecay?: number }
 
@@ -21,13 +22,8 @@ export interface OptimizerConfig {
 }
 
 export interface ParamSlot { param: Parameter; value: Value; grad: Value }
-export interface StateSpec { name: string; shape: number[] }
 export interface EmittedUpdate { updates: { name: string; value: Value }[]; state: StateSpec[] }
 
-/** Names of the per-step scalar inputs of a train-step graph. */
-export const STEP_INPUT = 'optim.step';
-export const LR_INPUT = 'optim.lr';
-export const nextName = (name: string) => `${name}.next`;
 
 /** Emits the update of every slot; returns the new values (named `<param>.next`) and the state it keeps. */
 export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig): EmittedUpdate {

@@ -3,7 +3,7 @@
 // (stage 1's frozen teacher in the paper profile, the jointly trained one in the reference profile).
 import { type Value } from '../graph/index.ts';
 import { ItemExtractor } from '../sgfd/extractor.ts';
-import { ForwardGraph } from '../runtime/forward.ts';
+import { compileForward } from '../nn/forward-graph.ts';
 import { loadRun } from '../train/load-run.ts';
 import { readTeacherFeatures } from '../train/run.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -23,7 +23,7 @@ export async function runItemFeatures(dir: string, threads = 2): Promise<ItemFea
   const extractor = (run.backbone.model as { extractor?: unknown }).extractor;
   if (!(extractor instanceof ItemExtractor)) return null;
   const ds = run.ds;
-  const fwd = await ForwardGraph.create(run.backbone.model.namedParameters(), (b) => {
+  const fwd = await compileForward(run.backbone.model.namedParameters(), (b) => {
     const tables = extractor.tables(b.graph, ds.nItems);
     const outs: Record<string, Value> = {};
     extractor.allItems(b, tables).forEach((f, i) => { outs[`extracted_${i}`] = f; });

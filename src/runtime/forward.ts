@@ -1,24 +1,19 @@
-// Forward-only graphs over the current parameter values (evaluation, scoring, feature extraction).
-import * as G from '../graph/index.ts';
-import { type Value } from '../graph/index.ts';
-import { type Parameter, InputBinder, type Binder } from '../nn/module.ts';
+// Running forward-only graphs over the current parameter values (evaluation, scoring, feature
+// extraction); nn/forward-graph.ts builds them.
+import type * as G from '../graph/index.ts';
 import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
-import { type BatchTensor, withDerivedFeeds } from './train-step.ts';
+import { type BatchTensor, type ParamShape, withDerivedFeeds } from './train-step.ts';
 
 /**
- * A compiled forward graph whose parameters are inputs, so one session serves every epoch's values
- * without rebuilding. `build` declares its own inputs and returns named outputs.
+ * A forward graph whose parameters are inputs, so one session serves every epoch's values without
+ * rebuilding.
  */
 export class ForwardGraph {
-  private constructor(readonly session: ort.InferenceSession, readonly params: Map<string, Parameter>, readonly outputs: string[], private readonly derived: G.DerivedInput[]) {}
+  private constructor(readonly session: ort.InferenceSession, readonly params: Map<string, ParamShape>, readonly outputs: string[], private readonly derived: G.DerivedInput[]) {}
 
-  static async create(params: Map<string, Parameter>, build: (b: Binder) => Record<string, Value>, o: SessionOptions = {}): Promise<ForwardGraph> {
-    const g = new G.Graph('forward');
-    const b = new InputBinder(g);
-    const outs = build(b);
-    for (const [name, v] of Object.entries(outs)) g.output(v, name);
-    const session = await createSession(G.serialize(g), o);
-    return new ForwardGraph(session, params, Object.keys(outs), g.derived.slice());
+  /** A session over `bytes` (outputs `outputs`; `derived` index-plan inputs computed from their sources). */
+  static async open(bytes: Uint8Array, params: Map<string, ParamShape>, outputs: string[], derived: G.DerivedInput[], o: SessionOptions = {}): Promise<ForwardGraph> {
+    return new ForwardGraph(await createSession(bytes, o), params, outputs, derived);
   }
 
   /** Runs with the given parameter values; `batch` may hold more tensors than this graph reads. */

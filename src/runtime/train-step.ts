@@ -1,23 +1,16 @@
-// Fused train steps: model + loss + backward + optimiser compiled into one ONNX graph, run by ORT.
-// One run = one step; parameters and optimiser state live in JS typed arrays between steps.
-import * as G from '../graph/index.ts';
-import { type Value, type TypedArray, computeIndexPlan } from '../graph/index.ts';
-import { type Parameter, InputBinder, type Binder } from '../nn/module.ts';
-import { emitGradNorms, type ParamGroup } from '../nn/grad-norms.ts';
-import { emitOptimizer, type OptimizerConfig, type StateSpec, STEP_INPUT, LR_INPUT, nextName } from '../nn/optim.ts';
+// Running fused train steps (compiled by nn/train-step-graph.ts: model + loss + backward + optimiser
+// in one ONNX graph) with ORT. One run = one step; parameters and optimiser state live in JS typed
+// arrays between steps.
+import type * as G from '../graph/index.ts';
+import { type TypedArray, computeIndexPlan } from '../graph/index.ts';
+import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from './step-io.ts';
 import { type NamedTensor } from './checkpoint.ts';
 import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
-
-export interface LossSpec {
-  /** The scalar objective minimised. */
-  loss: Value;
-  /** Named scalar terms reported each step (the loss itself is reported as `loss`). */
-  terms?: Record<string, Value>;
-}
 
 /** What the runtime needs of a parameter (Parameter satisfies it; so does a plain object). */
 export interface ParamShape { shape: number[]; size: number }
 
+/** A compiled train step: the graph and what its runner needs to feed it and read it back. */
 export interface CompiledTrainStep {
   bytes: Uint8Array;
   params: Map<string, ParamShape>;
@@ -31,40 +24,8 @@ export interface CompiledTrainStep {
   batchInputs: { name: string; dtype: G.DType; shape: G.Shape }[];
 }
 
-export interface CompileOptions {
-  /** Emit each term's gradient norm per parameter group (true: the default groups). */
-  gradNorms?: boolean | ParamGroup;
-}
-
-/** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
-export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions = {}): CompiledTrainStep {
-  const g = new G.Graph('train_step');
-  const binder = new InputBinder(g);
-  const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
-  const used = [...params.values()].filter((p) => binder.values.has(p));
-  const trainable = used.filter((p) => p.trainable);
-  const grads = G.grad(spec.loss, trainable.map((p) => binder.values.get(p)!));
-  const { updates, state } = emitOptimizer(g, trainable.map((p, i) => ({ param: p, value: binder.values.get(p)!, grad: grads[i] })), optimizer);
-  g.output(spec.loss, 'loss');
-  const terms = Object.entries(spec.terms ?? {});
-  for (const [name, v] of terms) g.output(v, `loss.${name}`);
-  for (const u of updates) g.output(u.value, u.name);
-  const diagnostics = o.gradNorms
-    ? emitGradNorms({ loss: spec.loss, ...spec.terms }, trainable.map((p) => ({ param: p, value: binder.values.get(p)! })), o.gradNorms === true ? undefined : o.gradNorms)
-    : new Map<string, Value>();
-  for (const [name, v] of diagnostics) g.output(v, name);
-  const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name)]);
-  return {
-    bytes: G.serialize(g, { docString: 'sgfd fused train step' }),
-    params: new Map([...params].map(([n, p]) => [n, { shape: p.shape, size: p.size }])),
-    trainable: trainable.map((p) => p.name),
-    state,
-    terms: ['loss', ...terms.map(([n]) => `loss.${n}`)],
-    diagnostics: [...diagnostics.keys()],
-    derived: g.derived.slice(),
-    batchInputs: g.inputs.filter((v) => !reserved.has(v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape })),
-  };
-}
+/** What the runner needs of the optimiser: its initial learning rate (the rest is in the graph). */
+export interface StepOptimizer { lr: number }
 
 export class NonFiniteError extends Error {}
 
@@ -104,10 +65,10 @@ export class TrainStep {
     private readonly session: ort.InferenceSession,
     readonly values: Map<string, Float32Array>,
     readonly state: Map<string, Float32Array>,
-    optimizer: OptimizerConfig,
+    optimizer: StepOptimizer,
   ) { this.lr = optimizer.lr; }
 
-  static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: OptimizerConfig, o: SessionOptions = {}): Promise<TrainStep> {
+  static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: StepOptimizer, o: SessionOptions = {}): Promise<TrainStep> {
     for (const [name, p] of compiled.params) {
       const v = values.get(name);
       if (!v) throw new Error(`no initial value for parameter ${name}`);

@@ -1,13 +1,12 @@
 // Worker-thread host of a TrainStep: session.run blocks its thread, so training runs here while the
 // main thread keeps progress, logs and HTTP live. Messages: init, fixed, run, tensors, restore, lr, close.
 import { parentPort } from 'node:worker_threads';
-import { TrainStep, type CompiledTrainStep, type BatchTensor } from './train-step.ts';
+import { TrainStep, type CompiledTrainStep, type BatchTensor, type StepOptimizer } from './train-step.ts';
 import { type NamedTensor } from './checkpoint.ts';
-import { type OptimizerConfig } from '../nn/optim.ts';
 import { type SessionOptions } from './session.ts';
 
 export type WorkerRequest =
-  | { id: number; type: 'init'; compiled: CompiledTrainStep; values: Map<string, Float32Array>; optimizer: OptimizerConfig; options: SessionOptions }
+  | { id: number; type: 'init'; compiled: CompiledTrainStep; values: Map<string, Float32Array>; optimizer: StepOptimizer; options: SessionOptions }
   | { id: number; type: 'fixed'; inputs: Record<string, BatchTensor> }
   | { id: number; type: 'run'; batch: Record<string, BatchTensor> }
   | { id: number; type: 'tensors' }

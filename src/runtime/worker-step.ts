@@ -1,8 +1,7 @@
 // The main-thread handle of a TrainStep running in a worker thread (see train-worker.ts).
 import { Worker } from 'node:worker_threads';
-import { NonFiniteError, type CompiledTrainStep, type BatchTensor } from './train-step.ts';
+import { NonFiniteError, type CompiledTrainStep, type BatchTensor, type StepOptimizer } from './train-step.ts';
 import { type NamedTensor } from './checkpoint.ts';
-import { type OptimizerConfig } from '../nn/optim.ts';
 import { type SessionOptions } from './session.ts';
 import type { WorkerRequest, WorkerReply } from './train-worker.ts';
 
@@ -26,7 +25,7 @@ export class WorkerTrainStep {
     worker.on('error', (e) => { for (const p of this.pending.values()) p.reject(e); this.pending.clear(); });
   }
 
-  static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: OptimizerConfig, options: SessionOptions = {}): Promise<WorkerTrainStep> {
+  static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: StepOptimizer, options: SessionOptions = {}): Promise<WorkerTrainStep> {
     // The worker loads TypeScript through tsx's loader, registered inside the worker itself
     // (Node 20 does not pass module hooks to workers, nor accept a .ts worker entry).
     const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));

@@ -3,7 +3,7 @@
 // what an exported model stores: one row per user and per item, with the function scoring a pair.
 import * as G from '../graph/index.ts';
 import { InitializerBinder } from '../nn/index.ts';
-import { ForwardGraph } from '../runtime/forward.ts';
+import { compileForward } from '../nn/forward-graph.ts';
 import { type Scorer } from '../eval/index.ts';
 import { type LoadedRun } from '../train/load-run.ts';
 import { scorer, scoringGraph } from '../train/trainer.ts';
@@ -60,7 +60,7 @@ export async function servingTables(run: LoadedRun, threads?: number): Promise<S
   if (emb) return { users: emb.users, items: emb.items, userDim: emb.dim, itemDim: emb.dim, score: null, scoreDoc: DOT_SCORE, bytesPerPair: DOT_BYTES_PER_PAIR };
   const bb = run.backbone;
   if (!bb.buildServingTables || !bb.pairScores || !bb.pairScoring) return null;
-  const fwd = await ForwardGraph.create(bb.model.namedParameters(), (b) => bb.buildServingTables!(b), { threads });
+  const fwd = await compileForward(bb.model.namedParameters(), (b) => bb.buildServingTables!(b), { threads });
   try {
     const out = await fwd.run(run.values, bb.fixedFeeds());
     const users = out.users.data as Float32Array;

@@ -4,8 +4,9 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
-import { compileTrainStep, TrainStep, type LossSpec } from '../runtime/train-step.ts';
-import { ForwardGraph } from '../runtime/forward.ts';
+import { TrainStep } from '../runtime/train-step.ts';
+import { compileTrainStep, type LossSpec } from '../nn/train-step-graph.ts';
+import { compileForward } from '../nn/forward-graph.ts';
 import { type SessionOptions } from '../runtime/session.ts';
 import { Sgfd } from './model.ts';
 import { maskedCrossEntropy } from './losses.ts';
@@ -100,7 +101,7 @@ export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partia
 }
 
 async function teacherLogits(model: Sgfd, values: Map<string, Float32Array>, ds: Dataset, items: Int32Array) {
-  const fwd = await ForwardGraph.create(model.namedParameters('sgfd'), (b) => {
+  const fwd = await compileForward(model.namedParameters('sgfd'), (b) => {
     const ids = b.graph.input('items', 'int64', ['B']);
     const feats = model.teacher.features(b, rawRows(b, ds, ids));
     const outs: Record<string, Value> = Object.fromEntries(feats.map((f, i) => [`logits.${i}`, model.classifiers[i].forward(b, f)]));
@@ -136,7 +137,7 @@ export async function heldOutAccuracy(model: Sgfd, values: Map<string, Float32Ar
 
 /** The frozen teacher's features for every item, per modality ([nItems, d] each): stage 2's cache. */
 export async function cacheTeacherFeatures(model: Sgfd, values: Map<string, Float32Array>, ds: Dataset): Promise<Float32Array[]> {
-  const fwd = await ForwardGraph.create(model.namedParameters('sgfd'), (b) => {
+  const fwd = await compileForward(model.namedParameters('sgfd'), (b) => {
     const raw = ds.modalities.map((m) => b.graph.input(`features.${m.name}`, 'float32', [ds.nItems, m.dim]));
     return Object.fromEntries(model.teacher.features(b, raw).map((f, i) => [`teacher.${i}`, f]));
   });

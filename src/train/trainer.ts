@@ -4,9 +4,11 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, InitializerBinder, type Parameter } from '../nn/index.ts';
-import { compileTrainStep, TrainStep, NonFiniteError, type BatchTensor } from '../runtime/train-step.ts';
+import { TrainStep, NonFiniteError, type BatchTensor } from '../runtime/train-step.ts';
+import { compileTrainStep } from '../nn/train-step-graph.ts';
 import { WorkerTrainStep } from '../runtime/worker-step.ts';
-import { ForwardGraph } from '../runtime/forward.ts';
+import { type ForwardGraph } from '../runtime/forward.ts';
+import { compileForward } from '../nn/forward-graph.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/checkpoint.ts';
 import { type Device } from '../runtime/session.ts';
 import { type Dataset } from '../data/dataset.ts';
@@ -245,7 +247,7 @@ export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: 
 /** The forward graph of a dot-product backbone's representations (null for per-user score models). */
 export async function scoringGraph(backbone: Backbone, params: Map<string, Parameter>, session: { device?: Device; threads?: number }): Promise<ForwardGraph | null> {
   if (!backbone.buildScoring) return null;
-  return ForwardGraph.create(params, (b) => backbone.buildScoring!(b), session);
+  return compileForward(params, (b) => backbone.buildScoring!(b), session);
 }
 
 function paramValues(t: Map<string, NamedTensor>, params: Map<string, Parameter>): Map<string, Float32Array> {

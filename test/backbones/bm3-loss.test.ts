@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { U, I, D, edges, image, tinyDataset } from './tiny-graph.ts';
 import { backboneSpec, resolveBackboneConfig } from '../../src/backbones/index.ts';
 import { initialValues } from '../../src/nn/index.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 const d = 2;
@@ -24,7 +24,7 @@ test('BM3 loss terms equal a plain-JS computation (1 layer, dropout 0)', async (
   const params = bb.model.namedParameters();
   const v = initialValues(params, new Rng(11));
   for (const a of v.values()) a.forEach((_, k) => (a[k] += 0.1 * ((k % 3) - 1))); // non-zero biases too
-  const fwd = await ForwardGraph.create(params, (b) => {
+  const fwd = await compileForward(params, (b) => {
     const { loss, terms } = bb.buildLoss(b);
     return { loss, ...Object.fromEntries(Object.entries(terms!).map(([k, x]) => [`t.${k}`, x])) };
   });

@@ -8,8 +8,9 @@ import * as G from '../../src/graph/index.ts';
 import { makeDataset } from '../../src/data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig, type Backbone } from '../../src/backbones/index.ts';
 import { InitializerBinder } from '../../src/nn/index.ts';
-import { compileTrainStep, TrainStep, type BatchTensor } from '../../src/runtime/train-step.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { TrainStep, type BatchTensor } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
 import { Rng } from '../../src/data/rng.ts';
 import { factorIndependenceReference } from './dcor-reference.ts';
@@ -77,7 +78,7 @@ function near(got: number, want: number, what: string, tol = 1e-4) {
 
 /** The dot-product models' scoring representations against the reference's [users; items]. */
 async function checkRepresentations(bb: Backbone, params: Map<string, unknown>, values: Map<string, Float32Array>, want: M) {
-  const fwd = await ForwardGraph.create(params as never, (b) => bb.buildScoring!(b));
+  const fwd = await compileForward(params as never, (b) => bb.buildScoring!(b));
   const out = await fwd.run(values, bb.fixedFeeds());
   const got = [...mat(out.users.data as Float32Array, want[0].length), ...mat(out.items.data as Float32Array, want[0].length)];
   got.forEach((r, n) => r.forEach((x, k) => near(x, want[n][k], `representation [${n}][${k}]`)));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { U, I, D, edges, image, tinyDataset } from './tiny-graph.ts';
 import { backboneSpec, resolveBackboneConfig } from '../../src/backbones/index.ts';
 import { initialValues } from '../../src/nn/index.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 const d = 2;
@@ -26,7 +26,7 @@ for (const routing of ['users', 'reference-noop']) {
     const bb = spec.create(ds, resolveBackboneConfig(spec, { embedding_dim: d, routing_iterations: 2, routing, weight_decay: 0.01 }), null);
     const params = bb.model.namedParameters();
     const v = initialValues(params, new Rng(5));
-    const fwd = await ForwardGraph.create(params, (b) => {
+    const fwd = await compileForward(params, (b) => {
       const { loss, terms } = bb.buildLoss(b);
       return { loss, rec: terms!.rec, reg: terms!.reg };
     });

@@ -12,7 +12,7 @@ import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { sgfdConfig } from '../../src/sgfd/config.ts';
 import { popularityRecall } from './baselines.ts';
 import { initialValues } from '../../src/nn/index.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 const ds = makeDataset(generateSynthetic({ users: 600, items: 400, categories: 8, density: 0.02, imageDim: 64, textDim: 32, seed: 3 }));
@@ -37,7 +37,7 @@ test('GRCN routing: users aggregating their items changes the representations; t
   const reps = async (routing: string) => {
     const bb = grcn.create(ds, resolveBackboneConfig(grcn, { embedding_dim: 8, routing }), null);
     const params = bb.model.namedParameters();
-    const fwd = await ForwardGraph.create(params, (b) => bb.buildScoring!(b));
+    const fwd = await compileForward(params, (b) => bb.buildScoring!(b));
     const out = await fwd.run(initialValues(params, new Rng(4)), bb.fixedFeeds());
     return { users: out.users.data as Float32Array, items: out.items.data as Float32Array };
   };

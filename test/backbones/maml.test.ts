@@ -15,8 +15,9 @@ import { backboneSpec, resolveBackboneConfig, type ConfigValue } from '../../src
 import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { RUN_FILES } from '../../src/train/files.ts';
 import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
-import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
+import { TrainStep } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
 import { sgfdConfig, type SgfdConfig } from '../../src/sgfd/config.ts';
 import { initialValues } from '../../src/nn/index.ts';
 import { Rng } from '../../src/data/rng.ts';
@@ -107,7 +108,7 @@ test('MAML loss terms and scores match a plain-JS computation on 2 users × 3 it
     items: { data: BigInt64Array.from(items.flat().map(BigInt)), dims: [2, 3] },
     ...bb.fixedFeeds(),
   };
-  const lossGraph = await ForwardGraph.create(params, (b) => {
+  const lossGraph = await compileForward(params, (b) => {
     const spec = bb.buildLoss(b);
     return { loss: spec.loss, ...spec.terms };
   });
@@ -119,7 +120,7 @@ test('MAML loss terms and scores match a plain-JS computation on 2 users × 3 it
     const x = (got[k].data as Float32Array)[0];
     assert.ok(Math.abs(x - expected[k]) <= 1e-5 * Math.max(1, Math.abs(expected[k])), `${k}: graph ${x}, plain JS ${expected[k]}`);
   }
-  const scoreGraph = await ForwardGraph.create(params, (b) => ({ scores: bb.buildUserScores!(b, b.graph.input('eval.users', 'int64', ['batch'])) }));
+  const scoreGraph = await compileForward(params, (b) => ({ scores: bb.buildUserScores!(b, b.graph.input('eval.users', 'int64', ['batch'])) }));
   const scores = (await scoreGraph.run(values, { 'eval.users': { data: BigInt64Array.from([1n, 0n]), dims: [2] }, ...bb.fixedFeeds() })).scores.data as Float32Array;
   [1, 0].forEach((u, r) => {
     for (let i = 0; i < ds.nItems; i++) assert.ok(Math.abs(scores[r * ds.nItems + i] + want.distance(u, i)) < 1e-5, `score(${u}, ${i})`);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { Module, Parameter, init, type Binder } from '../../src/nn/index.ts';
 import { initialValues } from '../../src/nn/module.ts';
-import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
+import { TrainStep } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 const [U, D, F, B] = [5, 3, 4, 6];

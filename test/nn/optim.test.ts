@@ -3,7 +3,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { Module, Parameter, init, type OptimizerConfig } from '../../src/nn/index.ts';
-import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
+import { TrainStep } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
 
 /** loss = Σ c·w + ½ Σ w² ⇒ ∂loss/∂w = c + w (depends on w, so the trajectory matters). */
 class Quad extends Module {

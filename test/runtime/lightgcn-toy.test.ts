@@ -4,8 +4,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { Embedding, initialValues, bprLoss, type Binder, Module, init } from '../../src/nn/index.ts';
-import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { TrainStep } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 const [U, I, K, D] = [60, 48, 4, 16];
@@ -92,7 +93,7 @@ test('LightGCN-style propagation with race-free segment sums learns a planted st
 
 /** Held-out positives vs items of other clusters, scored by the propagated embeddings (random = 0.5). */
 async function aucOf(model: ToyLightGcn, params: Map<string, import('../../src/nn/index.ts').Parameter>, held: [number, number][]) {
-  const fwd = await ForwardGraph.create(params, (b) => {
+  const fwd = await compileForward(params, (b) => {
     const [hu, hi] = model.propagate(b);
     return { scores: G.matmul(hu, G.transposeLast(hi)) };
   });

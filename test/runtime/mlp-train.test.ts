@@ -8,8 +8,10 @@ import * as G from '../../src/graph/index.ts';
 import { MLP, type Binder } from '../../src/nn/index.ts';
 import { initialValues } from '../../src/nn/module.ts';
 import { softmaxCrossEntropy } from '../../src/nn/losses.ts';
-import { compileTrainStep, TrainStep } from '../../src/runtime/train-step.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { TrainStep } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
+import { type ForwardGraph } from '../../src/runtime/forward.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { writeCheckpoint, readCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { Rng } from '../../src/data/rng.ts';
 
@@ -40,7 +42,7 @@ async function setup(seed: number) {
   };
   const compiled = compileTrainStep(params, build, optimizer);
   const step = await TrainStep.create(compiled, initialValues(params, new Rng(seed)), optimizer);
-  const fwd = await ForwardGraph.create(params, (b) => {
+  const fwd = await compileForward(params, (b) => {
     const x = b.graph.input('x', 'float32', ['B', D]);
     return { logits: model.forward(b, x) };
   });

@@ -4,7 +4,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { Linear, initialValues, mseLoss } from '../../src/nn/index.ts';
-import { compileTrainStep, TrainStep, NonFiniteError } from '../../src/runtime/train-step.ts';
+import { TrainStep, NonFiniteError } from '../../src/runtime/train-step.ts';
+import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
 import { WorkerTrainStep } from '../../src/runtime/worker-step.ts';
 import { Rng } from '../../src/data/rng.ts';
 

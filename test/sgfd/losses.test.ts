@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import { initialValues, type Binder } from '../../src/nn/index.ts';
-import { ForwardGraph } from '../../src/runtime/forward.ts';
+import { compileForward } from '../../src/nn/forward-graph.ts';
 import { Sgfd } from '../../src/sgfd/model.ts';
 import { sgfdLoss, maskedCrossEntropy } from '../../src/sgfd/losses.ts';
 import { sgfdConfig, teacherWidths, type Profile } from '../../src/sgfd/config.ts';
@@ -115,7 +115,7 @@ function setup(profile: Profile) {
 for (const profile of ['reference', 'paper'] as const) {
   test(`SGFD objective (${profile} profile) equals the plain-JS derivation`, async () => {
     const s = setup(profile);
-    const fwd = await ForwardGraph.create(s.params, (b) => {
+    const fwd = await compileForward(s.params, (b) => {
       const { t } = s.build(b);
       return { tce: t.tce, fce: t.fce, ld: t.ld, fd: t.fd, total: t.total };
     });
@@ -129,7 +129,7 @@ for (const profile of ['reference', 'paper'] as const) {
 test('gradients: reference lets distillation pull the teacher, paper stops it there', async () => {
   for (const profile of ['reference', 'paper'] as const) {
     const s = setup(profile);
-    const fwd = await ForwardGraph.create(s.params, (b) => {
+    const fwd = await compileForward(s.params, (b) => {
       const { t } = s.build(b);
       const kd = G.add(t.ld, t.fd);
       const teacherW = b.param(s.model.teacher.extractors[0].layers[0].weight);
@@ -153,7 +153,7 @@ test('distillation mask: a modality left out of cfg.distilled has no LD/FD term 
   const run = async (distilled?: string[]) => {
     const model = new Sgfd(s.dims.map((dim, i) => ({ name: `m${i}`, dim })), s.C, { ...s.model.cfg, distilled });
     const params = model.namedParameters('s');
-    const fwd = await ForwardGraph.create(params, (b) => {
+    const fwd = await compileForward(params, (b) => {
       const raw = s.dims.map((D, i) => b.graph.input(`x${i}`, 'float32', ['B', D]));
       const t = sgfdLoss(b, model, raw, b.graph.input('y', 'int64', ['B']), b.graph.input('mask', 'float32', ['B']));
       const [g1] = G.grad(G.add(t.ld, t.fd), [b.param(model.student.extractors[1].weight)]);
