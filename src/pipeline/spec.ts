@@ -10,6 +10,7 @@ import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
 import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
 import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema, type CheckContext } from './schema-check.ts';
 import { DEFAULT_REDUCTION_FACTOR, type HalvingSettings } from './halving.ts';
+import { TSNE_METHODS, type TsneMethod } from '../report/tsne.ts';
 
 export const STEP_NAMES = ['data', 'teacher', 'train', 'report', 'export', 'score', 'plots'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -77,7 +78,7 @@ export interface DataSpec {
   path?: string;
 }
 
-export interface TsneSpec { perplexity: number; iterations: number; max_items: number; modality: string; seed: number }
+export interface TsneSpec { perplexity: number; iterations: number; max_items: number; modality: string; seed: number; method: TsneMethod }
 
 export interface PipelineSpec {
   name: string;
@@ -157,7 +158,7 @@ export const PIPELINE_SCHEMA: Schema = obj({
   plots: obj({
     tsne: either(bool(), obj({
       perplexity: num({ min: 2, default: 30 }), iterations: num({ integer: true, min: 50, default: 750 }), max_items: num({ integer: true, min: 10, default: 2000 }),
-      modality: str({ default: 'all' }), seed: num({ integer: true, default: 1 }),
+      modality: str({ default: 'all' }), seed: num({ integer: true, default: 1 }), method: str({ enum: TSNE_METHODS, default: 'barnes-hut' }),
     })),
     curves: bool({ default: true }), bars: bool({ default: true }), scale: num({ min: 0.5, max: 8, default: 2 }),
   }),

@@ -1,5 +1,5 @@
-// Plots: charts render to a valid SVG and a PNG of the expected size; t-SNE calibrates its
-// affinities to the perplexity, separates well-separated clusters and is deterministic.
+// Plots: charts render to a valid SVG and a PNG of the expected size; learning curves read the run
+// logs. (t-SNE itself: tsne.test.ts.)
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,8 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChart, writeChart, pngSize, svgSize } from '../../src/report/render.ts';
 import { variantBarsSpec, learningCurvesSpec, tsneSpec } from '../../src/report/charts.ts';
-import { tsne, conditionalAffinities, squaredDistances, rowEntropy, neighbourAgreement } from '../../src/report/tsne.ts';
-import { Rng } from '../../src/data/rng.ts';
 
 const bars = variantBarsSpec([
   { variant: 'vanilla', metric: 'recall@20', mean: 0.12, std: 0.01 }, { variant: 'vanilla', metric: 'ndcg@20', mean: 0.06, std: 0.004 },
@@ -53,46 +51,6 @@ test('faceted charts (curves, t-SNE) write both files; the PNG is the SVG size Ã
 
 test('pngSize rejects a file that is not a PNG', () => {
   assert.throws(() => pngSize(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')), /not a PNG/);
-});
-
-/** `k` Gaussian clusters in `d` dimensions, `per` points each, far apart. */
-function clusters(k: number, per: number, d: number, seed: number): { x: Float64Array; labels: Int32Array } {
-  const rng = new Rng(seed);
-  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 10));
-  const x = new Float64Array(k * per * d);
-  const labels = new Int32Array(k * per);
-  for (let c = 0; c < k; c++) for (let p = 0; p < per; p++) {
-    const row = c * per + p;
-    labels[row] = c;
-    for (let j = 0; j < d; j++) x[row * d + j] = centres[c][j] + rng.normal();
-  }
-  return { x, labels };
-}
-
-test('t-SNE affinities: every row has entropy ln(perplexity)', () => {
-  const { x } = clusters(3, 20, 5, 1);
-  const n = 60;
-  const p = conditionalAffinities(squaredDistances(x, n, 5), n, 12);
-  for (let i = 0; i < n; i++) {
-    assert.ok(Math.abs(rowEntropy(p, n, i) - Math.log(12)) < 1e-4, `row ${i}: entropy ${rowEntropy(p, n, i)}`);
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += p[i * n + j];
-    assert.ok(Math.abs(sum - 1) < 1e-9 && p[i * n + i] === 0);
-  }
-  assert.throws(() => conditionalAffinities(new Float64Array(4), 2, 5), /perplexity 5 must be below the number of points 2/);
-});
-
-test('t-SNE keeps well-separated clusters apart in 2-D and is deterministic for a seed', () => {
-  const { x, labels } = clusters(4, 25, 10, 7);
-  const o = { perplexity: 10, iterations: 300, seed: 3 };
-  const y = tsne(x, 100, 10, o);
-  assert.ok(y.every(Number.isFinite));
-  const agreement = neighbourAgreement(y, 100, 2, labels, 5);
-  assert.ok(agreement > 0.95, `5-NN label agreement in the map ${agreement}`);
-  assert.deepEqual(tsne(x, 100, 10, o), y);
-  // Shuffled labels agree only by chance (â‰ˆ 1/4): the measure can fail.
-  const shuffled = new Rng(1).shuffle(Int32Array.from(labels));
-  assert.ok(neighbourAgreement(y, 100, 2, shuffled, 5) < 0.5);
 });
 
 test('learning curves carry a panel per loss term, the validation metric and each gradient norm of a run log', async () => {

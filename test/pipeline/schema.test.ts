@@ -69,6 +69,13 @@ test('defaults fill in; string and object variants normalise per backbone', () =
   assert.ok(s.plots && s.plots.tsne && s.plots.tsne.perplexity === 30);
 });
 
+test('plots.tsne.method: barnes-hut by default (also for `tsne: true`), exact on request, anything else an error', () => {
+  const method = (plots: string) => { const t = spec(`${minimal}plots: ${plots}\n`).plots!.tsne; return t && t.method; };
+  assert.deepEqual([method('{}'), method('{ tsne: true }'), method('{ tsne: { perplexity: 10 } }'), method('{ tsne: { method: exact } }')], ['barnes-hut', 'barnes-hut', 'barnes-hut', 'exact']);
+  assert.equal(method('{ tsne: false }'), false);
+  rejects(`${minimal}plots: { tsne: { method: fast } }\n`, /plots\.tsne\.method: expected one of barnes-hut, exact; got 'fast'/);
+});
+
 test('a backbone may set its own epochs, patience and eval_every; the others keep the train-level budget', () => {
   const t = spec(`${minimal.replace('[bm3] }', '[bm3, { name: maml, epochs: 30, patience: 5, eval_every: 5 }], epochs: 80 }')}`).train!;
   assert.deepEqual(t.backbones.map((b) => [b.name, b.epochs, b.patience, b.eval_every]), [['bm3', 80, 20, 1], ['maml', 30, 5, 5]]);

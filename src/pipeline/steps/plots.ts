@@ -71,13 +71,13 @@ async function tsnePlot(ctx: StepContext, backbone: string, selection: Selection
     const x = new Float32Array(items.length * full.dim);
     items.forEach((item, r) => x.set(full.data.subarray(item * full.dim, (item + 1) * full.dim), r * full.dim));
     agreement[source] = neighbourAgreement(x, items.length, full.dim, itemLabels, 10);
-    ctx.log(`t-SNE ${backbone} ${source}: ${items.length} items, ${o.iterations} iterations`);
-    const y = tsne(x, items.length, full.dim, { perplexity: Math.min(o.perplexity, (items.length - 1) / 3), iterations: o.iterations, seed: o.seed });
+    ctx.log(`t-SNE (${o.method}) ${backbone} ${source}: ${items.length} items, ${o.iterations} iterations`);
+    const y = tsne(x, items.length, full.dim, { perplexity: Math.min(o.perplexity, (items.length - 1) / 3), iterations: o.iterations, seed: o.seed, method: o.method });
     items.forEach((item, r) => points.push({ source, x: y[2 * r], y: y[2 * r + 1], category: ds.labelNames?.[ds.labels![item]] ?? String(ds.labels![item]) }));
   }
   const title = `${backbone.toUpperCase()}: t-SNE of item features (${o.modality === 'all' ? 'all modalities' : o.modality}), coloured by category`;
   const files = await writeChart(join(ctx.dir, `tsne-${backbone}`), tsneSpec(points, title), scale);
-  writeJson(join(ctx.dir, `tsne-${backbone}.json`), { items: items.length, modality: o.modality, neighbour_label_agreement_at_10: agreement });
+  writeJson(join(ctx.dir, `tsne-${backbone}.json`), { items: items.length, modality: o.modality, method: o.method, neighbour_label_agreement_at_10: agreement });
   return { files, agreement };
 }
 
