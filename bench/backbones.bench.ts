@@ -2,6 +2,10 @@
 // 768-d text features and 54 synthetic categories for the multimodal ones), vanilla and SGFD in both
 // profiles for the multimodal backbones. An epoch is extrapolated from the median of timed steps
 // (after warm-up steps) × steps per epoch: a full GRCN epoch at d = 128 takes minutes here.
+// Then vanilla GRCN at a Last.fm-sized SYNTHETIC shape against a plain PyTorch GRCN (bench/
+// torch_grcn.py: index_add segment sums, no PyG) in the same run: both from our initial parameters
+// (first-step loss checked on our first batch), 1 thread each, interleaved rounds of
+// GRCN_BENCH_STEPS steps (bench/compare.ts); grcn_ratio = ours / torch, median per-round ratio.
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones/index.ts';
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
@@ -12,10 +16,37 @@ import { Rng } from '../src/data/rng.ts';
 import { type Dataset } from '../src/data/dataset.ts';
 import { median, peakRssMb } from './stats.ts';
 import { officeWithSyntheticFeatures } from './bm3.bench.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeDump } from './workload-dump.ts';
+import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
+import { compare, checkLine, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f3, na } from './compare.ts';
 
 const MULTIMODAL = new Set(['bm3', 'grcn', 'maml']);
 const WARMUP = 2;
 const TIMED = Number(process.env.BACKBONE_BENCH_STEPS ?? 5);
+const GRCN_STEPS = Number(process.env.GRCN_BENCH_STEPS ?? 5);
+const GRCN_ROUNDS = Number(process.env.GRCN_BENCH_ROUNDS ?? 3);
+
+/** Ours / torch for vanilla GRCN at the Last.fm shape (null without torch). */
+async function grcnAgainstTorch(): Promise<number | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-grcn-bench-'));
+  try {
+    const lf = lastfmShape();
+    const meta = writeDump(dir, 'lastfm-shape', lf.source, lf.parts, 128);
+    console.log(`grcn vs torch: ${describeData('lastfm shape', meta)}`);
+    console.log(torchAvailable() ? torchEnvLine() : TORCH_MISSING);
+    const r = await compare({ label: 'lastfm grcn', dir, run: 'grcn', model: 'grcn', variant: 'vanilla', config: {}, unit: { steps: GRCN_STEPS } }, GRCN_ROUNDS);
+    console.log(checkLine(r).line);
+    const per = (xs: number[]) => (xs.length ? `${(median(xs) * 1000 / GRCN_STEPS).toFixed(0)} ms/step` : 'na');
+    console.log(`  lastfm grcn (${THREADS} thread each, ${GRCN_ROUNDS} rounds × ${GRCN_STEPS} steps of ${r.setup.batchSize}): ours ${per(r.ours)}, torch ${per(r.torch)}; `
+      + `ratio ours/torch ${na(ratioOf(r), f3)} (per round ${r.ratios.map(f3).join(' ') || 'na'}); peak RSS ours ${na(r.oursRssMb, String)} MB, torch ${na(r.torchRssMb, String)} MB`);
+    return ratioOf(r);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null): Promise<{ s: number; stepMs: number; steps: number }> {
   const spec = backboneSpec(name);
@@ -53,6 +84,7 @@ export async function run(): Promise<void> {
     }
   }
   console.log(`peak RSS ${peakRssMb()} MB`);
+  const grcnRatio = await grcnAgainstTorch();
   const f = (n: string) => (out[n] === undefined ? 'na' : out[n].toFixed(2));
-  console.log(`backbones: grcn_epoch_s=${f('grcn')} maml_epoch_s=${f('maml')} lightgcn_epoch_s=${f('lightgcn')}`);
+  console.log(`backbones: grcn_epoch_s=${f('grcn')} maml_epoch_s=${f('maml')} lightgcn_epoch_s=${f('lightgcn')} grcn_ratio=${na(grcnRatio, f3)}`);
 }

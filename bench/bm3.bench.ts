@@ -1,27 +1,29 @@
-// SGFD-BM3 on the SGFD Office split with SYNTHETIC 4096-d image and 768-d text features and 54
-// synthetic categories — the reference implementation's workload (embedding 128, batch 2048,
-// 1 layer) — in both profiles: median seconds per training epoch (no evaluation) and peak RSS.
-// Without ../shared/data/sgfd-office, an Office-sized synthetic interaction set stands in.
-// The authors' PyTorch code needs 12–19 s per epoch for this on this kind of machine (issue 4);
-// a same-run PyTorch baseline of BM3+SGFD is not part of this bench (see the closing note).
-import { existsSync } from 'node:fs';
+// SGFD-BM3 against a plain PyTorch implementation of the same math (bench/torch_bm3.py), in one run:
+// seconds per training epoch (no evaluation), 1 thread each side, interleaved rounds (our epoch,
+// their epoch, ...), each workload's two sides in their own processes (bench/compare.ts) for a
+// per-workload peak RSS. Workloads: vanilla BM3 and SGFD-BM3 (reference profile: joint teacher +
+// student per modality, logit and feature distillation) on a Last.fm-sized SYNTHETIC set; SGFD-BM3
+// reference and paper profile (stage 2 only: the frozen teacher's features as a table) on the SGFD
+// Office split with SYNTHETIC 4096-d image + 768-d text features and 54 synthetic categories. BM3 at
+// embedding 128, batch 2048, 1 layer, Adam. Both sides start from our initial parameters, and the
+// first step on our first batch (same dropout masks) must give the same loss: printed as a check.
+// Ratios are ours / torch, the median of the per-round ratios. BM3_BENCH_ROUNDS sets the rounds.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importParts } from '../src/data/import/pipeline.ts';
 import { generateSynthetic } from '../src/data/synth.ts';
 import { withSyntheticFeatures } from '../src/data/synth-features.ts';
 import { makeDataset, type Dataset } from '../src/data/dataset.ts';
-import { backboneSpec, resolveBackboneConfig } from '../src/backbones/index.ts';
-import { sgfdConfig, type Profile } from '../src/sgfd/config.ts';
-import { trainTeacher, cacheTeacherFeatures } from '../src/sgfd/teacher-stage.ts';
-import { initialValues } from '../src/nn/index.ts';
-import { TrainStep } from '../src/runtime/train-step.ts';
-import { compileTrainStep } from '../src/nn/train-step-graph.ts';
-import { batches } from '../src/data/samplers.ts';
-import { Rng } from '../src/data/rng.ts';
-import { median, peakRssMb } from './stats.ts';
+import { median } from './stats.ts';
+import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
+import { writeDump } from './workload-dump.ts';
+import { compare, checkLine, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
 
 const OFFICE = fileURLToPath(new URL('../../shared/data/sgfd-office', import.meta.url));
-const EPOCHS = Number(process.env.BM3_BENCH_EPOCHS ?? 4);
+const ROUNDS = Number(process.env.BM3_BENCH_ROUNDS ?? 3);
+const BM3 = { embedding_dim: 128, batch_size: 2048, n_layers: 1 };
 
 export function officeWithSyntheticFeatures(): { ds: Dataset; source: string } {
   const real = existsSync(OFFICE);
@@ -32,41 +34,52 @@ export function officeWithSyntheticFeatures(): { ds: Dataset; source: string } {
   return { ds, source: real ? 'SGFD Office split (real interactions, validation carved from train)' : 'Office-sized SYNTHETIC interactions (../shared/data absent)' };
 }
 
-async function epochSeconds(ds: Dataset, profile: Profile): Promise<{ epochs: number[]; stage1: number; steps: number }> {
-  const sg = sgfdConfig(profile, { latentDim: 128 });
-  let cache: Float32Array[] | null = null;
-  let stage1 = 0;
-  if (sg.twoStage) {
-    const t0 = performance.now();
-    const t = await trainTeacher(ds, sg, { epochs: 5, seed: 1 });
-    cache = await cacheTeacherFeatures(t.model, t.values, ds);
-    stage1 = (performance.now() - t0) / 1000;
-  }
-  const bb = backboneSpec('bm3').create(ds, resolveBackboneConfig(backboneSpec('bm3'), { embedding_dim: 128, batch_size: 2048, n_layers: 1 }), sg, cache);
-  const params = bb.model.namedParameters();
-  const rng = new Rng(1);
-  const step = await TrainStep.create(compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer), initialValues(params, rng), bb.optimizer);
-  step.setFixedInputs(bb.fixedFeeds());
-  const epochs: number[] = [];
-  for (let e = 0; e <= EPOCHS; e++) {
-    const t0 = performance.now();
-    for (const rows of batches(bb.trainRows, bb.batchSize, rng)) await step.run(bb.batchFeeds(rows, rng));
-    if (e > 0) epochs.push((performance.now() - t0) / 1000); // epoch 0 is warm-up
-  }
-  const steps = step.step / (EPOCHS + 1);
-  await step.release();
-  return { epochs, stage1, steps };
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+function report(r: Compared): void {
+  say(checkLine(r).line);
+  const ratio = ratioOf(r);
+  say(`  ${r.w.label}: ours ${f2(median(r.ours))} s/epoch, torch ${r.torch.length ? f2(median(r.torch)) : 'na'} s/epoch `
+    + `(medians of ${r.ours.length}; ${r.setup.stepsPerEpoch} steps of ${r.setup.batchSize}); ratio ours/torch ${na(ratio, f3)} `
+    + `(per round ${r.ratios.map(f3).join(' ') || 'na'}); peak RSS ours ${na(r.oursRssMb, String)} MB, torch ${na(r.torchRssMb, String)} MB`);
 }
 
 export async function run(): Promise<void> {
-  const { ds, source } = officeWithSyntheticFeatures();
-  const train = ds.csr.train.indptr[ds.nUsers];
-  console.log(`data: ${source}; ${ds.nUsers} users × ${ds.nItems} items, ${train} train interactions; features image 4096-d + text 768-d (SYNTHETIC), 54 synthetic categories`);
-  const out: Record<string, number> = {};
-  for (const profile of ['reference', 'paper'] as const) {
-    const r = await epochSeconds(ds, profile);
-    out[profile] = median(r.epochs);
-    console.log(`${profile}: ${out[profile].toFixed(2)} s/epoch median of ${r.epochs.length} (${r.epochs.map((s) => s.toFixed(2)).join(', ')}), ${r.steps} steps/epoch${profile === 'paper' ? `, stage 1 (teacher, 5 epochs + feature cache) ${r.stage1.toFixed(1)} s once` : ''}; vs the authors' 12–19 s: ${(out[profile] / 12).toFixed(2)}–${(out[profile] / 19).toFixed(2)}×`);
+  say(`threads ${THREADS} each side; per workload 1 warm-up epoch each, then ${ROUNDS} interleaved rounds of one epoch each; load avg ${load()}`);
+  say(torchEnvLine());
+  if (!torchAvailable()) say(TORCH_MISSING);
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-bm3-bench-'));
+  try {
+    const lf = lastfmShape();
+    const lfMeta = writeDump(join(dir, 'lastfm'), 'lastfm-shape', lf.source, lf.parts, BM3.embedding_dim);
+    const office = officeWithSyntheticFeatures();
+    const offMeta = writeDump(join(dir, 'office'), 'office-shape', `${office.source}; features and categories SYNTHETIC`, office.ds, BM3.embedding_dim);
+    say(describeData('lastfm shape', lfMeta));
+    say(describeData('office shape', offMeta));
+    const w = (label: string, data: string, variant: Workload['variant']): Workload => ({
+      label, dir: join(dir, data), run: label.replace(/\W+/g, '-'), model: 'bm3', variant, config: BM3, unit: { epoch: true },
+    });
+    const workloads = [
+      w('lastfm bm3', 'lastfm', 'vanilla'),
+      w('lastfm sgfd-bm3 reference', 'lastfm', 'reference'),
+      w('office sgfd-bm3 reference', 'office', 'reference'),
+      w('office sgfd-bm3 paper (stage 2)', 'office', 'paper'),
+    ];
+    const results: Compared[] = [];
+    for (const wl of workloads) {
+      const r = await compare(wl, ROUNDS, { info: results.length === 0 });
+      if (r.torchInfo) say(`torch ${JSON.stringify(r.torchInfo)}`);
+      report(r);
+      results.push(r);
+    }
+    const [, lfRef, offRef, offPaper] = results;
+    const peak = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : Math.max(...(xs as number[])));
+    say(`load avg ${load()}`);
+    say(`bm3: lastfm_ratio=${na(ratioOf(lfRef), f3)} office_ratio_reference=${na(ratioOf(offRef), f3)} `
+      + `office_ratio_paper=${na(ratioOf(offPaper), f3)} peak_rss_mb=${na(peak(results.map((r) => r.oursRssMb)), String)} `
+      + `torch_peak_rss_mb=${na(peak(results.map((r) => r.torchRssMb)), String)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`bm3: office_epoch_s_reference=${out.reference.toFixed(2)} office_epoch_s_paper=${out.paper.toFixed(2)} peak_rss_mb=${peakRssMb()}`);
 }

@@ -1,0 +1,145 @@
+// Same-run comparison of our train steps with a plain PyTorch implementation of the same model
+// (bench/torch_bm3.py, bench/torch_grcn.py): per workload, our side in its own node process
+// (bench/ours-worker.ts) and torch's in its own python process, so each side's peak RSS is that
+// workload's; both start from our initial parameters, the first step on our first batch checks that
+// they compute the same loss, then a warm-up unit each and interleaved rounds (alternating who goes
+// first), 1 thread each. A unit is one epoch or N steps; a round's ratio is ours / torch. The torch
+// child runs without the OpenBLAS overrides and with TORCH_MALLOC (see torch-runner.ts); ours as shipped.
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic } from '../src/data/synth.ts';
+import { type DatasetParts } from '../src/data/dataset.ts';
+import { median } from './stats.ts';
+import { JsonWorker, TorchRunner, OPENBLAS_VARS, TORCH_MALLOC } from './torch-runner.ts';
+import { type SetupAnswer, type SetupRequest } from './ours-worker.ts';
+import { type DumpMeta } from './workload-dump.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OURS = fileURLToPath(new URL('./ours-worker.ts', import.meta.url));
+export const TORCH_SCRIPT = {
+  bm3: fileURLToPath(new URL('./torch_bm3.py', import.meta.url)),
+  grcn: fileURLToPath(new URL('./torch_grcn.py', import.meta.url)),
+};
+/** The first-step losses must agree to this relative difference. */
+export const CHECK_TOLERANCE = 1e-4;
+
+/**
+ * A Last.fm-sized SYNTHETIC set (the real lastfm-2k-mm: 1,858 users × 1,425 items, 56,345
+ * interactions, text 384-d and audio 128-d features, 11 genre labels): the embedded generator at that
+ * shape, with the 128-d modality in the 'image' slot.
+ */
+export function lastfmShape(): { parts: DatasetParts; source: string } {
+  const parts = generateSynthetic({ users: 1858, items: 1425, density: 0.024, imageDim: 128, textDim: 384, categories: 11, seed: 3 });
+  return { parts, source: 'Last.fm-sized SYNTHETIC interactions and features (embedded generator)' };
+}
+
+export interface Workload {
+  label: string;
+  dir: string;
+  run: string;
+  model: 'bm3' | 'grcn';
+  variant: SetupRequest['variant'];
+  config: SetupRequest['config'];
+  /** What one timed unit is: an epoch, or N train steps. */
+  unit: { epoch: true } | { steps: number };
+}
+
+export interface Compared {
+  w: Workload;
+  setup: SetupAnswer;
+  torchCheck: Record<string, number> | null;
+  ours: number[];
+  torch: number[];
+  ratios: number[];
+  oursRssMb: number | null;
+  torchRssMb: number | null;
+  /** Why torch's numbers are na (not installed, or its first failure). */
+  torchNa: string | null;
+  torchInfo: Record<string, unknown> | null;
+}
+
+export const THREADS = 1;
+
+async function unit(worker: JsonWorker, u: Workload['unit']): Promise<number> {
+  const r = await worker.request<{ s: number }>('epoch' in u ? { cmd: 'epoch' } : { cmd: 'steps', n: u.steps });
+  return r.s;
+}
+
+export async function compare(w: Workload, rounds: number, o: { info?: boolean } = {}): Promise<Compared> {
+  const ours = JsonWorker.spawn('ours', process.execPath, ['--import', 'tsx', OURS], { cwd: ROOT });
+  let { runner: torch } = TorchRunner.start({ script: TORCH_SCRIPT[w.model], threads: THREADS, env: TORCH_MALLOC });
+  let torchNa: string | null = torch ? null : 'python3-torch not installed';
+  const viaTorch = async <T>(f: (t: TorchRunner) => Promise<T>): Promise<T | null> => {
+    if (!torch) return null;
+    try { return await f(torch); } catch (e) {
+      torchNa = (e as Error).message;
+      process.stdout.write(`torch failed on ${w.label}, its numbers are na: ${torchNa}\n`);
+      await torch.stop().catch(() => undefined);
+      torch = null;
+      return null;
+    }
+  };
+  try {
+    const req: SetupRequest = { dir: w.dir, run: w.run, model: w.model, variant: w.variant, config: w.config, threads: THREADS };
+    const setup = await ours.request<SetupAnswer>({ cmd: 'setup', ...req });
+    const torchInfo = o.info ? await viaTorch((t) => t.request<Record<string, unknown>>({ cmd: 'info' })) : null;
+    const torchCheck = (await viaTorch((t) => t.request<{ check: Record<string, number> }>({
+      cmd: 'setup', dir: w.dir, run: w.run, config: setup.config, sgfd: setup.sgfd,
+    })))?.check ?? null;
+    await unit(ours, w.unit);
+    await viaTorch((t) => unit(t, w.unit));
+    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo };
+    for (let i = 0; i < rounds; i++) {
+      let a = 0;
+      let b: number | null = null;
+      if (i % 2 === 0) { a = await unit(ours, w.unit); b = await viaTorch((t) => unit(t, w.unit)); }
+      else { b = await viaTorch((t) => unit(t, w.unit)); a = await unit(ours, w.unit); }
+      r.ours.push(a);
+      if (b !== null) { r.torch.push(b); r.ratios.push(a / b); }
+    }
+    r.oursRssMb = ours.peakRssMb();
+    r.torchRssMb = torch ? (torch as TorchRunner).peakRssMb() : null;
+    r.torchNa = torchNa;
+    if (torchNa) { r.torch = []; r.ratios = []; }
+    return r;
+  } finally {
+    await ours.stop();
+    await (torch as TorchRunner | null)?.stop();
+  }
+}
+
+/** What the torch child's environment differs in. */
+export function torchEnvLine(): string {
+  const dropped = OPENBLAS_VARS.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  return `torch env: ${dropped.length ? `unset ${dropped.join(' ')}` : 'no OpenBLAS override to unset'}; OMP/OPENBLAS threads ${THREADS}; `
+    + `GLIBC_TUNABLES=${TORCH_MALLOC.GLIBC_TUNABLES} (freed memory reused, see bench/torch-runner.ts); ours as shipped`;
+}
+
+export const f2 = (x: number) => x.toFixed(2);
+export const f3 = (x: number) => x.toFixed(3);
+export const na = (x: number | null | undefined, f: (v: number) => string) => (x === null || x === undefined || !Number.isFinite(x) ? 'na' : f(x));
+/** Median per-round ratio ours / torch, or null without torch. */
+export const ratioOf = (r: Compared): number | null => (r.ratios.length ? median(r.ratios) : null);
+
+/** "lastfm: 1,858 users × 1,425 items, 56,075 interactions (44,820 train), image 128-d + text 384-d, 11 classes; <source>" */
+export function describeData(label: string, m: DumpMeta): string {
+  const n = (x: number) => x.toLocaleString('en');
+  return `${label}: ${n(m.nUsers)} users × ${n(m.nItems)} items, ${n(m.interactions)} interactions (${n(m.train)} train), `
+    + `${m.modalities.map((x) => `${x.name} ${x.dim}-d`).join(' + ')}, ${m.nLabels} classes; ${m.source}`;
+}
+
+/** The first-step check: both losses, their relative difference, and whether it is within tolerance. */
+export function checkLine(r: Compared): { line: string; rel: number | null } {
+  const ours = r.setup.check.loss;
+  const theirs = r.torchCheck?.loss;
+  if (theirs === undefined) return { line: `first-step loss check ${r.w.label}: ours ${ours.toPrecision(8)}, torch na`, rel: null };
+  const rel = Math.abs(ours - theirs) / Math.max(Math.abs(ours), 1e-12);
+  const terms = Object.keys(r.torchCheck!).filter((k) => k !== 'loss').map((k) => {
+    const o = r.setup.check[`loss.${k}`] ?? r.setup.check[k];
+    return `${k} ${o === undefined ? 'na' : o.toPrecision(6)}/${r.torchCheck![k].toPrecision(6)}`;
+  });
+  return {
+    line: `first-step loss check ${r.w.label}: ours ${ours.toPrecision(8)} torch ${theirs.toPrecision(8)} rel ${rel.toExponential(1)} `
+      + `${rel <= CHECK_TOLERANCE ? 'ok' : 'MISMATCH'} (≤ ${CHECK_TOLERANCE}); terms ours/torch: ${terms.join(', ')}`,
+    rel,
+  };
+}

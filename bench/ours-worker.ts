@@ -1,0 +1,116 @@
+// Our side of a same-run baseline, in its own node process (so its peak RSS is this workload's
+// alone), driven over JSON lines like bench/torch_*.py:
+//   {"cmd": "setup", "dir", "run", "model", "variant", "config", "threads"}
+//       builds the backbone on the dumped data (bench/workload-dump.ts), writes its initial
+//       parameters to <dir>/<run>/params and its first batch to <dir>/<run>/check, trains on that
+//       batch once and answers the loss terms of that first step (before its update)
+//   {"cmd": "epoch"}           -> {"s": wall seconds of one epoch, "steps"}
+//   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step}
+//   {"cmd": "quit"}
+// Epochs and steps run as the trainer (src/train/trainer.ts) runs them: the step in a worker thread
+// (WorkerTrainStep, its default), seeded shuffled batches, the next batch's feeds built in JS while
+// the current step runs (overlappedSteps). ORT itself gets `threads` intra-op threads.
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { backboneSpec, resolveBackboneConfig, type Backbone } from '../src/backbones/index.ts';
+import { sgfdConfig, type SgfdConfig, type Profile } from '../src/sgfd/config.ts';
+import { initialValues } from '../src/nn/index.ts';
+import { compileTrainStep } from '../src/nn/train-step-graph.ts';
+import { WorkerTrainStep } from '../src/runtime/worker-step.ts';
+import { overlappedSteps } from '../src/train/trainer.ts';
+import { batches } from '../src/data/samplers.ts';
+import { Rng } from '../src/data/rng.ts';
+import { readDump, writeFeeds, writeParams } from './workload-dump.ts';
+
+export interface SetupRequest {
+  dir: string;
+  /** Subdirectory of `dir` for this run's parameters and check batch. */
+  run: string;
+  model: string;
+  /** 'vanilla' (no SGFD) or an SGFD profile. */
+  variant: 'vanilla' | Profile;
+  config: Record<string, number | string | boolean>;
+  threads: number;
+}
+
+export interface SetupAnswer {
+  config: Record<string, number | string | boolean>;
+  sgfd: SgfdConfig | null;
+  trainRows: number;
+  batchSize: number;
+  stepsPerEpoch: number;
+  /** Loss terms of the first step, on the batch written to <run>/check. */
+  check: Record<string, number>;
+}
+
+interface Current { bb: Backbone; step: WorkerTrainStep; rng: Rng; order: Generator<Int32Array> | null }
+let current: Current | null = null;
+
+async function setup(r: SetupRequest): Promise<SetupAnswer> {
+  const { ds, teacher } = readDump(r.dir);
+  const spec = backboneSpec(r.model);
+  const config = resolveBackboneConfig(spec, r.config);
+  const d = Number(config.embedding_dim);
+  const sgfd = r.variant === 'vanilla' ? null : sgfdConfig(r.variant, { latentDim: d });
+  const bb = spec.create(ds, config, sgfd, sgfd?.twoStage ? teacher : null);
+  const params = bb.model.namedParameters();
+  const rng = new Rng(1);
+  const values = initialValues(params, rng);
+  writeParams(join(r.dir, r.run, 'params'), params, values);
+  const step = await WorkerTrainStep.create(compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer), values, bb.optimizer, { threads: r.threads });
+  await step.setFixedInputs(bb.fixedFeeds());
+  const rows = batches(bb.trainRows, bb.batchSize, rng).next().value as Int32Array;
+  const feeds = bb.batchFeeds(rows, rng);
+  writeFeeds(join(r.dir, r.run, 'check'), feeds);
+  const check = await step.run(feeds);
+  current = { bb, step, rng, order: null };
+  return { config, sgfd, trainRows: bb.trainRows, batchSize: bb.batchSize, stepsPerEpoch: Math.ceil(bb.trainRows / bb.batchSize), check };
+}
+
+/** The next batch of the running epoch (a new shuffled epoch when one ends), as the trainer draws them. */
+function nextRows(c: Current): Int32Array {
+  for (;;) {
+    c.order ??= batches(c.bb.trainRows, c.bb.batchSize, c.rng);
+    const n = c.order.next();
+    if (!n.done) return n.value;
+    c.order = null;
+  }
+}
+
+async function epoch(): Promise<{ s: number; steps: number }> {
+  const c = current!;
+  const t0 = performance.now();
+  let steps = 0;
+  await overlappedSteps(batches(c.bb.trainRows, c.bb.batchSize, c.rng), (rows) => c.bb.batchFeeds(rows, c.rng), (f) => c.step.run(f), () => { steps++; });
+  return { s: (performance.now() - t0) / 1000, steps };
+}
+
+async function steps(n: number): Promise<{ s: number; ms: number[] }> {
+  const c = current!;
+  const ms: number[] = [];
+  const rows = function* () { for (let k = 0; k < n; k++) yield nextRows(c); };
+  const t0 = performance.now();
+  let t = t0;
+  await overlappedSteps(rows(), (r) => c.bb.batchFeeds(r, c.rng), (f) => c.step.run(f), () => { const now = performance.now(); ms.push(now - t); t = now; });
+  return { s: (performance.now() - t0) / 1000, ms };
+}
+
+async function answer(req: { cmd: string } & Record<string, unknown>): Promise<unknown> {
+  switch (req.cmd) {
+    case 'setup': return setup(req as unknown as SetupRequest);
+    case 'epoch': return epoch();
+    case 'steps': return steps(Number(req.n));
+    default: return { error: `unknown cmd ${req.cmd}` };
+  }
+}
+
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const req = JSON.parse(line) as { cmd: string } & Record<string, unknown>;
+  if (req.cmd === 'quit') break;
+  let out: unknown;
+  try { out = await answer(req); } catch (e) { out = { error: (e as Error).stack ?? String(e) }; }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+await (current as Current | null)?.step.release();
+lines.close();
