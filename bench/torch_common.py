@@ -78,7 +78,9 @@ def blas_info():
         if "openblas" in path.split("/")[-1]:
             lib = ctypes.CDLL(path)
             lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
             info["openblas_core"] = lib.openblas_get_corename().decode()
+            info["openblas_config"] = lib.openblas_get_config().decode()
             info["openblas_threads"] = lib.openblas_get_num_threads()
     return info
 

@@ -8,15 +8,15 @@ A long-lived worker speaking JSON lines on stdin/stdout so the TypeScript bench 
 Models: "mlp" (4096->512->26, ReLU, batch 1024, softmax CE) and "teacher" (SGFD teacher + student +
 shared classifier, batch 2048, CE + LD + FD). float32, Adam(lr=1e-3), 2 threads, no stop-gradient.
 """
-import ctypes
 import json
-import re
 import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_common import info  # the BLAS actually loaded and its kernel, for the bench header
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -73,32 +73,6 @@ def step(name):
     loss.backward()
     opt.step()
     return loss.item()
-
-
-def blas_info():
-    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line})
-    info = {"libs": libs}
-    for path in libs:
-        if "openblas" in path.split("/")[-1]:
-            lib = ctypes.CDLL(path)
-            lib.openblas_get_corename.restype = ctypes.c_char_p
-            lib.openblas_get_config.restype = ctypes.c_char_p
-            info["openblas_core"] = lib.openblas_get_corename().decode()
-            info["openblas_config"] = lib.openblas_get_config().decode()
-            info["openblas_threads"] = lib.openblas_get_num_threads()
-    return info
-
-
-def info():
-    a, b = torch.randn(256, 256), torch.randn(256, 256)
-    err = ((a @ b).double() - a.double() @ b.double()).abs().max().item()  # also loads the BLAS
-    cfg = torch.__config__.show()
-    blas = re.findall(r"BLAS_INFO=\w+", cfg)
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_info": blas,
-            "sgemm_check_max_abs_err": err, **blas_info()}
-
-
-GEMM_AB = []
 
 
 def gemm(runs, warmup):
