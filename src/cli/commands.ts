@@ -8,5 +8,6 @@ import { compareCommand } from './compare.ts';
 import { pipelineCommand, demoCommand } from './pipeline.ts';
 import { scoreCommand, exportCommand, serveCommand } from './serve.ts';
 import { graphsCommand } from './graphs.ts';
+import { workerCommand } from './worker.ts';
 
-export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand, scoreCommand, exportCommand, serveCommand, graphsCommand, pipelineCommand, demoCommand];
+export const commands: CommandModule<object, any>[] = [dataCommand, teacherCommand, trainCommand, evalCommand, compareCommand, scoreCommand, exportCommand, serveCommand, graphsCommand, pipelineCommand, demoCommand, workerCommand];

@@ -11,24 +11,38 @@ import { formatRows } from './tables.ts';
 
 export const DEMO_PIPELINE = fileURLToPath(new URL('../../pipelines/demo.yaml', import.meta.url));
 
-interface RunArgs { file: string; out: string; only?: StepName; force: StepName[]; 'dry-run': boolean; var: string[]; quiet: boolean; jobs?: number }
+interface RunArgs { file: string; out: string; only?: StepName; force: StepName[]; 'dry-run': boolean; var: string[]; quiet: boolean; jobs?: number; queue?: string }
 
 const runOptions = (y: Argv) => y
   .option('out', { type: 'string', default: 'runs', describe: 'parent directory of the run tree (<out>/<pipeline name>/<step>/)' })
   .option('force', { type: 'string', array: true, choices: STEP_NAMES, default: [] as StepName[], describe: 'redo this step even if its inputs are unchanged (repeatable)' })
   .option('var', { type: 'string', array: true, default: [] as string[], describe: 'NAME=VALUE for ${NAME} in the pipeline file (else the environment)' })
   .option('quiet', { type: 'boolean', default: false })
-  .option('jobs', { type: 'number', describe: 'training runs at once, each its own process with floor(train.threads / N) threads (default: the file\'s train.jobs, else 1); results are the same for any N' });
+  .option('jobs', { type: 'number', describe: 'training runs at once on this machine, each its own process with floor(train.threads / N) threads (default: the file\'s train.jobs, else 1); results are the same for any N' })
+  .option('queue', { type: 'string', describe: 'train the runs as jobs on this Redis queue for `sgfd worker`s (redis://[:PASSWORD@]HOST:PORT); the run tree must be on storage every worker sees' });
 
 /** The runner brings the plotting libraries; loaded only when a pipeline command runs (keeps `sgfd` startup quick). */
 const runner = () => import('../pipeline/runner.ts');
 
+/** `--queue`, checked before any step runs: a one-line error when it cannot be reached (not after the data step). */
+async function reachableQueue(url: string, jobs: number | undefined, dryRun: boolean) {
+  if (jobs !== undefined) throw new Error('--jobs and --queue: choose one (with a queue, the workers decide how many runs train at once)');
+  const { parseQueueUrl } = await import('../queue/queue-url.ts');
+  const target = parseQueueUrl(url);
+  if (!dryRun) {
+    const { connectQueue, closeQuietly } = await import('../queue/connection.ts');
+    await closeQuietly(await connectQueue(target));
+  }
+  return target;
+}
+
 async function runAndReport(file: string, a: Omit<RunArgs, 'file'>): Promise<void> {
   if (a.jobs !== undefined && !(Number.isInteger(a.jobs) && a.jobs >= 1)) throw new Error(`--jobs: expected a positive integer, got ${a.jobs}`);
   const p = loadPipeline(file, parseVars(a.var));
+  const queue = a.queue === undefined ? undefined : await reachableQueue(a.queue, a.jobs, a['dry-run']);
   const { runPipeline, pipelineRoot } = await runner();
   const t0 = performance.now();
-  const outcomes = await runPipeline(p, { out: a.out, only: a.only, force: a.force, dryRun: a['dry-run'], quiet: a.quiet, jobs: a.jobs });
+  const outcomes = await runPipeline(p, { out: a.out, only: a.only, force: a.force, dryRun: a['dry-run'], quiet: a.quiet, jobs: a.jobs, queue });
   const rows = [['step', 'action', 'why', 'seconds'], ...outcomes.map((o) => [o.step, o.action, o.reason, o.action === 'ran' ? o.seconds.toFixed(1) : ''])];
   process.stdout.write(formatRows(rows));
   const root = pipelineRoot(p, a.out);

@@ -1,6 +1,6 @@
 // `sgfd score` (batch top-K to Arrow), `sgfd export` (model directory), `sgfd serve` (HTTP endpoint).
 import type { CommandModule } from 'yargs';
-import { scoreRun } from '../serve/score-run.ts';
+import { scoreRun, type ScoreRunOptions } from '../serve/score-run.ts';
 import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
 import { exportModel } from '../serve/export.ts';
 import { startServer } from '../serve/http-server.ts';
@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS } from '../serve/http-api.ts';
 interface ScoreArgs {
   run: string; data?: string; k: number; out: string; users: string; shard?: string; 'exclude-seen': ExcludeSeen;
   'memory-mb': number; threads: number; format?: 'file' | 'stream'; quiet: boolean; 'allow-unfinished': boolean; force: boolean;
+  queue?: string; shards?: number;
 }
 
 const ALLOW_UNFINISHED = { type: 'boolean', default: false, describe: 'accept a run that never finished (no metrics.json): its best parameters so far' } as const;
@@ -24,6 +25,8 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     .option('out', { type: 'string', demandOption: true, describe: 'output .arrow (IPC file) or .arrows (IPC stream)' })
     .option('users', { type: 'string', default: 'all', describe: "'all', comma-separated user ids (the dataset's original ids when it has user_ids.arrow, else dense ids), or @file with one id per line" })
     .option('shard', { type: 'string', describe: 'i/n: score only the i-th (0-based) of n contiguous slices of the users' })
+    .option('queue', { type: 'string', describe: 'with --shards: score on `sgfd worker`s of this Redis queue (redis://[:PASSWORD@]HOST:PORT); --out\'s directory and the run must be on storage every worker sees' })
+    .option('shards', { type: 'number', describe: 'with --queue: split the users into N shards, one job each, gathered into --out (the same file a local run writes)' })
     .option('exclude-seen', {
       choices: EXCLUDE_CHOICES, default: DEFAULT_EXCLUDE,
       describe: 'interactions never recommended back; the default is every interaction the run trained or selected on (train and valid: what test evaluation excludes); recorded in the file\'s metadata (sgfd.exclude_seen)',
@@ -35,13 +38,23 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     .option('allow-unfinished', ALLOW_UNFINISHED)
     .option('quiet', { type: 'boolean', default: false }) as never,
   handler: async (a) => {
-    const r = await scoreRun({
+    if ((a.queue === undefined) !== (a.shards === undefined)) throw new Error('--queue and --shards go together (one machine: --shard i/n per process)');
+    const options = {
       run: a.run, data: a.data, k: a.k, out: a.out, users: a.users, shard: a.shard, exclude: a['exclude-seen'],
       memoryMb: a['memory-mb'], threads: a.threads, format: a.format, quiet: a.quiet, force: a.force, allowUnfinished: a['allow-unfinished'], onUnfinished: () => unfinishedWarning(a.run),
-    });
+    };
+    const r = a.queue === undefined ? await scoreRun(options) : await scoreOnQueueFromCli(options, a.queue, a.shards!);
     process.stdout.write(`${r.path}: ${r.rows} rows for ${r.users} users in ${r.seconds.toFixed(2)} s (${r.usersPerSecond.toFixed(0)} users/s)\n`);
   },
 };
+
+/** The queue's code loads only when asked for. */
+async function scoreOnQueueFromCli(o: ScoreRunOptions, queue: string, shards: number) {
+  const { parseQueueUrl } = await import('../queue/queue-url.ts');
+  const { scoreOnQueue } = await import('../queue/queue-score.ts');
+  const log = (line: string) => { if (!o.quiet) process.stderr.write(`${line}\n`); };
+  return scoreOnQueue({ ...o, target: parseQueueUrl(queue), shards, log });
+}
 
 interface ExportArgs { run: string; out: string; data?: string; triton: boolean; 'triton-k': number; force: boolean; threads: number; 'model-version': number; 'allow-unfinished': boolean }
 

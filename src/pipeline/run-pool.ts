@@ -14,7 +14,17 @@ export type ChildMessage = { type: 'log'; message: string } | { type: 'done'; re
 const CHILD_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); `
   + `return import(${JSON.stringify(new URL('./run-child.ts', import.meta.url).href)}); })`;
 
-export class RunPool {
+/** What the train step needs of whatever trains its runs: this pool, or a job queue (src/queue/queue-run-pool.ts). */
+export interface RunExecutor {
+  /** Brings one run forward (runs.ts `bringRun`). */
+  run(job: RunJob): Promise<RunProgress>;
+  /** Runs `fn` here with a thread count (scoring a chosen trial's test). */
+  withSlot<T>(fn: (threads: number) => Promise<T>): Promise<T>;
+  /** After the step, or after a failure: stops what has not started. */
+  close(): void | Promise<void>;
+}
+
+export class RunPool implements RunExecutor {
   readonly threadsPerRun: number;
   private busy = 0;
   private readonly waiting: { go: () => void; stop: (e: Error) => void }[] = [];

@@ -15,6 +15,7 @@ import { reportStep } from './steps/report.ts';
 import { exportStep, scoreStep } from './steps/serve.ts';
 import { plotsStep } from './steps/plots.ts';
 import { writePipelineReport } from './pipeline-report.ts';
+import type { QueueTarget } from '../queue/queue-url.ts';
 
 export const STEPS: Record<StepName, StepDefinition> = {
   data: dataStep, teacher: teacherStep, train: trainStep, report: reportStep, export: exportStep, score: scoreStep, plots: plotsStep,
@@ -30,6 +31,8 @@ export interface RunOptions {
   log?: (message: string) => void;
   /** Training runs at once (the train step); wins over the file's `train.jobs`. */
   jobs?: number;
+  /** The train step's runs go to this queue, for `sgfd worker`s (src/queue/). */
+  queue?: QueueTarget;
 }
 
 export type StepAction = 'ran' | 'skipped' | 'would run' | 'up to date';
@@ -51,7 +54,7 @@ function currentHash(def: StepDefinition, spec: PipelineSpec, records: Partial<R
 function context(p: LoadedPipeline, root: string, step: StepName, records: Partial<Record<StepName, StepRecord>>, o: RunOptions): StepContext {
   const log = o.log ?? ((m: string) => { if (!o.quiet) process.stderr.write(`${m}\n`); });
   const upstream = Object.fromEntries(STEP_NEEDS[step].filter((n) => records[n]).map((n) => [n, records[n]!]));
-  return { spec: p.spec, root, dir: join(root, step), upstream, log: (m) => log(`[${step}] ${m}`), quiet: !!o.quiet, jobs: o.jobs };
+  return { spec: p.spec, root, dir: join(root, step), upstream, log: (m) => log(`[${step}] ${m}`), quiet: !!o.quiet, jobs: o.jobs, queue: o.queue };
 }
 
 export async function runPipeline(p: LoadedPipeline, o: RunOptions): Promise<StepOutcome[]> {

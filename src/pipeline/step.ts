@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJson } from '../train/files.ts';
 import type { PipelineSpec, StepName } from './spec.ts';
+import type { QueueTarget } from '../queue/queue-url.ts';
 
 export const STEP_RECORD = 'step.json';
 
@@ -36,6 +37,8 @@ export interface StepContext {
   quiet: boolean;
   /** Training runs at once, from the command line (`--jobs`; wins over the file's `train.jobs`). */
   jobs?: number;
+  /** Train the runs as jobs on this queue (`--queue`, src/queue/) instead of here. */
+  queue?: QueueTarget;
 }
 
 export interface StepResult {

@@ -72,7 +72,18 @@ export function chunkBatch(schema: Schema, chunk: ScoredChunk, k: number, o: Pic
 export async function writeScoreFile(path: string, chunks: AsyncIterable<ScoredChunk>, o: ScoreFileOptions): Promise<number> {
   if (o.userIds === undefined || o.itemIds === undefined) throw new TypeError('writeScoreFile: id maps must be given (null when absent)');
   const schema = scoreSchema(o);
-  const writer = o.format === 'stream' ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    for await (const chunk of chunks) yield chunkBatch(schema, chunk, o.k, o);
+  }
+  return writeBatchFile(path, schema, batches(), o.format);
+}
+
+/**
+ * Writes `schema`, then every batch of `batches` as it arrives, to `path` (Arrow IPC file or
+ * stream); the file appears (by rename) only once complete. Returns the number of rows written.
+ */
+export async function writeBatchFile(path: string, schema: Schema, batches: AsyncIterable<RecordBatch>, format: 'file' | 'stream'): Promise<number> {
+  const writer = format === 'stream' ? new RecordBatchStreamWriter() : new RecordBatchFileWriter();
   removeStaleLeftovers(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.partial-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
   // Opened here, so a path that cannot be written fails at once with its reason (not as a stream error later).
@@ -85,8 +96,7 @@ export async function writeScoreFile(path: string, chunks: AsyncIterable<ScoredC
   let rows = 0;
   try {
     writer.reset(undefined, schema); // the schema goes out first: an empty selection still yields a valid file
-    for await (const chunk of chunks) {
-      const batch = chunkBatch(schema, chunk, o.k, o);
+    for await (const batch of batches) {
       rows += batch.numRows;
       writer.write(batch);
     }

@@ -1,7 +1,8 @@
 // Step `train`: for every backbone × variant, the search trials (one seed; with successive halving,
 // hopeless ones stop at a rung), the choice of the best on validation, then the chosen configuration
 // re-run with every seed. Runs live in train/<backbone>/<variant>/<trial>/seed-<n>/; finished ones
-// are kept, interrupted ones resumed; up to `jobs` train at once (run-pool.ts).
+// are kept, interrupted ones resumed; up to `jobs` train at once (run-pool.ts), or every run that is
+// ready goes to a queue for `sgfd worker`s (`--queue`, src/queue/queue-run-pool.ts).
 import { join, relative } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import { readDataset } from '../../data/arrow-io.ts';
@@ -11,7 +12,7 @@ import { RUN_FILES, writeJson, readJson } from '../../train/files.ts';
 import { rowLabel } from '../../report/results-table.ts';
 import { searchTrials, selectTrial, type Trial, type TrialOutcome } from '../search.ts';
 import { RUN_CUT, readRunMetrics, type RunJob, type RunProgress } from '../runs.ts';
-import { RunPool } from '../run-pool.ts';
+import { RunPool, type RunExecutor } from '../run-pool.ts';
 import { halvingRungs, runValueAt, type HalvingSettings } from '../halving.ts';
 import { halvingSearch, type HalvingTrialRecord } from '../halving-search.ts';
 import { scoreTestOnce } from '../../train/load-run.ts';
@@ -68,7 +69,7 @@ const unitRuns = (_t: TrainSpec, u: Unit) => (u.trials.length > 1 ? u.trials.len
 const plannedRuns = (t: TrainSpec) => units(t).reduce((n, u) => n + unitRuns(t, u), 0);
 
 /** What every unit of one step run shares: where runs go, the pool they run in, the progress count. */
-interface StepRuns { ctx: StepContext; dataDir: string; pool: RunPool; counter: { done: number; total: number } }
+interface StepRuns { ctx: StepContext; dataDir: string; pool: RunExecutor; counter: { done: number; total: number } }
 
 /** A unit's runs: their jobs, and bringing one to finished with one progress line. */
 function unitRunner(r: StepRuns, u: Unit) {
@@ -194,17 +195,26 @@ export const trainStep: StepDefinition = {
   run: async (ctx: StepContext) => {
     const t = ctx.spec.train!;
     const dataDir = artifact(ctx, 'data', 'dataset');
-    const jobs = ctx.jobs ?? t.jobs ?? 1;
-    const pool = new RunPool(jobs, t.threads, readDataset(dataDir), ctx.log);
-    if (jobs > 1) ctx.log(`up to ${jobs} runs at once (each its own process), ${pool.threadsPerRun} thread${pool.threadsPerRun > 1 ? 's' : ''} each`);
+    const jobs = ctx.queue ? Infinity : ctx.jobs ?? t.jobs ?? 1;
+    const ds = readDataset(dataDir);
+    let pool: RunExecutor;
+    if (ctx.queue) {
+      // Loaded only here: the queue client is no cost to a local run.
+      const { QueueRunPool } = await import('../queue-run-pool.ts');
+      pool = await QueueRunPool.open(ctx.queue, { dir: ctx.dir, ds, threads: t.threads, log: ctx.log });
+    } else {
+      const local = new RunPool(jobs, t.threads, ds, ctx.log);
+      if (jobs > 1) ctx.log(`up to ${jobs} runs at once (each its own process), ${local.threadsPerRun} thread${local.threadsPerRun > 1 ? 's' : ''} each`);
+      pool = local;
+    }
     const r: StepRuns = { ctx, dataDir, pool, counter: { done: 0, total: plannedRuns(t) } };
     let groups: SelectedGroup[] = [];
     try {
-      // One job keeps the familiar order (unit by unit); several let every unit's runs share the slots.
+      // One job keeps the familiar order (unit by unit); several (or a queue) let every unit's runs share the slots.
       if (jobs === 1) for (const u of units(t)) groups.push(await trainUnit(r, u));
       else groups = await Promise.all(units(t).map((u) => trainUnit(r, u)));
     } finally {
-      pool.close();
+      await pool.close();
     }
     const counter = r.counter;
     const selection: Selection = { metric: t.metric, seeds: t.seeds, groups };
