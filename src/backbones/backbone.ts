@@ -7,7 +7,8 @@ import { type LossSpec } from '../nn/train-step-graph.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { type Rng } from '../data/rng.ts';
 import { type SgfdConfig } from '../sgfd/config.ts';
-import { type ExtractorKind } from '../sgfd/extractor.ts';
+import { type ExtractorKind, type ItemExtractor } from '../sgfd/extractor.ts';
+import { type ColdStartRule } from './cold-start-rule.ts';
 
 export type ConfigValue = number | string | boolean;
 
@@ -60,6 +61,8 @@ export interface Backbone {
   readonly pairScoring?: { score: string; bytesPerPair: number };
   /** Users per scoring chunk when per-pair scoring needs more memory than the evaluator's default. */
   readonly evalChunk?: number;
+  /** Multimodal models: how a new item's extracted features become its scored row (cold-start-rule.ts). */
+  coldStart?(extractor: ItemExtractor): ColdStartRule;
 }
 
 /** buildUserScores of a pairwise model: the rows of `users` against every item row. */

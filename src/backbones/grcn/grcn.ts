@@ -7,6 +7,7 @@ import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, bprLoss, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
+import { type ColdStartRule } from '../cold-start-rule.ts';
 import { normalisedBipartite, type NormalisedGraph } from '../propagation.ts';
 import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
@@ -146,6 +147,21 @@ class Grcn implements Backbone {
       neg: { data: asInt64(Array.from(neg, (i) => U + i)), dims: [n] },
       pos_items: { data: asInt64(pos), dims: [n] },
       neg_items: { data: asInt64(neg), dims: [n] },
+    };
+  }
+
+  // GRCN scores [ID branch ‖ content_1 ‖ … ‖ content_M] with content_m = x_m + Σ_neighbours α·x,
+  // x_m = L2(f_m) (vanilla features first get GRCN's LeakyReLU tail). A new item has no ID embedding
+  // and no neighbours: the ID branch is zero and content_m = x_m.
+  coldStart(extractor: ItemExtractor): ColdStartRule {
+    return {
+      description: 'GRCN: item_embedding = [0_d ‖ L2(f_1) ‖ … ‖ L2(f_M)] — a new item has no ID embedding (zero ID branch) and no graph '
+        + 'neighbours (content_m = its own normalised feature). Trained items add the confidence-weighted ID propagation and neighbour attention.',
+      combine: (b, f) => {
+        const tail = extractor.normalised ? (x: Value) => x : (x: Value) => G.leakyRelu(x, 0.01);
+        const contents = f.map((x) => G.l2Normalize(tail(x), -1));
+        return G.concat([G.zeros(b.graph, 'float32', contents[0].shape, contents[0]), ...contents], 1);
+      },
     };
   }
 

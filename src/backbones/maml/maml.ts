@@ -15,6 +15,7 @@ import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, trainInteractions, asInt64, pairwiseUserScores } from '../backbone.ts';
+import { type ColdStartRule } from '../cold-start-rule.ts';
 import { ItemExtractor, withSgfd, type ExtractorTables, type ExtractorKind } from '../../sgfd/extractor.ts';
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
@@ -147,6 +148,21 @@ class Maml implements Backbone {
   }
 
   buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }
+
+  // MAML's item row is [v ‖ proj(f)]: the ID embedding v and the feature projection, which the
+  // attention reads beside the user. A new item has no v; MAML's feature loss ‖v − proj(f)‖² pulls
+  // every trained item's v toward its projection, so proj(f) stands in for it.
+  coldStart(): ColdStartRule {
+    const projection = this.model.projection;
+    return {
+      description: 'MAML: item_embedding = [proj(f) ‖ proj(f)], proj the feature projection of the extractor\'s features f — the item row is '
+        + '[v ‖ proj(f)] and a new item has no ID embedding v; MAML\'s feature loss pulls each trained v toward proj(f), so proj(f) stands in for it.',
+      combine: (b, f) => {
+        const p = projection.forward(b, f);
+        return G.concat([p, p], 1);
+      },
+    };
+  }
 }
 
 function checkConfig(cfg: MamlConfig): void {
