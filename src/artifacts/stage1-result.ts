@@ -3,7 +3,7 @@
 import { type Dataset } from '../data/dataset.ts';
 import { ensureTeacher, type CachedTeacher } from '../sgfd/teacher-cache.ts';
 import { distillDecision, type DistillDecision } from '../sgfd/teacher-usefulness.ts';
-import { type ResolvedConfig } from '../train/run.ts';
+import { type ResolvedConfig } from '../run/config.ts';
 import { type Stage1Settings } from './stage1.ts';
 
 export interface Stage1Result {

@@ -5,8 +5,8 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readPerUser, readJson, RUN_FILES } from '../train/files.ts';
-import { runDatasetDigest } from '../train/run-dir.ts';
+import { readPerUser, readJson, RUN_FILES } from '../run/files.ts';
+import { runDatasetDigest } from '../run/run-dir.ts';
 import { compareSeeds, type SeedSample } from '../eval/seed-comparison.ts';
 import { stat } from '../report/results-table.ts';
 import { formatRows } from './tables.ts';

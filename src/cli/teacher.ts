@@ -8,7 +8,7 @@ import { sgfdConfig, type Profile } from '../sgfd/config.ts';
 import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
 import { ensureTeacher, CACHE_ENV, DATASET_CACHE_DIR } from '../sgfd/teacher-cache.ts';
 import { distillDecision, usefulnessWarnings } from '../sgfd/teacher-usefulness.ts';
-import { keepTeacher } from '../train/teacher-files.ts';
+import { keepTeacher } from '../run/teacher-files.ts';
 import { type Device } from '../runtime/session.ts';
 import { checkSetting } from '../data/setting-range.ts';
 

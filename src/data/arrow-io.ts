@@ -9,15 +9,11 @@ import {
   Table, Utf8, vectorFromArray, type Data, type DataType,
 } from 'apache-arrow';
 import { writeDirAtomically, type AtomicDirOptions } from './atomic-dir.ts';
-import {
-  FORMAT_VERSION, makeDataset, splitCounts, type Dataset, type DatasetMeta, type DatasetParts, type Interactions, type Modality,
-} from './dataset.ts';
+import { FORMAT_VERSION, makeDataset, splitCounts, type Dataset, type DatasetMeta, type DatasetParts, type Interactions, type Modality } from './dataset.ts';
 import { dataError, rowLocator } from './errors.ts';
 import { checkFinite, validateParts } from './validate.ts';
 import { MANIFEST_FILE, readManifest, recordManifest, writeManifest, type ManifestOutcome } from './manifest.ts';
-import {
-  fixedSizeListColumn, metaInt, metaJson, optionalColumn, readArrowFile, requireColumn, typedColumn, type FileDigest,
-} from './arrow-columns.ts';
+import { fixedSizeListColumn, metaInt, metaJson, optionalColumn, readArrowFile, requireColumn, typedColumn, type FileDigest } from './arrow-columns.ts';
 
 export const INTERACTIONS_FILE = 'interactions.arrow';
 export const ITEMS_FILE = 'items.arrow';

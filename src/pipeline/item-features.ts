@@ -4,8 +4,8 @@
 import { type Value } from '../graph/index.ts';
 import { ItemExtractor } from '../sgfd/extractor.ts';
 import { compileForward } from '../nn/forward-graph.ts';
-import { loadRun } from '../train/load-run.ts';
-import { readTeacherFeatures } from '../train/run.ts';
+import { loadRun } from '../run/load-run.ts';
+import { readTeacherFeatures } from '../sgfd/teacher-files.ts';
 import type { Dataset } from '../data/dataset.ts';
 
 export interface ItemFeatures {

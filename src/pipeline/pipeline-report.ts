@@ -3,7 +3,7 @@
 // model, the scores and the plots (embedded, each with what it shows).
 import { join, relative } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeAtomic } from '../train/files.ts';
+import { writeAtomic } from '../run/files.ts';
 import { markdownTable } from '../report/table-format.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { StepName } from './spec.ts';

@@ -3,7 +3,7 @@
 // `force` redoes a step, `only` runs one, `dryRun` says what would happen; `status` reads the tree.
 import { join, resolve } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import { writeJson } from '../train/files.ts';
+import { writeJson } from '../run/files.ts';
 import { digestFiles, hashValue } from '../data/content-hash.ts';
 import type { LoadedPipeline } from './load.ts';
 import { STEP_NEEDS, stepsOf, type PipelineSpec, type StepName } from './spec.ts';

@@ -3,10 +3,11 @@
 // finished, or only up to a given epoch (a successive-halving rung).
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTraining, resolveSettings, type ResolvedConfig, type RunSettings } from '../train/run.ts';
-import { RUN_FILES, readJson, writeJson } from '../train/files.ts';
+import { runTraining, resolveSettings, type RunSettings } from '../train/run.ts';
+import { type ResolvedConfig } from '../run/config.ts';
+import { RUN_FILES, readJson, writeJson } from '../run/files.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
-import type { RunMetrics } from '../train/trainer.ts';
+import type { RunMetrics } from '../run/config.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { canonicalJson } from '../data/content-hash.ts';
 

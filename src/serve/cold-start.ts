@@ -12,8 +12,8 @@ import { InitializerBinder, type Binder } from '../nn/index.ts';
 import { type ColdStartRule, ColdStartUnsupported } from '../backbones/cold-start-rule.ts';
 import { ItemExtractor } from '../sgfd/extractor.ts';
 import { Sgfd } from '../sgfd/model.ts';
-import { type LoadedRun } from '../train/load-run.ts';
-import { readTeacherParameters, TEACHER_FILES } from '../train/teacher-files.ts';
+import { type LoadedRun } from '../run/load-run.ts';
+import { readTeacherParameters, TEACHER_FILES } from '../run/teacher-files.ts';
 
 /** Graph input and output names of student.onnx. */
 export const STUDENT_IO = {

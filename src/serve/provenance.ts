@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadedRun } from '../train/load-run.ts';
+import { type LoadedRun } from '../run/load-run.ts';
 
 /** SHA-256 of the run's resolved config (key order as written by the trainer). */
 export function configSha256(config: unknown): string {

@@ -1,5 +1,5 @@
 // `sgfd score`: a run's top-K for a selection (or shard) of users, streamed to an Arrow file.
-import { loadRun } from '../train/load-run.ts';
+import { loadRun } from '../run/load-run.ts';
 import { readIdMap } from '../data/arrow-io.ts';
 import { scoreChunks } from './batch-score.ts';
 import { runScoreSource } from './run-source.ts';

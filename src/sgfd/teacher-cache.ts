@@ -24,10 +24,7 @@ import { type SessionOptions } from '../runtime/session.ts';
 import { type SgfdConfig } from './config.ts';
 import { trainTeacher, cacheTeacherFeatures, TEACHER_STAGE_DEFAULTS, type TeacherStageOptions } from './teacher-stage.ts';
 import { modalityUsefulness, USEFULNESS_RULE } from './teacher-usefulness.ts';
-import {
-  TEACHER_FILES, TEACHER_FORMAT, teacherConfigOf, stageOneShapes, isStageOneParameter, encodeTeacherFeatures, decodeTeacherFeatures,
-  encodeTeacherParameters, decodeTeacherParameters, type TeacherReport, type TeacherStageSettings,
-} from './teacher-files.ts';
+import { TEACHER_FILES, TEACHER_FORMAT, teacherConfigOf, stageOneShapes, isStageOneParameter, encodeTeacherFeatures, decodeTeacherFeatures, encodeTeacherParameters, decodeTeacherParameters, type TeacherReport, type TeacherStageSettings } from './teacher-files.ts';
 
 export const CACHE_ENV = 'SGFD_CACHE_DIR';
 export const DATASET_CACHE_DIR = '.sgfd-cache';

@@ -11,13 +11,12 @@ import { sgfdConfig, checkSgfdSetting, PROFILES, type Profile, type SgfdConfig }
 import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
 import { ensureTeacher } from '../sgfd/teacher-cache.ts';
 import { distillDecision, usefulnessWarnings, type DistillDecision } from '../sgfd/teacher-usefulness.ts';
-import { train, checkTrainOptions, type TrainOptions, type RunMetrics } from './trainer.ts';
-import { RUN_FILES, writeJson, readJson } from './files.ts';
-import { checkRunDir, clearRunDir, writeDatasetRecord } from './run-dir.ts';
-import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from './teacher-files.ts';
+import { train, checkTrainOptions } from './trainer.ts';
+import { type TrainOptions, type RunMetrics, type ResolvedConfig } from '../run/config.ts';
+import { RUN_FILES, writeJson, readJson } from '../run/files.ts';
+import { checkRunDir, clearRunDir, writeDatasetRecord } from '../run/run-dir.ts';
+import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from '../run/teacher-files.ts';
 
-// Callers read the cached features through here (the pipeline, load-run).
-export { readTeacherFeatures } from './teacher-files.ts';
 
 /**
  * Named presets (the paper's Table 3 ablations and Fig. 3 extractor variants), on any backbone.
@@ -57,22 +56,6 @@ export interface RunSettings {
    * otherwise that is an error. The pipeline passes it for runs it has judged new or stale.
    */
   force?: boolean;
-}
-
-export interface ResolvedConfig {
-  version: 1;
-  dataset: { path: string; name: string; synthetic: boolean; users: number; items: number; modalities: Record<string, number>; labels: number };
-  backbone: string;
-  backbone_config: Record<string, ConfigValue>;
-  variant: string;
-  extractor: ExtractorKind | 'sgfd';
-  sgfd: SgfdConfig | null;
-  /** Stage-1 teacher (paper profile, or the teacher-* extractors); null when none is trained first. */
-  teacher: SgfdConfig | null;
-  teacher_epochs: number | null;
-  /** The stage-1 teacher seed; present only when a teacher is trained first. */
-  teacher_seed?: number;
-  train: Omit<TrainOptions, 'quiet' | 'resume' | 'haltAfter' | 'worker' | 'scoreTest'>;
 }
 
 /** Splits `--set` pairs into backbone and SGFD settings, checking every key and value. */

@@ -3,59 +3,22 @@
 // and one final test evaluation with the best parameters.
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
-import { initialValues, InitializerBinder, type Parameter } from '../nn/index.ts';
+import { initialValues, type Parameter } from '../nn/index.ts';
 import { TrainStep, NonFiniteError, type BatchTensor } from '../runtime/train-step.ts';
 import { compileTrainStep } from '../nn/train-step-graph.ts';
 import { WorkerTrainStep } from '../runtime/worker-step.ts';
-import { type ForwardGraph } from '../runtime/forward.ts';
-import { compileForward } from '../nn/forward-graph.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/checkpoint.ts';
-import { type Device } from '../runtime/session.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { Rng, type RngState } from '../data/rng.ts';
 import { batches } from '../data/samplers.ts';
-import { dotScorer, evaluate, type MetricReport, type Compat, type Scorer } from '../eval/index.ts';
+import { evaluate, type MetricReport } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
 import { checkSetting, type SettingRange } from '../data/setting-range.ts';
 import { METRIC_NAMES, DEFAULT_KS } from '../eval/metrics.ts';
-import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from './files.ts';
+import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/files.ts';
 import { Progress } from './progress.ts';
-
-export interface TrainOptions {
-  epochs: number;
-  /** Epochs without a validation improvement before stopping (counted in epochs, not evaluations). */
-  patience: number;
-  /**
-   * Validate every this many epochs (and after the last); default 1. Models whose full-ranking
-   * evaluation costs as much as an epoch (MAML scores every user–item pair with a network) use 2–5.
-   */
-  evalEvery?: number;
-  /**
-   * Patience starts to count only after this many epochs (default 0). Some backbones (BM3) sit on a
-   * validation plateau for tens of epochs before their real peak; stopping on it is a coin flip.
-   * Best-validation parameters are kept either way, so a larger value costs time, never quality.
-   */
-  minEpochs?: number;
-  /** Log each loss term's gradient norm per parameter group every epoch (one extra backward per term). */
-  gradNorms?: boolean;
-  /** Validation metric to select on, e.g. 'recall@20'. */
-  metric: string;
-  seed: number;
-  device: Device;
-  threads: number;
-  /** Host the train step in a worker thread (keeps the main thread live). */
-  worker: boolean;
-  quiet: boolean;
-  resume: boolean;
-  compat?: Compat;
-  /** Stop (as if interrupted) after this many epochs in this invocation; the checkpoint stays. */
-  haltAfter?: number;
-  /**
-   * Score test at the end (default). Search trials pass false: selection never needs test, and the
-   * chosen trial's test is scored once afterwards (load-run.ts `scoreTestOnce`).
-   */
-  scoreTest?: boolean;
-}
+import { type TrainOptions, type RunMetrics } from '../run/config.ts';
+import { scorer, scoringGraph } from '../run/scoring.ts';
 
 export const TRAIN_DEFAULTS: TrainOptions = { epochs: 100, patience: 20, metric: 'recall@20', seed: 1, device: 'cpu', threads: 2, worker: true, quiet: false, resume: false };
 
@@ -85,7 +48,6 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (!metrics.includes(o.metric)) throw new Error(`--metric must be one of ${metrics.join(', ')}, got '${o.metric}'`);
 }
 
-export interface RunMetrics { valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number }
 
 interface Stepper {
   step: number;
@@ -224,30 +186,6 @@ function writeResults(outDir: string, valid: MetricReport, test: MetricReport | 
   if (test) writePerUser(join(outDir, RUN_FILES.perUser('test')), test.users, test.perUser);
   writeJson(join(outDir, RUN_FILES.metrics), metrics);
   return metrics;
-}
-
-/**
- * The backbone's scorer with `values`: a dot product of the final representations (computed once
- * with `scoring`), or the backbone's own per-user score graph with the values as initializers.
- */
-export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: Map<string, Float32Array>, backbone: Backbone): Promise<Scorer> {
-  if (backbone.buildUserScores) {
-    const fixed = backbone.fixedFeeds();
-    return {
-      build: (g, users) => backbone.buildUserScores!(new InitializerBinder(g, values), users),
-      feeds: fixed as Scorer['feeds'],
-    };
-  }
-  const out = await scoring!.run(values, backbone.fixedFeeds());
-  const users = out.users.data as Float32Array;
-  const items = out.items.data as Float32Array;
-  return dotScorer(users, items, ds.nUsers, ds.nItems, users.length / ds.nUsers);
-}
-
-/** The forward graph of a dot-product backbone's representations (null for per-user score models). */
-export async function scoringGraph(backbone: Backbone, params: Map<string, Parameter>, session: { device?: Device; threads?: number }): Promise<ForwardGraph | null> {
-  if (!backbone.buildScoring) return null;
-  return compileForward(params, (b) => backbone.buildScoring!(b), session);
 }
 
 function paramValues(t: Map<string, NamedTensor>, params: Map<string, Parameter>): Map<string, Float32Array> {

@@ -13,7 +13,7 @@ import { generateSynthetic } from '../../src/data/synth.ts';
 import { makeDataset, type Dataset } from '../../src/data/dataset.ts';
 import { backboneSpec, resolveBackboneConfig, type ConfigValue } from '../../src/backbones/index.ts';
 import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
-import { RUN_FILES } from '../../src/train/files.ts';
+import { RUN_FILES } from '../../src/run/files.ts';
 import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { compileForward } from '../../src/nn/forward-graph.ts';
 import { TrainStep } from '../../src/runtime/train-step.ts';

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { writeJson, writePerUser, RUN_FILES } from '../../src/train/files.ts';
+import { writeJson, writePerUser, RUN_FILES } from '../../src/run/files.ts';
 import { runDirs, readComparedRun, compareText, checkSameDataset } from '../../src/cli/compare.ts';
-import { DATASET_RECORD } from '../../src/train/run-dir.ts';
+import { DATASET_RECORD } from '../../src/run/run-dir.ts';
 import { RUN_INPUTS } from '../../src/pipeline/runs.ts';
 import { sgfd } from '../serve/fixtures.ts';
 

@@ -11,8 +11,8 @@ import { runPipeline, type StepOutcome } from '../../src/pipeline/runner.ts';
 import { readSelection } from '../../src/pipeline/steps/train.ts';
 import { RUN_CUT } from '../../src/pipeline/runs.ts';
 import type { HalvingTrialRecord } from '../../src/pipeline/halving-search.ts';
-import { RUN_FILES, readJson } from '../../src/train/files.ts';
-import type { RunMetrics } from '../../src/train/trainer.ts';
+import { RUN_FILES, readJson } from '../../src/run/files.ts';
+import type { RunMetrics } from '../../src/run/config.ts';
 
 // Learning rates far apart: after two epochs the ranking already points at the final winner.
 const pipeline = (name: string, search: string, seeds: string, extra = '') => `

@@ -12,8 +12,8 @@ import { runPipeline, pipelineStatus, type StepOutcome } from '../../src/pipelin
 import { readSelection } from '../../src/pipeline/steps/train.ts';
 import { RUN_INPUTS } from '../../src/pipeline/runs.ts';
 import { pngSize, svgSize } from '../../src/report/render.ts';
-import { RUN_FILES, readJson, writeJson } from '../../src/train/files.ts';
-import type { RunMetrics } from '../../src/train/trainer.ts';
+import { RUN_FILES, readJson, writeJson } from '../../src/run/files.ts';
+import type { RunMetrics } from '../../src/run/config.ts';
 
 const TINY = `
 name: tiny

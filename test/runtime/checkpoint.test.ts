@@ -5,10 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CheckpointError, decodeSafetensors, encodeSafetensors, readCheckpoint, writeCheckpoint,
-  type NamedTensor, type TensorData,
-} from '../../src/runtime/checkpoint.ts';
+import { CheckpointError, decodeSafetensors, encodeSafetensors, readCheckpoint, writeCheckpoint, type NamedTensor, type TensorData } from '../../src/runtime/checkpoint.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'sgfd-ckpt-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));

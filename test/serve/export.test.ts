@@ -14,8 +14,8 @@ import { readEmbeddings, MODEL_FILES } from '../../src/serve/embeddings-arrow.ts
 import { ScorerSession } from '../../src/serve/scorer-session.ts';
 import { runEmbeddings } from '../../src/serve/run-source.ts';
 import { configSha256 } from '../../src/serve/provenance.ts';
-import { loadRun, type LoadedRun } from '../../src/train/load-run.ts';
-import { readTeacherFeatures, TEACHER_FILES } from '../../src/train/teacher-files.ts';
+import { loadRun, type LoadedRun } from '../../src/run/load-run.ts';
+import { readTeacherFeatures, TEACHER_FILES } from '../../src/run/teacher-files.ts';
 import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, dot, assertRanking, itemName, linear, assertClose, runStudent } from './fixtures.ts';
 
 const l2 = (v: number[]) => { const n = Math.hypot(...v); return v.map((x) => x / Math.max(n, 1e-12)); };

@@ -13,7 +13,7 @@ import { readModelCard, type ModelCard } from '../../src/serve/model-card.ts';
 import { readEmbeddings, MODEL_FILES, type EmbeddingTable } from '../../src/serve/embeddings-arrow.ts';
 import { ScorerSession, RUN_BUDGET_BYTES } from '../../src/serve/scorer-session.ts';
 import { startServer } from '../../src/serve/http-server.ts';
-import { loadRun, type LoadedRun } from '../../src/train/load-run.ts';
+import { loadRun, type LoadedRun } from '../../src/run/load-run.ts';
 import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, assertRanking, itemsOf, runScores, linear, assertClose, runStudent } from './fixtures.ts';
 
 const D = 8;

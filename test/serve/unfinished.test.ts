@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { runTraining } from '../../src/train/run.ts';
 import { TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
-import { RUN_FILES } from '../../src/train/files.ts';
+import { RUN_FILES } from '../../src/run/files.ts';
 import { scoreRun } from '../../src/serve/score-run.ts';
 import { type ModelCard } from '../../src/serve/model-card.ts';
 import { tempDir, writeFixtureData, sgfd } from './fixtures.ts';

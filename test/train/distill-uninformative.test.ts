@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { generateSynthetic } from '../../src/data/synth.ts';
 import { writeDataset } from '../../src/data/arrow-io.ts';
 import { Rng } from '../../src/data/rng.ts';
-import { runTraining, type RunSettings, type ResolvedConfig } from '../../src/train/run.ts';
+import { runTraining, type RunSettings } from '../../src/train/run.ts';
+import { type ResolvedConfig } from '../../src/run/config.ts';
 import { TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
-import { RUN_FILES, readJson } from '../../src/train/files.ts';
-import { TEACHER_FILES, type KeptTeacherReport } from '../../src/train/teacher-files.ts';
+import { RUN_FILES, readJson } from '../../src/run/files.ts';
+import { TEACHER_FILES, type KeptTeacherReport } from '../../src/run/teacher-files.ts';
 
 /** Synthetic data whose `text` modality is replaced by Gaussian noise: nothing in it predicts the category. */
 function noisyText() {

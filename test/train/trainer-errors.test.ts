@@ -78,7 +78,7 @@ test('unknown --set keys and bad values are errors listing the valid keys', () =
 });
 
 test('a run trained without scoring test is scored once afterwards, identically to scoring it at the end', async () => {
-  const { scoreTestOnce } = await import('../../src/train/load-run.ts');
+  const { scoreTestOnce } = await import('../../src/run/load-run.ts');
   const { writeDataset } = await import('../../src/data/arrow-io.ts');
   const { runTraining } = await import('../../src/train/run.ts');
   const root = mkdtempSync(join(tmpdir(), 'sgfd-score-once-'));

@@ -9,7 +9,7 @@ import { generateSynthetic } from '../../src/data/synth.ts';
 import { makeDataset } from '../../src/data/dataset.ts';
 import { writeDataset } from '../../src/data/arrow-io.ts';
 import { resolveSettings, runTraining, type RunSettings } from '../../src/train/run.ts';
-import { loadRun, evaluateRun } from '../../src/train/load-run.ts';
+import { loadRun, evaluateRun } from '../../src/run/load-run.ts';
 import { TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 
 const parts = generateSynthetic({ users: 300, items: 200, categories: 5, density: 0.03, imageDim: 48, textDim: 24, seed: 5 });

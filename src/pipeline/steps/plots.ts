@@ -2,7 +2,7 @@
 // variant, and the t-SNE maps of item features (original extractor, teacher, student) by category.
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { RUN_FILES, writeJson } from '../../train/files.ts';
+import { RUN_FILES, writeJson } from '../../run/files.ts';
 import { VARIANTS } from '../../train/run.ts';
 import { Rng } from '../../data/rng.ts';
 import { stat } from '../../report/results-table.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { readDataset } from '../../data/arrow-io.ts';
 import { datasetStats, type DatasetStats } from '../../data/stats.ts';
-import { writeAtomic, writeJson } from '../../train/files.ts';
+import { writeAtomic, writeJson } from '../../run/files.ts';
 import { buildResultsTable, metricTitle } from '../../report/results-table.ts';
 import { resultsMarkdown, resultsCsv, resultsLatex, markdownTable } from '../../report/table-format.ts';
 import { loadRunGroups } from '../results.ts';

@@ -9,13 +9,13 @@ import { readDataset } from '../../data/arrow-io.ts';
 import { sgfdConfig } from '../../sgfd/config.ts';
 import { ensureTeacher, accuracyText } from '../../sgfd/teacher-cache.ts';
 import { distillDecision, usefulnessWarnings } from '../../sgfd/teacher-usefulness.ts';
-import { TEACHER_FILES, keepTeacher } from '../../train/teacher-files.ts';
+import { TEACHER_FILES, keepTeacher } from '../../run/teacher-files.ts';
 import type { PipelineSpec } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 
 export const TEACHER_REPORT = TEACHER_FILES.report;
 export const TEACHER_FEATURES = TEACHER_FILES.features;
-export type { KeptTeacherReport as TeacherReport } from '../../train/teacher-files.ts';
+export type { KeptTeacherReport as TeacherReport } from '../../run/teacher-files.ts';
 
 const configOf = (spec: PipelineSpec) => {
   const t = spec.teacher!;

@@ -8,14 +8,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readDataset } from '../../data/arrow-io.ts';
 import { VARIANTS, type RunSettings } from '../../train/run.ts';
 import { TRAIN_DEFAULTS } from '../../train/trainer.ts';
-import { RUN_FILES, writeJson, readJson } from '../../train/files.ts';
+import { RUN_FILES, writeJson, readJson } from '../../run/files.ts';
 import { rowLabel } from '../../report/results-table.ts';
 import { searchTrials, selectTrial, type Trial, type TrialOutcome } from '../search.ts';
 import { RUN_CUT, readRunMetrics, type RunJob, type RunProgress } from '../runs.ts';
 import { RunPool, type RunExecutor } from '../run-pool.ts';
 import { halvingRungs, runValueAt, type HalvingSettings } from '../halving.ts';
 import { halvingSearch, type HalvingTrialRecord } from '../halving-search.ts';
-import { scoreTestOnce } from '../../train/load-run.ts';
+import { scoreTestOnce } from '../../run/load-run.ts';
 import type { BackboneEntry, PipelineSpec, SettingValue, TrainSpec, VariantEntry } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 

@@ -7,8 +7,10 @@ import { backboneSpec, type Backbone } from '../backbones/index.ts';
 import { readCheckpoint } from '../runtime/checkpoint.ts';
 import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
 import { RUN_FILES, readJson, writeJson, writePerUser } from './files.ts';
-import { type ResolvedConfig, readTeacherFeatures } from './run.ts';
-import { scorer, scoringGraph, type RunMetrics } from './trainer.ts';
+import { type ResolvedConfig } from './config.ts';
+import { readTeacherFeatures } from '../sgfd/teacher-files.ts';
+import { scorer, scoringGraph } from './scoring.ts';
+import { type RunMetrics } from './config.ts';
 import { runFinished, unfinishedState } from './run-dir.ts';
 
 export interface LoadedRun {
