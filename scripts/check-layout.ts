@@ -42,6 +42,28 @@ function importsOf(src: string, file: string): string[] {
   return out;
 }
 
+/**
+ * The files `file` (relative to src/) loads at run time, transitively: imports whose names are all
+ * types (`import type`, `import { type A }`) are erased by the TypeScript loader and not followed.
+ */
+export function runtimeClosure(root: string, file: string): string[] {
+  const src = join(root, 'src');
+  const RUNTIME = /(?:^|\n)\s*(?:import|export)\s+(?!type\s)([^'"]*?)from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+  const typeOnly = (clause: string) => /^\{[^}]*\}\s*$/.test(clause.trim()) && clause.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type'));
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const m of readFileSync(join(src, f), 'utf8').matchAll(RUNTIME)) {
+      if (m[1] !== undefined && typeOnly(m[1])) continue;
+      const to = relative(src, resolve(dirname(join(src, f)), m[2] ?? m[3]));
+      if (!to.startsWith('..')) visit(to);
+    }
+  };
+  visit(file);
+  return [...seen].sort();
+}
+
 const folderOf = (path: string) => (path.includes('/') ? path.split('/')[0] : '.');
 const levelOf = (folder: string) => LEVELS.findIndex((l) => l.includes(folder));
 

@@ -4,7 +4,8 @@ import * as G from '../graph/index.ts';
 import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
 import { type Scorer } from '../eval/ranking.ts';
 import { type Csr } from '../data/dataset.ts';
-import { dotTopKGraph, userIdTopKGraph, SCORER_IO } from './topk-graph.ts';
+import { dotTopKGraph, userIdTopKGraph } from './topk-graph.ts';
+import { SCORER_IO, topKOutputs } from './model-io.ts';
 import { type ScoredChunk } from './score-arrow.ts';
 
 /**
@@ -130,11 +131,3 @@ export function userRows(table: Float32Array, dim: number, ids: Int32Array): Flo
   return out;
 }
 
-/** A TopK run's outputs: item ids as int32, −1 where the score is −∞ (nothing left to rank). */
-export function topKOutputs(out: Record<string, ort.Tensor>): { items: Int32Array; scores: Float32Array } {
-  const scores = out[SCORER_IO.topScores].data as Float32Array;
-  const ix = out[SCORER_IO.topItems].data as BigInt64Array;
-  const items = new Int32Array(ix.length);
-  for (let j = 0; j < ix.length; j++) items[j] = scores[j] === -Infinity ? -1 : Number(ix[j]);
-  return { items, scores };
-}

@@ -10,16 +10,12 @@ import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { InitializerBinder, type Binder } from '../nn/index.ts';
 import { type ColdStartRule, ColdStartUnsupported } from '../backbones/cold-start-rule.ts';
+import { STUDENT_IO } from './model-io.ts';
 import { ItemExtractor } from '../sgfd/extractor.ts';
 import { Sgfd } from '../sgfd/model.ts';
 import { type LoadedRun } from '../run/load-run.ts';
 import { readTeacherParameters, TEACHER_FILES } from '../run/teacher-files.ts';
 
-/** Graph input and output names of student.onnx. */
-export const STUDENT_IO = {
-  features: (modality: string) => `${modality}_features`,
-  itemEmbedding: 'item_embedding',
-} as const;
 
 /** The run's item extractor, or a one-line reason why a new item cannot be embedded. */
 export function itemExtractor(run: LoadedRun): ItemExtractor {

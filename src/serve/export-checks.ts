@@ -9,7 +9,7 @@ import { topK } from '../eval/ranking.ts';
 import { evaluate } from '../eval/index.ts';
 import { scorer, scoringGraph } from '../run/scoring.ts';
 import { type LoadedRun } from '../run/load-run.ts';
-import { STUDENT_IO } from './cold-start.ts';
+import { STUDENT_IO } from './model-io.ts';
 import { type ColdStartRule } from '../backbones/cold-start-rule.ts';
 import { type ItemExtractor } from '../sgfd/extractor.ts';
 import { type EmbeddingTable } from './embeddings-arrow.ts';

@@ -11,7 +11,7 @@ import { createSession, tensor, type Feeds, type ort } from '../runtime/session.
 import { type Csr } from '../data/dataset.ts';
 import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
 import { readModelCard, userDim, bytesPerPair, type ModelCard } from './model-card.ts';
-import { STUDENT_IO } from './cold-start.ts';
+import { STUDENT_IO } from './model-io.ts';
 import { ScorerSession } from './scorer-session.ts';
 import { verifyModelDir, openOnnx } from './model-manifest.ts';
 import { embeddingProblem, loadAddedItems, writeFileAtomic, type ServeWarn } from './added-items.ts';

@@ -2,8 +2,7 @@
 // export check and the HTTP server run. Pairwise scorers (MAML's attention) hold intermediates per
 // (user, item) pair, so users go in runs sized to a memory budget by the card's bytes per pair.
 import { createSession, tensor, type ort } from '../runtime/session.ts';
-import { SCORER_IO } from './topk-graph.ts';
-import { topKOutputs } from './batch-score.ts';
+import { SCORER_IO, topKOutputs } from './model-io.ts';
 
 export interface TopKRows {
   /** Row-major [rows × k] item indices into the item matrix (−1: nothing left to rank) and scores. */

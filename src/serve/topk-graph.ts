@@ -7,17 +7,8 @@
 // NeuMF, CML), whose network weights are initializers of the graph.
 import * as G from '../graph/index.ts';
 import { type Scorer } from '../eval/ranking.ts';
+import { SCORER_IO } from './model-io.ts';
 
-/** Graph input and output names (stable: they are the exported scorer's signature). */
-export const SCORER_IO = {
-  userEmbedding: 'user_embedding',
-  itemEmbeddings: 'item_embeddings',
-  userIds: 'users',
-  k: 'k',
-  excluded: 'excluded',
-  topScores: 'top_scores',
-  topItems: 'top_items',
-} as const;
 
 export interface DotTopKOptions {
   /** Width of the user and item representations. */
