@@ -6,7 +6,7 @@
 // same parent directory removes every such entry whose owning process is gone (no process with that
 // pid on this machine); entries of live processes — a write still running — are left alone, and so
 // is an `.old-` copy while NAME itself is missing (it is then the only copy of the previous output).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DataError } from './errors.ts';
 
@@ -66,6 +66,27 @@ export function checkOutputDir(target: string, force: boolean): void {
   if (readdirSync(abs).length > 0 && !force) throw new DataError(`${target}: expected a new or empty output directory, it exists (pass --force to replace it)`);
 }
 
+/** The temporary sibling an atomic write of `abs` fills: `.NAME.partial-<pid>-<time>-<random>`. */
+function partialPath(abs: string): string {
+  const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  return join(dirname(abs), `.${basename(abs)}.partial-${stamp}`);
+}
+
+/**
+ * Writes the file `path` whole or not at all: into its temporary sibling, renamed into place (the
+ * one helper every small file of the codebase — JSON, logs, Arrow, safetensors, charts — goes through).
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = partialPath(resolve(path));
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 /**
  * Runs `fill(tmpDir)` then renames tmpDir to `target`. On any error the temporary directory is
  * removed and the target is left as it was.
@@ -75,13 +96,12 @@ export async function writeDirAtomically(target: string, fill: (tmpDir: string) 
   checkOutputDir(target, !!opts.force);
   mkdirSync(dirname(abs), { recursive: true });
   removeStaleLeftovers(dirname(abs));
-  const stamp = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmp = join(dirname(abs), `.${basename(abs)}.partial-${stamp}`);
+  const tmp = partialPath(abs);
   mkdirSync(tmp);
   try {
     await fill(tmp);
     if (existsSync(abs)) {
-      const old = join(dirname(abs), `.${basename(abs)}.old-${stamp}`);
+      const old = tmp.replace(/\.partial-(?=[^/]*$)/, '.old-'); // `.NAME.old-<same stamp>`
       renameSync(abs, old);
       renameSync(tmp, abs);
       rmSync(old, { recursive: true, force: true });

@@ -3,11 +3,12 @@
 // the checks off). `sgfd data manifest DIR` recreates it explicitly from the files as they are, after
 // they pass every structural check; it refuses to overwrite a manifest that disagrees unless forced.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FORMAT_VERSION } from './dataset.ts';
 import { DataError, dataError } from './errors.ts';
 import { type FileDigest } from './arrow-columns.ts';
+import { writeFileAtomic } from './atomic-dir.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -36,14 +37,7 @@ export function digestOf(path: string): FileDigest {
 /** Writes manifest.json for `files` into `dir` (temporary file, then rename). */
 export function writeManifest(dir: string, files: Record<string, FileDigest>): void {
   const path = join(dir, MANIFEST_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, JSON.stringify({ format_version: FORMAT_VERSION, files }, null, 2) + '\n');
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, JSON.stringify({ format_version: FORMAT_VERSION, files }, null, 2) + '\n');
 }
 
 export type ManifestOutcome = 'created' | 'unchanged' | 'replaced';

@@ -3,7 +3,7 @@
 // model, the scores and the plots (embedded, each with what it shows).
 import { join, relative } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeAtomic } from '../run/files.ts';
+import { writeFileAtomic } from '../data/atomic-dir.ts';
 import { markdownTable } from '../report/table-format.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { StepName } from './spec.ts';
@@ -42,6 +42,6 @@ export function writePipelineReport(p: LoadedPipeline, root: string, records: Pa
     }
   }
   const path = join(root, 'report.md');
-  writeAtomic(path, lines.join('\n'));
+  writeFileAtomic(path, lines.join('\n'));
   return path;
 }

@@ -3,7 +3,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
-import { writeAtomic } from '../run/files.ts';
+import { writeFileAtomic } from '../data/atomic-dir.ts';
 
 /** One font for measuring (Vega) and drawing (resvg) so labels fit; DejaVu ships with most Linux systems. */
 export const CHART_FONT = 'DejaVu Sans';
@@ -48,8 +48,8 @@ export async function renderChart(spec: TopLevelSpec, scale = 2): Promise<Render
 /** Writes `<base>.svg` and `<base>.png`; returns both paths. */
 export async function writeChart(base: string, spec: TopLevelSpec, scale = 2): Promise<{ svg: string; png: string }> {
   const chart = await renderChart(spec, scale);
-  writeAtomic(`${base}.svg`, chart.svg);
-  writeAtomic(`${base}.png`, chart.png);
+  writeFileAtomic(`${base}.svg`, chart.svg);
+  writeFileAtomic(`${base}.png`, chart.png);
   return { svg: `${base}.svg`, png: `${base}.png` };
 }
 

@@ -1,6 +1,7 @@
-// Run-directory files, each written to a temporary name and renamed (never half-written).
-import { writeFileSync, renameSync, readFileSync, existsSync, appendFileSync } from 'node:fs';
+// Run-directory files, each written whole or not at all (data/atomic-dir.ts writeFileAtomic).
+import { readFileSync, existsSync, appendFileSync } from 'node:fs';
 import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
+import { writeFileAtomic } from '../data/atomic-dir.ts';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -10,14 +11,9 @@ export const RUN_FILES = {
   perUser: (split: string) => `per_user_${split}.arrow`,
 };
 
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 export function writeJson(path: string, value: unknown): void {
-  writeAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 export function readJson<T>(path: string): T {
@@ -35,13 +31,13 @@ export function appendJsonLine(path: string, value: unknown): void {
 export function truncateLog(path: string, epoch: number): void {
   if (!existsSync(path)) return;
   const keep = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l).epoch ?? 0) <= epoch);
-  writeAtomic(path, keep.map((l) => l + '\n').join(''));
+  writeFileAtomic(path, keep.map((l) => l + '\n').join(''));
 }
 
 /** Per-user metric values as Arrow IPC: user int32 + one float64 column per metric. */
 export function writePerUser(path: string, users: Int32Array, perUser: Record<string, Float64Array>): void {
   const table = tableFromArrays({ user: users, ...perUser });
-  writeAtomic(path, tableToIPC(table, 'file'));
+  writeFileAtomic(path, tableToIPC(table, 'file'));
 }
 
 export function readPerUser(path: string): { users: Int32Array; perUser: Record<string, Float64Array> } {

@@ -7,18 +7,19 @@ import { type Dataset } from '../data/dataset.ts';
 import { TEACHER_FILES, encodeTeacherFeatures, encodeTeacherParameters, type TeacherReport } from '../sgfd/teacher-files.ts';
 import { type CachedTeacher } from '../sgfd/teacher-cache.ts';
 import { type DistillDecision } from '../sgfd/teacher-usefulness.ts';
-import { writeAtomic, writeJson } from './files.ts';
+import { writeJson } from './files.ts';
+import { writeFileAtomic } from '../data/atomic-dir.ts';
 
 export { TEACHER_FILES, readTeacherFeatures, readTeacherParameters } from '../sgfd/teacher-files.ts';
 
 /** Stage 1's per-item teacher features, kept with the run (scoring with a cached-teacher extractor needs them). */
 export function writeTeacherFeatures(out: string, ds: Dataset, cache: Float32Array[]): void {
-  writeAtomic(join(out, TEACHER_FILES.features), encodeTeacherFeatures(ds, cache));
+  writeFileAtomic(join(out, TEACHER_FILES.features), encodeTeacherFeatures(ds, cache));
 }
 
 /** Stage 1's parameters by name (`sgfd.teacher.…`, `sgfd.classifiers.…`), with their shapes. */
 export function writeTeacherParameters(out: string, values: Map<string, Float32Array>, shapes: Map<string, number[]>): void {
-  writeAtomic(join(out, TEACHER_FILES.parameters), encodeTeacherParameters(values, shapes));
+  writeFileAtomic(join(out, TEACHER_FILES.parameters), encodeTeacherParameters(values, shapes));
 }
 
 /** teacher.json of a directory that keeps a teacher: the cache's report, where it came from, and (runs) the distillation decision. */

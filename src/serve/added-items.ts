@@ -4,9 +4,10 @@
 // warning naming it, and the rest is served. A file that cannot be read at all is renamed aside
 // (added_items.arrow.unreadable-<time>) with a warning. Rows are checked the same way before a POST
 // stores them (checkItemEmbedding), so a quarantine is for files written by older versions or by hand.
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixedSizeListColumn, readArrowFile, requireColumn } from '../data/arrow-columns.ts';
+import { writeFileAtomic } from '../data/atomic-dir.ts';
 import { embeddingsBytes, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
 
 export const QUARANTINE_FILE = 'added_items.quarantine.arrow';
@@ -33,17 +34,6 @@ export function embeddingProblem(row: Float32Array): string | null {
   return null;
 }
 
-/** Writes `path` through a temporary file renamed into place (the temporary file is removed on failure). */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 interface Split { kept: EmbeddingTable; bad: { id: string; row: number; why: string }[]; badData: number[] }
 

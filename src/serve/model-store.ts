@@ -14,7 +14,8 @@ import { readModelCard, userDim, bytesPerPair, type ModelCard } from './model-ca
 import { STUDENT_IO } from './model-io.ts';
 import { ScorerSession } from './scorer-session.ts';
 import { verifyModelDir, openOnnx } from './model-manifest.ts';
-import { embeddingProblem, loadAddedItems, writeFileAtomic, type ServeWarn } from './added-items.ts';
+import { embeddingProblem, loadAddedItems, type ServeWarn } from './added-items.ts';
+import { writeFileAtomic } from '../data/atomic-dir.ts';
 
 export class ModelStore {
   /** Item matrix [capacity × itemDim]; rows [0, itemCount) are live. */

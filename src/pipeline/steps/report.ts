@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { readDataset } from '../../data/arrow-io.ts';
 import { datasetStats, type DatasetStats } from '../../data/stats.ts';
-import { writeAtomic, writeJson } from '../../run/files.ts';
+import { writeJson } from '../../run/files.ts';
+import { writeFileAtomic } from '../../data/atomic-dir.ts';
 import { buildResultsTable, metricTitle } from '../../report/results-table.ts';
 import { resultsMarkdown, resultsCsv, resultsLatex, markdownTable } from '../../report/table-format.ts';
 import { loadRunGroups } from '../results.ts';
@@ -74,7 +75,7 @@ export const reportStep: StepDefinition = {
     const artifacts: Record<string, string> = {};
     for (const [key, text] of Object.entries(files)) {
       artifacts[key] = join(ctx.dir, REPORT_FILES[key as keyof typeof REPORT_FILES]);
-      writeAtomic(artifacts[key], text);
+      writeFileAtomic(artifacts[key], text);
     }
     artifacts.table = join(ctx.dir, 'table.json');
     writeJson(artifacts.table, table);
