@@ -1,13 +1,11 @@
 // `sgfd graphs`: a configuration's training graphs as on-disk ONNX artifacts (train_step.onnx,
 // eval.onnx, stage 1 for two-stage SGFD, student.onnx, initial values, artifact.json).
 import type { CommandModule } from 'yargs';
-import { VARIANTS } from '../train/run.ts';
 import { TRAIN_DEFAULTS } from '../train/trainer.ts';
 import { type Profile } from '../sgfd/config.ts';
-import { BACKBONES } from '../backbones/index.ts';
 import { writeArtifacts } from '../artifacts/write.ts';
 import { artifactSettings } from '../artifacts/settings.ts';
-import { parseSets } from './train.ts';
+import { configurationOptions, parseSets } from './configuration-options.ts';
 
 interface Args {
   data: string; backbone: string; sgfd: boolean; variant?: string; profile?: Profile; defaults: 'tuned' | 'plain'; set: string[]; seed: number; epochs?: number; patience?: number;
@@ -18,19 +16,7 @@ interface Args {
 export const graphsCommand: CommandModule<object, Args> = {
   command: 'graphs',
   describe: 'Write a configuration\'s training graphs as ONNX artifacts (train step, eval, stage 1, student, initial values, artifact.json) runnable by any ONNX Runtime binding',
-  builder: (y) => y
-    .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
-    .option('backbone', { choices: Object.keys(BACKBONES), default: 'bm3' })
-    .option('sgfd', { type: 'boolean', default: false, describe: 'replace the feature extractor with the SGFD student' })
-    .option('variant', { choices: Object.keys(VARIANTS), describe: 'preset (as sgfd train --variant)' })
-    .option('profile', { choices: ['paper', 'reference'] as const, describe: 'SGFD profile (default: the backbone\'s recommended one)' })
-    .option('defaults', { choices: ['tuned', 'plain'] as const, default: 'tuned' as const, describe: 'start from the tuned or the bare library settings (as sgfd train)' })
-    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'backbone or sgfd.<switch> setting, key=value (repeatable)' })
-    .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'run seed: initial values (and first batch)' })
-    .option('epochs', { type: 'number', describe: 'the epoch budget sgfd train would run (recorded; default: as sgfd train)' })
-    .option('patience', { type: 'number', describe: 'as sgfd train --patience (recorded in the settings)' })
-    .option('teacher-epochs', { type: 'number', default: 30, describe: 'two-stage SGFD: stage-1 epochs' })
-    .option('teacher-seed', { type: 'number', default: 1, describe: 'stage-1 teacher seed' })
+  builder: (y) => configurationOptions(y)
     .option('trained-teacher', { type: 'boolean', default: false, describe: 'apply stage 1 (the cached teacher, trained on a miss): initial.safetensors is then exactly sgfd train\'s stage-2 start' })
     .option('first-batch', { type: 'boolean', default: false, describe: 'also write first_batch.safetensors: the batch inputs of sgfd train\'s first step' })
     .option('grad-norms', { type: 'boolean', default: false, describe: 'the train step with --grad-norms\' diagnostic outputs' })

@@ -5,8 +5,8 @@ import { TRAIN_DEFAULTS } from '../train/trainer.ts';
 import { withRecommended } from '../train/recommended.ts';
 import { type Profile } from '../sgfd/config.ts';
 import { type Device } from '../runtime/session.ts';
-import { BACKBONES } from '../backbones/index.ts';
 import { metricsTable } from './tables.ts';
+import { configurationOptions, parseSets } from './configuration-options.ts';
 import { exitOnInterrupt, trainResumeHint } from './interrupt.ts';
 import { saveRunGraphs, RUN_GRAPHS_DIR } from '../artifacts/write.ts';
 
@@ -16,40 +16,18 @@ interface Args {
   'teacher-epochs': number; 'teacher-seed': number; worker: boolean; variant?: string; 'min-epochs'?: number; 'grad-norms': boolean; 'save-graphs': boolean;
 }
 
-/** `key=value` pairs → object; a malformed pair is an error naming it. */
-export function parseSets(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new Error(`--set '${p}': expected key=value`);
-    out[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
-  }
-  return out;
-}
 
 export const trainCommand: CommandModule<object, Args> = {
   command: 'train',
   describe: 'Train a backbone (optionally with SGFD), select on validation, score test once',
-  builder: (y) => y
-    .option('data', { type: 'string', demandOption: true, describe: 'dataset directory' })
-    .option('backbone', { choices: Object.keys(BACKBONES), default: 'bm3' })
-    .option('sgfd', { type: 'boolean', default: false, describe: 'replace the feature extractor with the SGFD student' })
-    .option('variant', { choices: Object.keys(VARIANTS), describe: 'preset: ablation (sgfd-l, sgfd-f, sgfd-e, sgfd-s) or extractor variant (shallow, deep, teacher-shallow, teacher-deep)' })
-    .option('profile', { choices: ['paper', 'reference'] as const, describe: 'SGFD profile (SGFD-SPEC.md); default: the backbone\'s recommended one (paper for every backbone today)' })
-    .option('defaults', { choices: ['tuned', 'plain'] as const, default: 'tuned' as const, describe: 'start from the per-backbone tuned settings (src/train/recommended.ts, docs/RESULTS.md) or the bare library defaults; flags and --set win either way' })
-    .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed })
-    .option('epochs', { type: 'number', describe: 'epoch cap (default: the backbone\'s recommended schedule)' })
-    .option('patience', { type: 'number', describe: 'epochs without validation improvement before stopping (default: recommended)' })
+  builder: (y) => configurationOptions(y)
     .option('min-epochs', { type: 'number', describe: 'patience counts only after this many epochs (outlasts validation plateaus; best parameters are kept)' })
     .option('grad-norms', { type: 'boolean', default: false, describe: 'log every loss term\'s gradient norm per parameter group (extractor, embeddings) each epoch' })
     .option('eval-every', { type: 'number', describe: 'validate every N epochs (and after the last); patience still counts epochs (default: recommended)' })
     .option('metric', { type: 'string', default: TRAIN_DEFAULTS.metric, describe: 'validation metric to select on' })
-    .option('teacher-epochs', { type: 'number', default: 30, describe: 'paper profile: stage-1 teacher epochs' })
-    .option('teacher-seed', { type: 'number', default: 1, describe: 'stage-1 teacher seed (not the run seed: every seed shares one cached teacher)' })
     .option('device', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as Device })
     .option('threads', { type: 'number', default: TRAIN_DEFAULTS.threads })
     .option('worker', { type: 'boolean', default: true, describe: 'train in a worker thread' })
-    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'backbone or sgfd.<switch> setting, key=value (repeatable)' })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the run directory\'s checkpoint' })
     .option('force', { type: 'boolean', default: false, describe: 'replace a run already in --out (otherwise an error)' })

@@ -15,7 +15,7 @@ import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { NonFiniteError } from '../../src/runtime/train-step.ts';
 import { backboneSpec, resolveBackboneConfig, type Backbone } from '../../src/backbones/index.ts';
 import { resolveSettings } from '../../src/train/run.ts';
-import { parseSets } from '../../src/cli/train.ts';
+import { parseSets } from '../../src/cli/configuration-options.ts';
 
 const ds = makeDataset(generateSynthetic({ users: 200, items: 100, categories: 4, density: 0.05, imageDim: 8, textDim: 8, seed: 2 }));
 
