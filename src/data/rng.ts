@@ -146,6 +146,17 @@ export class Rng {
     return a;
   }
 
+  /**
+   * A generator derived from this one's current state without advancing it: this stream goes on
+   * exactly as if the side stream had never been drawn from.
+   */
+  sideStream(): Rng {
+    const copy = new Rng(0);
+    copy.setState(this.getState());
+    for (let i = 0; i < 4; i++) copy.nextUint32(); // away from the first draws this stream will make
+    return copy.fork();
+  }
+
   /** A new generator seeded from this one's stream (for independent sub-streams). */
   fork(): Rng {
     const child = new Rng(0);

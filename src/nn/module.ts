@@ -10,6 +10,12 @@ export interface ParameterOptions {
   trainable?: boolean;
   /** After every update, rescale each row (last axis) to L2 norm ≤ this (e.g. MAML/CML's unit ball). */
   maxRowNorm?: number;
+  /**
+   * Initialised from a side stream after the others (see initialValues): adding auxiliary parameters
+   * to a model leaves every other parameter's initial value, and the stream that goes on to order
+   * batches, exactly as they were. SGFD's teacher and classifiers are auxiliary inside a backbone.
+   */
+  auxiliary?: boolean;
 }
 
 export class Parameter {
@@ -18,8 +24,10 @@ export class Parameter {
   readonly group: string;
   trainable: boolean;
   readonly maxRowNorm?: number;
+  auxiliary: boolean;
   constructor(readonly shape: number[], readonly init: Init, o: ParameterOptions = {}) {
     this.group = o.group ?? 'default';
+    this.auxiliary = o.auxiliary ?? false;
     this.trainable = o.trainable ?? true;
     this.maxRowNorm = o.maxRowNorm;
   }
@@ -103,6 +111,12 @@ export abstract class Module {
     for (const p of this.parameters()) p.trainable = trainable;
     return this;
   }
+
+  /** Marks every parameter below this module auxiliary (initialised from the side stream). */
+  setAuxiliary(): this {
+    for (const p of this.parameters()) p.auxiliary = true;
+    return this;
+  }
 }
 
 /** Binder for training graphs: each parameter becomes a float32 graph input named after it. */
@@ -133,9 +147,25 @@ export class InitializerBinder implements Binder {
   }
 }
 
-/** Draws every parameter's initial value, in name order, from `rng`. */
-export function initialValues(params: Map<string, Parameter>, rng: RandomSource): Map<string, Float32Array> {
+/** A random source that can also hand out a stream derived from its state without advancing it. */
+export interface SplittableSource extends RandomSource { sideStream(): RandomSource }
+
+/**
+ * Draws every parameter's initial value, in name order, from `rng`; auxiliary parameters come after
+ * the others, in name order, from `rng.sideStream()`, so they change neither the other parameters'
+ * values nor where `rng` stands afterwards. (SGFD at λ = 0 starts bit for bit where its backbone does.)
+ */
+export function initialValues(params: Map<string, Parameter>, rng: RandomSource | SplittableSource): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
-  for (const name of [...params.keys()].sort()) out.set(name, params.get(name)!.init(params.get(name)!.shape, rng));
-  return out;
+  const names = [...params.keys()].sort();
+  const auxiliary = names.filter((n) => params.get(n)!.auxiliary);
+  const side = auxiliary.length ? sideOf(rng) : null;
+  for (const name of names) if (!params.get(name)!.auxiliary) out.set(name, params.get(name)!.init(params.get(name)!.shape, rng));
+  for (const name of auxiliary) out.set(name, params.get(name)!.init(params.get(name)!.shape, side!));
+  return new Map(names.map((n) => [n, out.get(n)!]));
+}
+
+function sideOf(rng: RandomSource | SplittableSource): RandomSource {
+  if (!('sideStream' in rng)) throw new Error('auxiliary parameters need a random source with sideStream() (data/rng.ts Rng)');
+  return rng.sideStream();
 }

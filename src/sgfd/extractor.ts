@@ -33,6 +33,9 @@ export const tableName = {
  */
 export type ExtractorKind = 'linear' | 'deep' | 'cached';
 
+/** The vanilla extractor's initialisers over `inputDim` raw features (BM3's and GRCN's: xavier-normal, PyTorch's bias). */
+const vanillaInit = (inputDim: number) => ({ weightInit: init.xavierNormal(), biasInit: init.torchLinear(inputDim) });
+
 export class ItemExtractor extends Module {
   readonly vanilla: (Linear | MLP)[] | null;
   readonly sgfd: Sgfd | null;
@@ -41,10 +44,15 @@ export class ItemExtractor extends Module {
     super();
     this.kind = cfg ? 'sgfd' : kind;
     // The vanilla extractor as BM3/GRCN build it: xavier-normal weight, PyTorch's default bias.
-    const linear = (m: ModalitySpec) => new Linear(m.dim, outDim, { weightInit: init.xavierNormal(), biasInit: init.torchLinear(m.dim) });
+    const linear = (m: ModalitySpec) => new Linear(m.dim, outDim, vanillaInit(m.dim));
     const deep = (m: ModalitySpec) => new MLP(teacherWidths(m.dim, outDim, 4), { activation: 'leaky_relu', weightInit: init.xavierNormal() });
     this.vanilla = this.kind === 'linear' ? modalities.map(linear) : this.kind === 'deep' ? modalities.map(deep) : null;
-    this.sgfd = cfg ? new Sgfd(modalities, nLabels, { ...cfg, latentDim: outDim }) : null;
+    // The student takes the extractor's place and starts where it would; the teacher and classifiers
+    // draw from a side stream. So SGFD at λ1 = 0 trains exactly the vanilla backbone (same initial
+    // values, same batches and masks), and a difference between the two is distillation's alone.
+    this.sgfd = cfg ? new Sgfd(modalities, nLabels, { ...cfg, latentDim: outDim }, vanillaInit) : null;
+    this.sgfd?.teacher.setAuxiliary();
+    for (const c of this.sgfd?.classifiers ?? []) c.setAuxiliary();
     if (this.sgfd && cfg!.twoStage) {
       // Stage 2 of the paper profile: the label-trained teacher and its classifiers stay frozen.
       this.sgfd.teacher.setTrainable(false);

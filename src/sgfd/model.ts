@@ -2,10 +2,13 @@
 // and the student of a modality, and the complementary fusion with its own classifier.
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
-import { Module, MLP, Linear, type Binder, init } from '../nn/index.ts';
+import { Module, MLP, Linear, type Binder, init, type Init } from '../nn/index.ts';
 import { type SgfdConfig, teacherWidths } from './config.ts';
 
 export interface ModalitySpec { name: string; dim: number }
+
+/** How a student Linear over `inputDim` raw features starts (default: the Linear's own initialisers). */
+export type StudentInit = (inputDim: number) => { weightInit: Init; biasInit: Init };
 
 /** LeakyReLU (optional) then row L2 normalisation: the tail shared by teachers and students. */
 export function featureTail(x: Value, cfg: SgfdConfig): Value {
@@ -38,9 +41,9 @@ export class Teacher extends Module {
 
 export class Student extends Module {
   readonly extractors: Linear[];
-  constructor(readonly modalities: ModalitySpec[], readonly cfg: SgfdConfig) {
+  constructor(readonly modalities: ModalitySpec[], readonly cfg: SgfdConfig, studentInit?: StudentInit) {
     super();
-    this.extractors = modalities.map((m) => new Linear(m.dim, cfg.latentDim, { group: 'sgfd' }));
+    this.extractors = modalities.map((m) => new Linear(m.dim, cfg.latentDim, { group: 'sgfd', ...studentInit?.(m.dim) }));
   }
   /** Tailed student features f_m^s (what distillation compares with the teacher). */
   features(b: Binder, raw: Value[]): Value[] {
@@ -59,12 +62,12 @@ export class Sgfd extends Module {
   readonly teacher: Teacher;
   readonly student: Student;
   readonly classifiers: Linear[];
-  constructor(readonly modalities: ModalitySpec[], readonly nClasses: number, readonly cfg: SgfdConfig) {
+  constructor(readonly modalities: ModalitySpec[], readonly nClasses: number, readonly cfg: SgfdConfig, studentInit?: StudentInit) {
     super();
     if (modalities.length === 0) throw new Error('SGFD needs at least one modality');
     if (nClasses < 2) throw new Error(`SGFD needs category labels with ≥ 2 classes, got ${nClasses}`);
     this.teacher = new Teacher(modalities, nClasses, cfg);
-    this.student = new Student(modalities, cfg);
+    this.student = new Student(modalities, cfg, studentInit);
     this.classifiers = modalities.map(() => new Linear(cfg.latentDim, nClasses, { group: 'sgfd' }));
   }
 }
