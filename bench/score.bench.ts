@@ -10,8 +10,8 @@ import * as G from '../src/graph/index.ts';
 import { createSession, tensor } from '../src/runtime/session.ts';
 import { Rng } from '../src/data/rng.ts';
 import { buildCsr } from '../src/data/dataset.ts';
-import { scoreChunks, chunkUsers, type ScoreSource, type BatchScoreOptions } from '../src/serve/batch-score.ts';
-import { writeScoreFile } from '../src/serve/score-arrow.ts';
+import { scoreChunks, chunkUsers, type ScoreSource, type BatchScoreOptions } from '../src/score/batch-score.ts';
+import { writeScoreFile } from '../src/score/score-arrow.ts';
 import { median } from './stats.ts';
 
 const [USERS, ITEMS, DIM, SEEN, K] = [19412, 11924, 128, 7, 20];

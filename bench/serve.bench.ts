@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/data/rng.ts';
 import { buildCsr } from '../src/data/dataset.ts';
-import { writeModelTables, writeCard, SEEN_DOC } from '../src/serve/export.ts';
-import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../src/serve/model-card.ts';
+import { writeModelTables, writeCard, SEEN_DOC } from '../src/export/export.ts';
+import { CARD_FORMAT, CARD_VERSION, type ModelCard } from '../src/model/model-card.ts';
 import { median } from './stats.ts';
 
 const [USERS, ITEMS, DIM, SEEN, K] = [5000, 17000, 128, 10, 20];

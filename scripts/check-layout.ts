@@ -15,8 +15,10 @@ export const LEVELS: string[][] = [
   ['pipeline'],
   ['queue'],
   ['artifacts'],
-  ['report', 'serve', 'score', 'export', 'train'],
+  ['report', 'serve', 'export', 'train'],
+  ['score'], // batch top-K over a run (export checks its scorer with it)
   ['run'],
+  ['model'], // the exported model-directory format (what serve reads), nothing of training
   ['backbones'],
   ['sgfd', 'eval'],
   ['nn'], // builds the graphs runtime runs (train-step and forward compilers)
@@ -67,7 +69,7 @@ export function runtimeClosure(root: string, file: string): string[] {
 const folderOf = (path: string) => (path.includes('/') ? path.split('/')[0] : '.');
 const levelOf = (folder: string) => LEVELS.findIndex((l) => l.includes(folder));
 
-export interface LayoutReport { violations: string[]; cycles: string[]; oversized: string[]; unknown: string[] }
+export interface LayoutReport { violations: string[]; cycles: string[]; oversized: string[]; unknown: string[]; untested: string[] }
 
 export function checkLayout(root: string): LayoutReport {
   const src = join(root, 'src');
@@ -87,7 +89,10 @@ export function checkLayout(root: string): LayoutReport {
   }
   const oversized = files.filter((f) => readFileSync(join(src, f), 'utf8').split('\n').length - 1 > MAX_LINES)
     .map((f) => `${f}: ${readFileSync(join(src, f), 'utf8').split('\n').length - 1} lines (budget ${MAX_LINES})`);
-  return { violations, cycles: fileCycles(graph), oversized, unknown: [...unknown] };
+  // Test folders mirror src/ (checked when the tree has a test/ folder): every src folder has its own.
+  const folders = [...new Set(files.map(folderOf))].filter((f) => f !== '.');
+  const untested = existsSync(join(root, 'test')) ? folders.filter((f) => !existsSync(join(root, 'test', f))).sort() : [];
+  return { violations, cycles: fileCycles(graph), oversized, unknown: [...unknown], untested };
 }
 
 /** One representative cycle per strongly connected component of the file import graph. */
@@ -126,6 +131,7 @@ export function failures(r: LayoutReport, baseline: Set<string>): string[] {
     ...[...baseline].filter((e) => !now.has(e)).map((e) => `scripts/layering-baseline.txt lists ${e}, which is gone: delete the line`),
     ...r.cycles.map((c) => `import cycle: ${c}`),
     ...r.oversized.map((o) => `file over budget: src/${o}`),
+    ...r.untested.map((f) => `src/${f}/ has no test/${f}/ (test folders mirror src/)`),
   ];
 }
 

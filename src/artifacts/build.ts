@@ -15,7 +15,7 @@ import { tableName } from '../sgfd/extractor.ts';
 import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
 import { resolveSettings, type RunSettings } from '../train/run.ts';
 import { type ResolvedConfig } from '../run/config.ts';
-import { libraryVersion } from '../serve/provenance.ts';
+import { libraryVersion } from '../run/provenance.ts';
 import { graphFile, initialFile, type BuiltGraph } from './graph-file.ts';
 import { buildStage1, type Stage1Settings } from './stage1.ts';
 import { stage1Result, type Stage1Result } from './stage1-result.ts';

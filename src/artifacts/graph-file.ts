@@ -2,7 +2,7 @@
 // (doc strings on inputs and outputs, model metadata); and the initial-values file of a step.
 import * as G from '../graph/index.ts';
 import { encodeSafetensors, type NamedTensor } from '../runtime/checkpoint.ts';
-import { libraryVersion } from '../serve/provenance.ts';
+import { libraryVersion } from '../run/provenance.ts';
 import { annotate } from './annotate.ts';
 import { graphEntry, docsOf, type GraphEntry, type GraphKind, type IoContext } from './manifest.ts';
 

@@ -1,8 +1,8 @@
 // `sgfd score` (batch top-K to Arrow), `sgfd export` (model directory), `sgfd serve` (HTTP endpoint).
 import type { CommandModule } from 'yargs';
-import { scoreRun, type ScoreRunOptions } from '../serve/score-run.ts';
-import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
-import { exportModel } from '../serve/export.ts';
+import { scoreRun, type ScoreRunOptions } from '../score/score-run.ts';
+import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../score/user-selection.ts';
+import { exportModel } from '../export/export.ts';
 import { startServer } from '../serve/http-server.ts';
 import { DEFAULT_LIMITS } from '../serve/http-api.ts';
 

@@ -10,7 +10,7 @@ import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { InitializerBinder, type Binder } from '../nn/index.ts';
 import { type ColdStartRule, ColdStartUnsupported } from '../backbones/cold-start-rule.ts';
-import { STUDENT_IO } from './model-io.ts';
+import { STUDENT_IO } from '../model/model-io.ts';
 import { ItemExtractor } from '../sgfd/extractor.ts';
 import { Sgfd } from '../sgfd/model.ts';
 import { type LoadedRun } from '../run/load-run.ts';

@@ -9,13 +9,13 @@ import { topK } from '../eval/ranking.ts';
 import { evaluate } from '../eval/index.ts';
 import { scorer, scoringGraph } from '../run/scoring.ts';
 import { type LoadedRun } from '../run/load-run.ts';
-import { STUDENT_IO } from './model-io.ts';
+import { STUDENT_IO } from '../model/model-io.ts';
 import { type ColdStartRule } from '../backbones/cold-start-rule.ts';
 import { type ItemExtractor } from '../sgfd/extractor.ts';
-import { type EmbeddingTable } from './embeddings-arrow.ts';
-import { userRows } from './batch-score.ts';
-import { ScorerSession, type ScorerShape } from './scorer-session.ts';
-import { tableScorer, type ServingTables } from './run-source.ts';
+import { type EmbeddingTable } from '../model/embeddings-arrow.ts';
+import { userRows } from '../score/batch-score.ts';
+import { ScorerSession, type ScorerShape } from '../model/scorer-session.ts';
+import { tableScorer, type ServingTables } from '../score/run-source.ts';
 
 export const TOLERANCE = 1e-5;
 const CHECK_USERS = 256;

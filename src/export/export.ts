@@ -16,16 +16,16 @@ import { writeDirAtomically } from '../data/atomic-dir.ts';
 import { loadRun, evaluateRun, type LoadedRun } from '../run/load-run.ts';
 import { RUN_FILES, readJson } from '../run/files.ts';
 import { type RunMetrics } from '../run/config.ts';
-import { servingTables, type ServingTables } from './run-source.ts';
-import { dotTopKGraph, pairTopKGraph, type PairScoreFn } from './topk-graph.ts';
+import { servingTables, type ServingTables } from '../score/run-source.ts';
+import { dotTopKGraph, pairTopKGraph, type PairScoreFn } from '../model/topk-graph.ts';
 import { studentGraph, coldStartRule } from './cold-start.ts';
 import { ColdStartUnsupported } from '../backbones/cold-start-rule.ts';
-import { embeddingsBytes, readEmbeddings, seenBytes, seenItems, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
-import { onnxInfo, userDim, bytesPerPair, CARD_FORMAT, CARD_VERSION, type ModelCard } from './model-card.ts';
+import { embeddingsBytes, readEmbeddings, seenBytes, seenItems, MODEL_FILES, type EmbeddingTable } from '../model/embeddings-arrow.ts';
+import { onnxInfo, userDim, bytesPerPair, CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/model-card.ts';
 import { checkScorer, studentEmbeddings, referenceColdEmbeddings, maxScaledDiff, coldAgreement, TOLERANCE } from './export-checks.ts';
 import { writeTritonRepository } from './triton.ts';
-import { datasetProvenance, libraryVersion, runProvenance } from './provenance.ts';
-import { writeModelManifest, MODEL_MANIFEST } from './model-manifest.ts';
+import { datasetProvenance, libraryVersion, runProvenance } from '../run/provenance.ts';
+import { writeModelManifest, MODEL_MANIFEST } from '../model/model-manifest.ts';
 
 export interface ExportOptions {
   run: string;

@@ -5,7 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModelInfo } from '../graph/index.ts';
 import { MODEL_FILES } from './embeddings-arrow.ts';
-import { type DatasetProvenance, type RunProvenance } from './provenance.ts';
+
+/** Which run a serving artifact was made from (run/provenance.ts fills it in). */
+export interface RunProvenance { run: string; backbone: string; variant: string; extractor: string; best_epoch: number; config_sha256: string }
+/** Which dataset it was trained on. */
+export interface DatasetProvenance { name: string; path: string; synthetic: boolean; users: number; items: number }
 
 export const CARD_FORMAT = 'sgfd-model';
 export const CARD_VERSION = 1;

@@ -7,7 +7,7 @@ import { BACKBONE_SETTINGS, backboneSettingRange } from '../backbones/settings.t
 import { describeRange, settingValue, type SettingRange } from '../data/setting-range.ts';
 import { SYNTH_DEFAULTS } from '../data/synth.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
-import { EXCLUDE_CHOICES, type ExcludeSeen } from '../serve/user-selection.ts';
+import { EXCLUDE_CHOICES, type ExcludeSeen } from '../score/user-selection.ts';
 import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema, type CheckContext } from './schema-check.ts';
 import { DEFAULT_REDUCTION_FACTOR, type HalvingSettings } from './halving.ts';
 import { TSNE_METHODS, type TsneMethod } from '../report/tsne.ts';

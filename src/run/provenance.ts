@@ -4,15 +4,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadedRun } from '../run/load-run.ts';
+import { type LoadedRun } from './load-run.ts';
+import { type DatasetProvenance, type RunProvenance } from '../model/model-card.ts';
 
 /** SHA-256 of the run's resolved config (key order as written by the trainer). */
 export function configSha256(config: unknown): string {
   return createHash('sha256').update(JSON.stringify(config)).digest('hex');
 }
 
-export interface RunProvenance { run: string; backbone: string; variant: string; extractor: string; best_epoch: number; config_sha256: string }
-export interface DatasetProvenance { name: string; path: string; synthetic: boolean; users: number; items: number }
 
 export function runProvenance(run: LoadedRun): RunProvenance {
   const c = run.config;

@@ -4,8 +4,8 @@ import * as G from '../graph/index.ts';
 import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
 import { type Scorer } from '../eval/ranking.ts';
 import { type Csr } from '../data/dataset.ts';
-import { dotTopKGraph, userIdTopKGraph } from './topk-graph.ts';
-import { SCORER_IO, topKOutputs } from './model-io.ts';
+import { dotTopKGraph, userIdTopKGraph } from '../model/topk-graph.ts';
+import { SCORER_IO, topKOutputs } from '../model/model-io.ts';
 import { type ScoredChunk } from './score-arrow.ts';
 
 /**

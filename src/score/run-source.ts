@@ -8,8 +8,8 @@ import { type Scorer } from '../eval/index.ts';
 import { type LoadedRun } from '../run/load-run.ts';
 import { scorer, scoringGraph } from '../run/scoring.ts';
 import { type ScoreSource } from './batch-score.ts';
-import { type PairScoreFn } from './topk-graph.ts';
-import { DOT_BYTES_PER_PAIR } from './model-card.ts';
+import { type PairScoreFn } from '../model/topk-graph.ts';
+import { DOT_BYTES_PER_PAIR } from '../model/model-card.ts';
 
 export interface RunEmbeddings { users: Float32Array; items: Float32Array; dim: number }
 

@@ -6,8 +6,8 @@ import { runScoreSource } from './run-source.ts';
 import { writeScoreFile, type ScoredChunk } from './score-arrow.ts';
 import { excludedSplits, parseShard, selectUsers, shardOf, EXCLUDE_DOCS, type ExcludeSeen } from './user-selection.ts';
 import { prepareOutFile } from './out-file.ts';
-import { datasetProvenance, runProvenance } from './provenance.ts';
-import { RateProgress } from './progress.ts';
+import { datasetProvenance, runProvenance } from '../run/provenance.ts';
+import { ProgressBar } from '../data/progress-bar.ts';
 
 export interface ScoreRunOptions {
   run: string;
@@ -48,12 +48,12 @@ export async function scoreRun(o: ScoreRunOptions): Promise<ScoreRunResult> {
   const users = shardOf(selection, shard);
   const exclude = excludedSplits(run.ds, o.exclude);
   const source = await runScoreSource(run, o.threads);
-  const progress = new RateProgress('users', !!o.quiet);
+  const progress = new ProgressBar(!!o.quiet, 24);
   async function* tracked(): AsyncGenerator<ScoredChunk> {
     let done = 0;
     for await (const chunk of scoreChunks(source, users, { k: o.k, exclude, memoryMb: o.memoryMb, threads: o.threads })) {
       done += chunk.users.length;
-      progress.update(done, users.length);
+      progress.draw('', users.length ? done / users.length : 1, `${done}/${users.length} users ${(done / Math.max(progress.seconds, 1e-9)).toFixed(0)} users/s`);
       yield chunk;
     }
   }

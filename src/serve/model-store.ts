@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
 import { type Csr } from '../data/dataset.ts';
-import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
-import { readModelCard, userDim, bytesPerPair, type ModelCard } from './model-card.ts';
-import { STUDENT_IO } from './model-io.ts';
-import { ScorerSession } from './scorer-session.ts';
-import { verifyModelDir, openOnnx } from './model-manifest.ts';
-import { embeddingProblem, loadAddedItems, type ServeWarn } from './added-items.ts';
+import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from '../model/embeddings-arrow.ts';
+import { readModelCard, userDim, bytesPerPair, type ModelCard } from '../model/model-card.ts';
+import { STUDENT_IO } from '../model/model-io.ts';
+import { ScorerSession } from '../model/scorer-session.ts';
+import { verifyModelDir, openOnnx } from '../model/model-manifest.ts';
+import { embeddingProblem, loadAddedItems, type ServeWarn } from '../model/added-items.ts';
 import { writeFileAtomic } from '../data/atomic-dir.ts';
 
 export class ModelStore {

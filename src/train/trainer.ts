@@ -16,7 +16,7 @@ import { type Backbone } from '../backbones/index.ts';
 import { checkSetting, type SettingRange } from '../data/setting-range.ts';
 import { METRIC_NAMES, DEFAULT_KS } from '../eval/metrics.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/files.ts';
-import { Progress } from './progress.ts';
+import { ProgressBar } from '../data/progress-bar.ts';
 import { type TrainOptions, type RunMetrics } from '../run/config.ts';
 import { scorer, scoringGraph } from '../run/scoring.ts';
 
@@ -75,7 +75,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const stepper: Stepper = o.worker ? await WorkerTrainStep.create(compiled, values, backbone.optimizer, session) : await TrainStep.create(compiled, values, backbone.optimizer, session);
   await stepper.setFixedInputs(backbone.fixedFeeds());
   const scoring = await scoringGraph(backbone, params, session);
-  const progress = new Progress(o.quiet);
+  const progress = new ProgressBar(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
   let epoch = 0;
@@ -97,7 +97,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       if (o.haltAfter !== undefined && ranThisCall >= o.haltAfter) return null;
       epoch++;
       ranThisCall++;
-      progress.startEpoch();
+      progress.restart();
       const t0 = performance.now();
       const sums: Record<string, number> = {};
       let n = 0;
@@ -105,7 +105,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       await overlappedSteps(batches(backbone.trainRows, backbone.batchSize, rng), (rows) => backbone.batchFeeds(rows, rng), (f) => stepper.run(f), (terms) => {
         for (const [k, x] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + x;
         n++;
-        progress.batch(epoch, o.epochs, n, total, sums.loss / n, Number.isFinite(best.value) ? `best ${o.metric} ${best.value.toFixed(4)}` : '');
+        progress.draw(`epoch ${epoch}/${o.epochs}`, n / total, `loss ${(sums.loss / n).toFixed(4)}${Number.isFinite(best.value) ? ` best ${o.metric} ${best.value.toFixed(4)}` : ''}`);
       });
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);

@@ -1,6 +1,7 @@
 // The layout check CI runs (scripts/check-layout.ts): the repository passes it; a planted upward
 // import, a sideways one, a cycle, an oversized file or an unknown folder each fail it, naming the
-// file; a baseline edge that is gone fails too (the list of known edges only shrinks).
+// file; a baseline edge that is gone fails too (the list of known edges only shrinks); a src folder
+// without its test folder fails.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,14 @@ test('a clean tree passes; an upward, a sideways import, a cycle, a big file, an
   assert.deepEqual(big, [`file over budget: src/data/big.ts: ${MAX_LINES + 1} lines (budget ${MAX_LINES})`]);
   const unknown = failures(checkLayout(tree(t, { ...CLEAN, 'misc/x.ts': 'export {};\n' })), new Set());
   assert.deepEqual(unknown, ['src/misc/: a folder not in the declared order (scripts/check-layout.ts LEVELS)']);
+});
+
+test('test folders mirror src/: a src folder without its test folder fails', (t) => {
+  const root = tree(t, CLEAN);
+  for (const f of ['cli', 'train', 'graph']) mkdirSync(join(root, 'test', f), { recursive: true });
+  assert.deepEqual(failures(checkLayout(root), new Set()), []);
+  rmSync(join(root, 'test', 'train'), { recursive: true });
+  assert.deepEqual(failures(checkLayout(root), new Set()), ['src/train/ has no test/train/ (test folders mirror src/)']);
 });
 
 test('known edges in the baseline pass; a listed edge that is gone fails', (t) => {

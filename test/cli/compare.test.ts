@@ -10,7 +10,7 @@ import { writeJson, writePerUser, RUN_FILES } from '../../src/run/files.ts';
 import { runDirs, readComparedRun, compareText, checkSameDataset } from '../../src/cli/compare.ts';
 import { DATASET_RECORD } from '../../src/run/run-dir.ts';
 import { RUN_INPUTS } from '../../src/pipeline/runs.ts';
-import { sgfd } from '../serve/fixtures.ts';
+import { sgfd } from '../run/fixtures.ts';
 
 function writeRun(dir: string, seed: number, recall: number[], users = recall.map((_, j) => j)): string {
   mkdirSync(dir, { recursive: true });

@@ -8,15 +8,15 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync
 import { join } from 'node:path';
 import { decodeModel } from '../../src/graph/index.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
-import { exportModel } from '../../src/serve/export.ts';
-import { readModelCard } from '../../src/serve/model-card.ts';
-import { readEmbeddings, MODEL_FILES } from '../../src/serve/embeddings-arrow.ts';
-import { ScorerSession } from '../../src/serve/scorer-session.ts';
-import { runEmbeddings } from '../../src/serve/run-source.ts';
-import { configSha256 } from '../../src/serve/provenance.ts';
+import { exportModel } from '../../src/export/export.ts';
+import { readModelCard } from '../../src/model/model-card.ts';
+import { readEmbeddings, MODEL_FILES } from '../../src/model/embeddings-arrow.ts';
+import { ScorerSession } from '../../src/model/scorer-session.ts';
+import { runEmbeddings } from '../../src/score/run-source.ts';
+import { configSha256 } from '../../src/run/provenance.ts';
 import { loadRun, type LoadedRun } from '../../src/run/load-run.ts';
 import { readTeacherFeatures, TEACHER_FILES } from '../../src/run/teacher-files.ts';
-import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, dot, assertRanking, itemName, linear, assertClose, runStudent } from './fixtures.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, dot, assertRanking, itemName, linear, assertClose, runStudent } from '../run/fixtures.ts';
 
 const l2 = (v: number[]) => { const n = Math.hypot(...v); return v.map((x) => x / Math.max(n, 1e-12)); };
 /** SGFD student feature of modality m for item i: L2(LeakyReLU(x W + b)). */

@@ -5,10 +5,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportModel } from '../../src/serve/export.ts';
+import { exportModel } from '../../src/export/export.ts';
 import { ModelStore } from '../../src/serve/model-store.ts';
-import { MODEL_MANIFEST } from '../../src/serve/model-manifest.ts';
-import { tempDir, writeFixtureData, trainFixtureRun, sgfd } from './fixtures.ts';
+import { MODEL_MANIFEST } from '../../src/model/model-manifest.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, sgfd } from '../run/fixtures.ts';
 
 const flipByte = (path: string) => {
   const b = readFileSync(path);

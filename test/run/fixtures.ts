@@ -14,7 +14,7 @@ import * as G from '../../src/graph/index.ts';
 import { InitializerBinder } from '../../src/nn/index.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
 import { type LoadedRun } from '../../src/run/load-run.ts';
-import { MODEL_FILES } from '../../src/serve/embeddings-arrow.ts';
+import { MODEL_FILES } from '../../src/model/embeddings-arrow.ts';
 
 export const SYNTH = { users: 90, items: 60, categories: 4, density: 0.08, imageDim: 20, textDim: 12, seed: 11 };
 export const userName = (u: number) => `user-${u}`;

@@ -8,8 +8,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { runTraining } from '../../src/train/run.ts';
 import { TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { RUN_FILES } from '../../src/run/files.ts';
-import { scoreRun } from '../../src/serve/score-run.ts';
-import { type ModelCard } from '../../src/serve/model-card.ts';
+import { scoreRun } from '../../src/score/score-run.ts';
+import { type ModelCard } from '../../src/model/model-card.ts';
 import { tempDir, writeFixtureData, sgfd } from './fixtures.ts';
 
 test('unfinished runs: refused by eval, score and export; allowed with --allow-unfinished and marked', async (t) => {

@@ -6,18 +6,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
-import { scoreChunks, chunkUsers, MAX_CHUNK, type ScoreSource } from '../../src/serve/batch-score.ts';
-import { selectUsers, parseShard, shardOf } from '../../src/serve/user-selection.ts';
-import { scoreRun } from '../../src/serve/score-run.ts';
-import { runEmbeddings } from '../../src/serve/run-source.ts';
-import { writeScoreFile, type ScoredChunk } from '../../src/serve/score-arrow.ts';
-import { RateProgress } from '../../src/serve/progress.ts';
+import { scoreChunks, chunkUsers, MAX_CHUNK, type ScoreSource } from '../../src/score/batch-score.ts';
+import { selectUsers, parseShard, shardOf } from '../../src/score/user-selection.ts';
+import { scoreRun } from '../../src/score/score-run.ts';
+import { runEmbeddings } from '../../src/score/run-source.ts';
+import { writeScoreFile, type ScoredChunk } from '../../src/score/score-arrow.ts';
 import { loadRun } from '../../src/run/load-run.ts';
 import { scorer } from '../../src/run/scoring.ts';
 import { topK } from '../../src/eval/ranking.ts';
 import { csrOf } from '../eval/helpers.ts';
 import * as G from '../../src/graph/index.ts';
-import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, itemsOf, dot, assertRanking, userName, itemName } from './fixtures.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, itemsOf, dot, assertRanking, userName, itemName } from '../run/fixtures.ts';
 
 /** Small integers: every dot product is exact in float32, so ties are real and must break by item id. */
 function integerTable(n: number, dim: number, seed: number): Float32Array {
@@ -155,23 +154,6 @@ test('a failure while scoring leaves no output and no temporary file; bad k is a
   const source: ScoreSource = { kind: 'dot', users: new Float32Array(4), items: new Float32Array(6), dim: 2, nItems: 3 };
   await assert.rejects(collect(scoreChunks(source, Int32Array.of(0), { k: 4, exclude: [], memoryMb: 1 })), /^RangeError: --k must be an integer in \[1, 3\] \(the number of items\), got 4$/);
   assert.equal(existsSync(out), false);
-});
-
-test('the progress bar shows done/total, users/s and ETA on a TTY, nothing otherwise', () => {
-  const fake = (isTTY: boolean) => { const lines: string[] = []; return { lines, stream: { isTTY, write: (x: string) => lines.push(x) } as unknown as NodeJS.WriteStream }; };
-  const tty = fake(true);
-  const bar = new RateProgress('users', false, tty.stream);
-  bar.update(50, 200);
-  bar.update(200, 200);
-  bar.done();
-  assert.match(tty.lines[0], /^\r\[=+ +\] +25% 50\/200 users \d+ users\/s ETA \d+s/);
-  assert.match(tty.lines[1], /100% 200\/200 users/);
-  assert.equal(tty.lines.at(-1), '\n');
-  const pipe = fake(false);
-  new RateProgress('users', false, pipe.stream).update(1, 2);
-  const quiet = fake(true);
-  new RateProgress('users', true, quiet.stream).update(1, 2);
-  assert.deepEqual([pipe.lines, quiet.lines], [[], []]);
 });
 
 test('per-user sources run at most the backbone\'s chunk of users at once, ranking as the dot product of the same table', async () => {

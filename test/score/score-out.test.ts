@@ -11,7 +11,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { sgfd } from '../run-cli.ts';
 import { readDataset } from '../../src/data/arrow-io.ts';
 import { type Dataset } from '../../src/data/dataset.ts';
-import { writeFixtureData, trainFixtureRun, itemsOf } from './fixtures.ts';
+import { writeFixtureData, trainFixtureRun, itemsOf } from '../run/fixtures.ts';
 
 let root = '';
 let run = '';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { tempDir, writeFixtureData, trainFixtureRun, sgfd } from './fixtures.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, sgfd } from '../run/fixtures.ts';
 
 test('sgfd score and sgfd export: outputs, exit codes and one-line errors', async (t) => {
   const root = tempDir(t);

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { tableFromIPC } from 'apache-arrow';
 import { join } from 'node:path';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/serve/http-server.ts';
-import { exportModel } from '../../src/serve/export.ts';
-import { embeddingsBytes, readEmbeddings, MODEL_FILES } from '../../src/serve/embeddings-arrow.ts';
-import { QUARANTINE_FILE } from '../../src/serve/added-items.ts';
+import { exportModel } from '../../src/export/export.ts';
+import { embeddingsBytes, readEmbeddings, MODEL_FILES } from '../../src/model/embeddings-arrow.ts';
+import { QUARANTINE_FILE } from '../../src/model/added-items.ts';
 import { readDataset } from '../../src/data/arrow-io.ts';
 import { type Dataset } from '../../src/data/dataset.ts';
 import { Rng } from '../../src/data/rng.ts';
-import { writeFixtureData, trainFixtureRun, itemName } from './fixtures.ts';
+import { writeFixtureData, trainFixtureRun, itemName } from '../run/fixtures.ts';
 
 let root = '';
 let model = '';

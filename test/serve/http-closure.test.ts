@@ -1,5 +1,5 @@
 // The HTTP server loads the model-directory format and the runtime, nothing of training (issue 14):
-// no file of train/, run/, sgfd/, nn/ or backbones/ in the run-time import closure of
+// no file of train/, run/, sgfd/, nn/, backbones/ (nor export/, score/) in the run-time import closure of
 // src/serve/http-server.ts (type-only imports are erased and do not count).
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { runtimeClosure } from '../../scripts/check-layout.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const TRAINING = ['train/', 'run/', 'sgfd/', 'nn/', 'backbones/'];
+const TRAINING = ['train/', 'run/', 'sgfd/', 'nn/', 'backbones/', 'export/', 'score/'];
 
 test('the HTTP server reaches no training code at run time', () => {
   const closure = runtimeClosure(repo, 'serve/http-server.ts');
-  assert.ok(closure.includes('serve/model-store.ts') && closure.includes('runtime/session.ts'), closure.join(', '));
+  assert.ok(closure.includes('serve/model-store.ts') && closure.includes('model/model-card.ts') && closure.includes('runtime/session.ts'), closure.join(', '));
   assert.deepEqual(closure.filter((f) => TRAINING.some((t) => f.startsWith(t))), []);
 });
 

@@ -8,13 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel } from '../../src/graph/index.ts';
 import { createSession, tensor } from '../../src/runtime/session.ts';
-import { exportModel } from '../../src/serve/export.ts';
-import { readModelCard, type ModelCard } from '../../src/serve/model-card.ts';
-import { readEmbeddings, MODEL_FILES, type EmbeddingTable } from '../../src/serve/embeddings-arrow.ts';
-import { ScorerSession, RUN_BUDGET_BYTES } from '../../src/serve/scorer-session.ts';
+import { exportModel } from '../../src/export/export.ts';
+import { readModelCard, type ModelCard } from '../../src/model/model-card.ts';
+import { readEmbeddings, MODEL_FILES, type EmbeddingTable } from '../../src/model/embeddings-arrow.ts';
+import { ScorerSession, RUN_BUDGET_BYTES } from '../../src/model/scorer-session.ts';
 import { startServer } from '../../src/serve/http-server.ts';
 import { loadRun, type LoadedRun } from '../../src/run/load-run.ts';
-import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, assertRanking, itemsOf, runScores, linear, assertClose, runStudent } from './fixtures.ts';
+import { tempDir, writeFixtureData, trainFixtureRun, bruteTopK, assertRanking, itemsOf, runScores, linear, assertClose, runStudent } from '../run/fixtures.ts';
 
 const D = 8;
 const USERS = [0, 7, 44, 89];

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startServer, type RunningServer } from '../../src/serve/http-server.ts';
-import { exportModel } from '../../src/serve/export.ts';
-import { readEmbeddings, MODEL_FILES } from '../../src/serve/embeddings-arrow.ts';
+import { exportModel } from '../../src/export/export.ts';
+import { readEmbeddings, MODEL_FILES } from '../../src/model/embeddings-arrow.ts';
 import { readDataset } from '../../src/data/arrow-io.ts';
 import { type Dataset } from '../../src/data/dataset.ts';
-import { writeFixtureData, trainFixtureRun, bruteTopK, dot, itemsOf, assertRanking, userName, itemName } from './fixtures.ts';
+import { writeFixtureData, trainFixtureRun, bruteTopK, dot, itemsOf, assertRanking, userName, itemName } from '../run/fixtures.ts';
 
 let root = '';
 let model = '';

@@ -14,7 +14,7 @@ import { DATASET_RECORD, datasetDigest } from '../../src/run/run-dir.ts';
 import { digestFiles } from '../../src/data/content-hash.ts';
 import { bringRun, RUN_INPUTS } from '../../src/pipeline/runs.ts';
 import { resolveSettings, type RunSettings } from '../../src/train/run.ts';
-import { tempDir, writeFixtureData, SYNTH, sgfd } from '../serve/fixtures.ts';
+import { tempDir, writeFixtureData, SYNTH, sgfd } from '../run/fixtures.ts';
 
 const train = (data: string, out: string, ...extra: string[]) => sgfd([
   'train', '--data', data, '--backbone', 'bm3', '--out', out, ...(extra.includes('--epochs') ? [] : ['--epochs', '2']),

@@ -1,9 +1,9 @@
 // Steps `export` and `score`: the chosen run of one backbone × variant (its best-validation seed)
 // exported as a serving model directory, and every (selected) user's top-K scored from it.
 import { join } from 'node:path';
-import { exportModel } from '../../serve/export.ts';
-import { scoreRun } from '../../serve/score-run.ts';
-import { userDim } from '../../serve/model-card.ts';
+import { exportModel } from '../../export/export.ts';
+import { scoreRun } from '../../score/score-run.ts';
+import { userDim } from '../../model/model-card.ts';
 import { VARIANTS } from '../../train/run.ts';
 import { readSelection, bestSeedRun, type SelectedGroup } from './train.ts';
 import type { PipelineSpec } from '../spec.ts';
