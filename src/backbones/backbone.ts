@@ -1,4 +1,5 @@
 // What every backbone provides to the trainer and the evaluator, and its configuration keys.
+import { type SettingRange } from '../data/setting-range.ts';
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Module, type Binder, type OptimizerConfig } from '../nn/index.ts';
@@ -17,6 +18,10 @@ export interface BackboneSpec {
   description: string;
   /** Every configuration key with its default; `--set key=value` may change only these. */
   defaults: Record<string, ConfigValue>;
+  /** Declared ranges of this backbone's own keys, and narrower ones of shared keys (settings.ts SHARED_SETTINGS). */
+  settings?: Record<string, SettingRange>;
+  /** A rule across settings, checked after each passed its range: the problem in one line, or null. */
+  checkConfig?(config: Record<string, ConfigValue>): string | null;
   /**
    * `teacherCache`: the frozen teacher's features per modality (paper profile's stage 2, or the
    * `cached` extractor). `extractor`: what extracts item features when `sgfd` is null.

@@ -7,7 +7,8 @@ import { ngcfSpec } from './ngcf/ngcf.ts';
 import { dgcfSpec } from './dgcf/dgcf.ts';
 import { neuMfSpec } from './neumf/neumf.ts';
 import { cmlSpec } from './cml/cml.ts';
-import { backboneSettingRange, crossCheckBackbone } from './settings.ts';
+import { SHARED_SETTINGS } from './settings.ts';
+import { type SettingRange } from '../data/setting-range.ts';
 import { checkSetting } from '../data/setting-range.ts';
 import { grcnSpec } from './grcn/grcn.ts';
 import { mamlSpec } from './maml/maml.ts';
@@ -39,8 +40,21 @@ export function resolveBackboneConfig(spec: BackboneSpec, overrides: Record<stri
     if (!(key in spec.defaults)) throw new Error(`unknown ${spec.name} setting '${key}': valid keys are ${Object.keys(spec.defaults).join(', ')}`);
     out[key] = checkSetting(`${spec.name}.${key}`, raw, backboneSettingRange(spec.name, key));
   }
-  crossCheckBackbone(spec.name, out);
+  const problem = spec.checkConfig?.(out);
+  if (problem) throw new Error(problem);
   return out;
+}
+
+/** The declared range of `backbone`'s setting `key`: its spec's own entry, else the shared one. */
+export function backboneSettingRange(backbone: string, key: string): SettingRange {
+  const r = backboneSpec(backbone).settings?.[key] ?? SHARED_SETTINGS[key];
+  if (!r) throw new Error(`setting '${backbone}.${key}' has no declared range (its spec's settings, or SHARED_SETTINGS in src/backbones/settings.ts)`);
+  return r;
+}
+
+/** The range of `key` in any backbone (the shared one, else the first backbone declaring it), or undefined. */
+export function anyBackboneSettingRange(key: string): SettingRange | undefined {
+  return SHARED_SETTINGS[key] ?? Object.values(BACKBONES).map((s) => s.settings?.[key]).find((r) => r);
 }
 
 export type { BackboneSpec, Backbone, ConfigValue } from './backbone.ts';

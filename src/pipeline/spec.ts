@@ -1,9 +1,8 @@
 // What a pipeline file holds: the schema every file is checked against, the types the runner works
 // with, and the checks the schema cannot express (backbone, variant and setting names).
-import { BACKBONES, backboneSpec } from '../backbones/index.ts';
+import { BACKBONES, backboneSpec, backboneSettingRange, anyBackboneSettingRange } from '../backbones/index.ts';
 import { VARIANTS } from '../train/run.ts';
 import { PROFILES, SGFD_SETTINGS, type Profile } from '../sgfd/config.ts';
-import { BACKBONE_SETTINGS, backboneSettingRange } from '../backbones/settings.ts';
 import { describeRange, settingValue, type SettingRange } from '../data/setting-range.ts';
 import { SYNTH_DEFAULTS } from '../data/synth.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
@@ -264,11 +263,11 @@ function checkSettingKeys(set: Record<string, SettingValue>, at: string, backbon
   }
 }
 
-/** A setting's value against its declared type and range (backbones/settings.ts, sgfd/config.ts), as `sgfd train --set` checks it. */
+/** A setting's value against its declared type and range (each backbone's spec and backbones/settings.ts, sgfd/config.ts), as `sgfd train --set` checks it. */
 function checkSettingValue(key: string, value: SettingValue, at: string, backbone: string | null, file: string): void {
   const range: SettingRange | undefined = key.startsWith('sgfd.')
     ? SGFD_SETTINGS[key.slice(5) as keyof typeof SGFD_SETTINGS]
-    : backbone ? backboneSettingRange(backbone, key) : BACKBONE_SETTINGS[key];
+    : backbone ? backboneSettingRange(backbone, key) : anyBackboneSettingRange(key);
   if (range && settingValue(value, range) === undefined) throw new SchemaError(`${file}: ${at}: expected ${describeRange(range)}; got ${JSON.stringify(value)}`);
 }
 

@@ -10,6 +10,7 @@ import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/extracto
 import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
+import { rangeOf } from '../settings.ts';
 
 export const BM3_DEFAULTS = {
   embedding_dim: 128, n_layers: 1, reg_weight: 0.1, dropout: 0.5, cl_weight: 2.0, batch_size: 2048, lr: 1e-3, weight_decay: 0,
@@ -129,6 +130,7 @@ export const bm3Spec: BackboneSpec = {
   name: 'bm3',
   description: 'BM3: LightGCN + bootstrap latent contrast with modality alignment (no negatives)',
   defaults: BM3_DEFAULTS,
+  settings: { cl_weight: rangeOf.weight },
   create: (ds, config, sgfd, teacherCache, kind) => new Bm3(ds, config as typeof BM3_DEFAULTS, sgfd, teacherCache ?? null, kind),
 };
 export type { ConfigValue };

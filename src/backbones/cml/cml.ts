@@ -17,6 +17,7 @@ import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbon
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
+import { rangeOf } from '../settings.ts';
 
 export const CML_DEFAULTS = { embedding_dim: 64, margin: 0.5, negatives: 10, rank_weight: true, batch_size: 1024, lr: 1e-3 };
 
@@ -83,5 +84,6 @@ export const cmlSpec: BackboneSpec = {
   name: 'cml',
   description: 'CML: collaborative metric learning, hinge on distances to sampled negatives, unit-ball embeddings',
   defaults: CML_DEFAULTS,
+  settings: { negatives: rangeOf.int(2, 1000), rank_weight: rangeOf.bool },
   create: (ds, config) => new Cml(ds, config as typeof CML_DEFAULTS),
 };

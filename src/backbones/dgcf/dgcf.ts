@@ -32,6 +32,7 @@ import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { factorIndependence } from './independence.ts';
 import { distinctSample } from './independence-rows.ts';
+import { rangeOf } from '../settings.ts';
 
 export const DGCF_DEFAULTS = {
   embedding_dim: 64, n_factors: 4, n_layers: 1, n_iterations: 2, batch_size: 2048, lr: 1e-3, reg_weight: 1e-3,
@@ -124,5 +125,7 @@ export const dgcfSpec: BackboneSpec = {
   name: 'dgcf',
   description: 'DGCF: K intent factors with routed, per-factor normalised graph propagation, BPR + distance-correlation independence',
   defaults: DGCF_DEFAULTS,
+  settings: { n_factors: rangeOf.int(1, 1024), n_iterations: rangeOf.int(1, 100), cor_weight: rangeOf.weight, cor_rows: rangeOf.int(1) },
+  checkConfig: (c) => (Number(c.embedding_dim) % Number(c.n_factors) === 0 ? null : `setting 'dgcf.embedding_dim' (${c.embedding_dim}) must be a multiple of dgcf.n_factors (${c.n_factors})`),
   create: (ds, config) => new Dgcf(ds, config as typeof DGCF_DEFAULTS),
 };

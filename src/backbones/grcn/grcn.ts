@@ -14,6 +14,7 @@ import { type SgfdConfig } from '../../sgfd/config.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
 import { sampleNegatives } from '../../data/samplers.ts';
+import { rangeOf } from '../settings.ts';
 
 export const GRCN_DEFAULTS = {
   embedding_dim: 128, routing_iterations: 3, pruning: true,
@@ -175,6 +176,7 @@ export const grcnSpec: BackboneSpec = {
   name: 'grcn',
   description: 'GRCN: graph-refined convolution with routing, edge attention and confidence-weighted ID propagation (BPR)',
   defaults: GRCN_DEFAULTS,
+  settings: { routing_iterations: rangeOf.int(1, 100), routing: { type: 'enum', values: ['users', 'reference-noop'] }, pruning: rangeOf.bool },
   create: (ds, config, sgfd, teacherCache, kind) => {
     if (ds.modalities.length === 0) throw new Error('grcn needs at least one item feature modality');
     return new Grcn(ds, config as GrcnConfig, sgfd, teacherCache ?? null, kind);

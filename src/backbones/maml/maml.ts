@@ -23,6 +23,7 @@ import { type Rng } from '../../data/rng.ts';
 import { sampleNegatives } from '../../data/samplers.ts';
 import { FeatureProjection, PairAttention, attentiveDistance } from './networks.ts';
 import { rankWeightedHinge, featureLoss, offDiagonalCovariance } from './objective.ts';
+import { rangeOf } from '../settings.ts';
 
 export const MAML_DEFAULTS = {
   embedding_dim: 128, negatives: 4, margin: 1.0, feature_weight: 1.0, cov_weight: 5.0, batch_size: 256, lr: 1e-3,
@@ -181,6 +182,7 @@ export const mamlSpec: BackboneSpec = {
     + 'unit-ball embeddings); train_only_embeddings=true reproduces the reference code, which optimises only the '
     + 'user/item embeddings (projection, attention and SGFD weights never change)',
   defaults: MAML_DEFAULTS,
+  settings: { feature_weight: rangeOf.weight, cov_weight: rangeOf.weight, train_only_embeddings: rangeOf.bool },
   create: (ds, config, sgfd, teacherCache, kind) => {
     if (ds.modalities.length === 0) throw new Error('maml needs at least one item feature modality');
     checkConfig(config as MamlConfig);

@@ -14,6 +14,7 @@ import { normalisedBipartite, graphConstants, propagate, type NormalisedGraph } 
 import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
 import { type Dataset } from '../../data/dataset.ts';
 import { type Rng } from '../../data/rng.ts';
+import { rangeOf } from '../settings.ts';
 
 export const NGCF_DEFAULTS = {
   embedding_dim: 64, n_layers: 3, message_dropout: 0.1, leaky_slope: 0.2, batch_size: 1024, lr: 1e-4, reg_weight: 1e-5,
@@ -84,5 +85,6 @@ export const ngcfSpec: BackboneSpec = {
   name: 'ngcf',
   description: 'NGCF: graph convolution with sum and bi-interaction messages, concatenated layers, BPR',
   defaults: NGCF_DEFAULTS,
+  settings: { message_dropout: rangeOf.rate, leaky_slope: { type: 'number', min: 0, max: 1 } },
   create: (ds, config) => new Ngcf(ds, config as typeof NGCF_DEFAULTS),
 };
