@@ -17,7 +17,7 @@ import { sgfdConfig, type SgfdConfig, type Profile } from '../src/sgfd/config.ts
 import { initialValues } from '../src/nn/index.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
 import { WorkerTrainStep } from '../src/runtime/worker-step.ts';
-import { overlappedSteps } from '../src/train/trainer.ts';
+import { overlappedSteps } from '../src/runtime/epoch.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
 import { readDump, writeFeeds, writeParams } from './workload-dump.ts';

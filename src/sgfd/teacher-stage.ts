@@ -5,6 +5,7 @@ import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
 import { TrainStep } from '../runtime/train-step.ts';
+import { runEpoch } from '../runtime/epoch.ts';
 import { compileTrainStep, type LossSpec } from '../nn/train-step-graph.ts';
 import { compileForward } from '../nn/forward-graph.ts';
 import { type SessionOptions } from '../runtime/session.ts';
@@ -84,16 +85,11 @@ export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partia
   const step = await TrainStep.create(compiled, values, optimizer, o.session);
   const labels64 = BigInt64Array.from(labels, (l) => BigInt(Math.max(l, 0)));
   step.setFixedInputs({ ...featureFeeds(ds), labels: { data: labels64, dims: [ds.nItems] } });
+  // The trainer's epoch loop over the labelled training items (batches of positions into `train`).
+  const feeds = (rows: Int32Array) => ({ items: { data: BigInt64Array.from(rows, (r) => BigInt(train[r])), dims: [rows.length] } });
   for (let e = 0; e < o.epochs; e++) {
-    const order = rng.shuffle(train.slice());
-    let sum = 0;
-    let n = 0;
-    for (let s = 0; s < order.length; s += o.batchSize) {
-      const ids = BigInt64Array.from(order.subarray(s, s + o.batchSize), BigInt);
-      sum += (await step.run({ items: { data: ids, dims: [ids.length] } })).loss;
-      n++;
-    }
-    o.onEpoch?.(e + 1, sum / n);
+    const { sums, steps } = await runEpoch(step, train.length, o.batchSize, rng, feeds);
+    o.onEpoch?.(e + 1, sums.loss / steps);
   }
   await step.release();
   const accuracy = await heldOutAccuracy(model, step.values, ds, held);

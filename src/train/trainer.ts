@@ -10,7 +10,7 @@ import { WorkerTrainStep } from '../runtime/worker-step.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/checkpoint.ts';
 import { type Dataset } from '../data/dataset.ts';
 import { Rng, type RngState } from '../data/rng.ts';
-import { batches } from '../data/samplers.ts';
+import { runEpoch, type Stepper } from '../runtime/epoch.ts';
 import { evaluate, type MetricReport } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
 import { checkSetting, type SettingRange } from '../data/setting-range.ts';
@@ -48,15 +48,6 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (!metrics.includes(o.metric)) throw new Error(`--metric must be one of ${metrics.join(', ')}, got '${o.metric}'`);
 }
 
-
-interface Stepper {
-  step: number;
-  run(batch: Record<string, BatchTensor>): Promise<Record<string, number>>;
-  setFixedInputs(i: Record<string, BatchTensor>): unknown;
-  checkpointTensors(): Map<string, NamedTensor> | Promise<Map<string, NamedTensor>>;
-  restore(t: Map<string, NamedTensor>, step: number): unknown;
-  release(): Promise<void>;
-}
 
 interface Best { value: number; epoch: number; since: number; values: Map<string, Float32Array> | null }
 
@@ -99,17 +90,12 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       ranThisCall++;
       progress.restart();
       const t0 = performance.now();
-      const sums: Record<string, number> = {};
-      let n = 0;
-      const total = Math.ceil(backbone.trainRows / backbone.batchSize);
-      await overlappedSteps(batches(backbone.trainRows, backbone.batchSize, rng), (rows) => backbone.batchFeeds(rows, rng), (f) => stepper.run(f), (terms) => {
-        for (const [k, x] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + x;
-        n++;
-        progress.draw(`epoch ${epoch}/${o.epochs}`, n / total, `loss ${(sums.loss / n).toFixed(4)}${Number.isFinite(best.value) ? ` best ${o.metric} ${best.value.toFixed(4)}` : ''}`);
+      const { sums, steps } = await runEpoch(stepper, backbone.trainRows, backbone.batchSize, rng, (rows) => backbone.batchFeeds(rows, rng), (running, n, total) => {
+        progress.draw(`epoch ${epoch}/${o.epochs}`, n / total, `loss ${(running.loss / n).toFixed(4)}${Number.isFinite(best.value) ? ` best ${o.metric} ${best.value.toFixed(4)}` : ''}`);
       });
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);
-      const { losses, gradNorms } = epochMeans(sums, n);
+      const { losses, gradNorms } = epochMeans(sums, steps);
       if (epoch % every === 0 || epoch === o.epochs) {
         const current = paramValues(await stepper.checkpointTensors(), params);
         const report = await evalValid(current);
@@ -142,23 +128,6 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
-}
-
-/**
- * One epoch's steps, with the next batch's feeds built while the current step runs (in the worker
- * thread, or ORT's): the same feeds in the same order, so the RNG stream — and every result — is
- * exactly that of building each batch just before its step.
- */
-export async function overlappedSteps<F, T>(rows: Iterable<Int32Array>, feeds: (rows: Int32Array) => F, step: (f: F) => Promise<T>, done: (t: T) => void): Promise<void> {
-  const it = rows[Symbol.iterator]();
-  const nextFeeds = () => { const r = it.next(); return r.done ? null : feeds(r.value); };
-  let current = nextFeeds();
-  while (current !== null) {
-    const running = step(current);
-    const upcoming = nextFeeds();
-    done(await running);
-    current = upcoming;
-  }
 }
 
 const GRAD_NORM = 'gradnorm.';

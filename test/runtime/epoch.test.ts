@@ -3,7 +3,7 @@
 // step fails the epoch.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { overlappedSteps } from '../../src/train/trainer.ts';
+import { overlappedSteps } from '../../src/runtime/epoch.ts';
 import { batches } from '../../src/data/samplers.ts';
 import { Rng } from '../../src/data/rng.ts';
 
