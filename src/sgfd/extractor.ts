@@ -4,7 +4,7 @@ import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { Module, Linear, MLP, init, type Binder } from '../nn/index.ts';
 import { Sgfd, type ModalitySpec } from './model.ts';
-import { sgfdLoss, type SgfdTerms } from './losses.ts';
+import { sgfdLoss, sgfdObjective, type SgfdTerms } from './losses.ts';
 import { type SgfdConfig, teacherWidths } from './config.ts';
 import { type Dataset } from '../data/dataset.ts';
 
@@ -114,12 +114,6 @@ export class ItemExtractor extends Module {
     if (!this.sgfd) return t.raw.map((x, i) => this.vanilla![i].forward(b, x));
     return this.sgfd.student.outputs(b, t.raw).backbone;
   }
-}
-
-/** The objective contribution of SGFD: λ1·L_KD + λ2·L_CE, or λ1·L_KD alone when the teacher is frozen. */
-export function sgfdObjective(terms: SgfdTerms, cfg: SgfdConfig): Value {
-  if (!cfg.twoStage) return terms.total;
-  return G.mul(G.add(terms.ld, terms.fd), cfg.kdWeight);
 }
 
 /** Adds the SGFD objective (when present) to a backbone's loss, and its parts to the reported terms. */

@@ -1,17 +1,17 @@
-// The SGFD objective: L_CE = L_TCE + L_FCE (teacher and fusion classification) and
-// L_KD = L_LD + L_FD (logit and feature distillation), assembled as λ1·L_KD + λ2·L_CE.
+// The SGFD objective, assembled here and nowhere else: L_CE = L_TCE + L_FCE (teacher and fusion
+// classification) and L_KD = L_LD + L_FD (logit and feature distillation, distances from nn/losses);
+// stage 1 minimises L_CE, stage 2 of the paper profile λ1·L_KD, the one-stage reference λ1·L_KD + λ2·L_CE.
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
-import { type Binder } from '../nn/index.ts';
+import { type Binder, l1Loss, mseLoss, squaredL2Loss } from '../nn/index.ts';
 import { type Sgfd } from './model.ts';
+import { type SgfdConfig } from './config.ts';
 
 export interface SgfdTerms {
   tce: Value;
   fce: Value;
   ld: Value;
   fd: Value;
-  /** λ1·(L_LD + L_FD) + λ2·(L_TCE + L_FCE) */
-  total: Value;
   /** Student features per modality (what the backbone consumes). */
   student: Value[];
   /** Teacher features per modality. */
@@ -38,10 +38,37 @@ function combine(terms: Value[], how: 'mean' | 'sum'): Value {
 }
 
 function distance(a: Value, b: Value, kind: 'l1-mean' | 'mse' | 'squared-l2'): Value {
-  const diff = G.sub(a, b);
-  if (kind === 'l1-mean') return G.reduceMean(G.abs(diff));
-  if (kind === 'mse') return G.reduceMean(G.square(diff));
-  return G.reduceMean(G.reduceSum(G.square(diff), [-1]));
+  return kind === 'l1-mean' ? l1Loss(a, b) : kind === 'mse' ? mseLoss(a, b) : squaredL2Loss(a, b);
+}
+
+/**
+ * L_TCE (each modality's teacher features through its shared classifier C_m, averaged over
+ * modalities) and L_FCE (the fused representation through its own classifier; 0 without fusion),
+ * with the teacher's logits per modality.
+ */
+export function classificationTerms(b: Binder, model: Sgfd, teacher: Value[], labels: Value, mask: Value): { tce: Value; fce: Value; logits: Value[] } {
+  const cfg = model.cfg;
+  const logits = teacher.map((f, i) => model.classifiers[i].forward(b, f));
+  const tce = combine(logits.map((z) => maskedCrossEntropy(z, labels, mask, cfg.ceOnProbs)), 'mean');
+  const fce = cfg.useFusion
+    ? maskedCrossEntropy(model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, teacher)), labels, mask, cfg.ceOnProbs)
+    : b.graph.scalar(0, 'float32');
+  return { tce, fce, logits };
+}
+
+/** λ1·L_KD + λ2·L_CE: the one-stage (reference) objective. */
+export function jointObjective(t: Pick<SgfdTerms, 'tce' | 'fce' | 'ld' | 'fd'>, cfg: SgfdConfig): Value {
+  return G.add(G.mul(G.add(t.ld, t.fd), cfg.kdWeight), G.mul(G.add(t.tce, t.fce), cfg.ceWeight));
+}
+
+/** What SGFD adds to a backbone's loss: λ1·L_KD when the teacher is frozen (stage 2), else the joint objective. */
+export function sgfdObjective(t: Pick<SgfdTerms, 'tce' | 'fce' | 'ld' | 'fd'>, cfg: SgfdConfig): Value {
+  return cfg.twoStage ? G.mul(G.add(t.ld, t.fd), cfg.kdWeight) : jointObjective(t, cfg);
+}
+
+/** Stage 1's objective: L_CE alone (the teacher and its classifiers on labels). */
+export function teacherObjective(t: { tce: Value; fce: Value }): Value {
+  return G.add(t.tce, t.fce);
 }
 
 /**
@@ -54,11 +81,7 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
   const { distilled: student, backbone: consumed } = model.student.outputs(b, raw);
   const teacher = teacherFeatures ?? model.teacher.features(b, raw);
   const classify = (i: number, f: Value) => model.classifiers[i].forward(b, f);
-  const teacherLogits = teacher.map((f, i) => classify(i, f));
-  const tce = combine(teacherLogits.map((z) => maskedCrossEntropy(z, labels, mask, cfg.ceOnProbs)), 'mean');
-  const fce = cfg.useFusion
-    ? maskedCrossEntropy(model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, teacher)), labels, mask, cfg.ceOnProbs)
-    : b.graph.scalar(0, 'float32');
+  const { tce, fce, logits: teacherLogits } = classificationTerms(b, model, teacher, labels, mask);
   const detach = (v: Value) => (cfg.detachTeacher ? G.stopGradient(v) : v);
   const zero = b.graph.scalar(0, 'float32');
   // Only the modalities in cfg.distilled (all when absent) get LD/FD terms: stage 1 found the others'
@@ -72,7 +95,6 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
   const fdTerms = cfg.useFd ? kept.map((i) => distance(detach(teacher[i]), student[i], cfg.fdDistance)) : [];
   const ld = ldTerms.length ? combine(ldTerms, cfg.modalityReduction) : zero;
   const fd = fdTerms.length ? combine(fdTerms, cfg.modalityReduction) : zero;
-  const total = G.add(G.mul(G.add(ld, fd), cfg.kdWeight), G.mul(G.add(tce, fce), cfg.ceWeight));
   const perModality: Record<string, Value> = {};
   if (cfg.distilled) {
     // Each modality's distance before the modality reduction; 0 for a modality not distilled.
@@ -82,5 +104,5 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
       if (cfg.useFd) perModality[`fd.${m.name}`] = k >= 0 ? fdTerms[k] : zero;
     });
   }
-  return { tce, fce, ld, fd, total, student: consumed, teacher, perModality };
+  return { tce, fce, ld, fd, student: consumed, teacher, perModality };
 }

@@ -10,7 +10,7 @@ import { compileTrainStep, type LossSpec } from '../nn/train-step-graph.ts';
 import { compileForward } from '../nn/forward-graph.ts';
 import { type SessionOptions } from '../runtime/session.ts';
 import { Sgfd } from './model.ts';
-import { maskedCrossEntropy } from './losses.ts';
+import { classificationTerms, teacherObjective } from './losses.ts';
 import { type SgfdConfig } from './config.ts';
 import { Rng } from '../data/rng.ts';
 import { type Dataset } from '../data/dataset.ts';
@@ -65,11 +65,9 @@ export function teacherLoss(model: Sgfd, ds: Dataset, cfg: SgfdConfig): (b: Bind
     const ids = b.graph.input('items', 'int64', ['B']);
     const y = G.gather(b.graph.input('labels', 'int64', [ds.nItems]), ids);
     const ones = G.expand(b.graph.scalar(1, 'float32'), ['B'], ids); // training items are all labelled
-    const feats = model.teacher.features(b, rawRows(b, ds, ids));
-    const tce = G.mul(G.sumAll(feats.map((f, i) => maskedCrossEntropy(model.classifiers[i].forward(b, f), y, ones, cfg.ceOnProbs))), 1 / feats.length);
-    const terms: Record<string, Value> = { tce };
-    if (cfg.useFusion) terms.fce = maskedCrossEntropy(model.teacher.fusedClassifier.forward(b, model.teacher.fuse(b, feats)), y, ones, cfg.ceOnProbs);
-    return { loss: terms.fce ? G.add(tce, terms.fce) : tce, terms };
+    const { tce, fce } = classificationTerms(b, model, model.teacher.features(b, rawRows(b, ds, ids)), y, ones);
+    const terms: Record<string, Value> = cfg.useFusion ? { tce, fce } : { tce };
+    return { loss: teacherObjective({ tce, fce }), terms };
   };
 }
 

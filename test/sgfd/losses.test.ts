@@ -6,7 +6,7 @@ import * as G from '../../src/graph/index.ts';
 import { initialValues, type Binder } from '../../src/nn/index.ts';
 import { compileForward } from '../../src/nn/forward-graph.ts';
 import { Sgfd } from '../../src/sgfd/model.ts';
-import { sgfdLoss, maskedCrossEntropy } from '../../src/sgfd/losses.ts';
+import { sgfdLoss, maskedCrossEntropy, jointObjective } from '../../src/sgfd/losses.ts';
 import { sgfdConfig, teacherWidths, type Profile } from '../../src/sgfd/config.ts';
 import { Rng } from '../../src/data/rng.ts';
 
@@ -117,7 +117,7 @@ for (const profile of ['reference', 'paper'] as const) {
     const s = setup(profile);
     const fwd = await compileForward(s.params, (b) => {
       const { t } = s.build(b);
-      return { tce: t.tce, fce: t.fce, ld: t.ld, fd: t.fd, total: t.total };
+      return { tce: t.tce, fce: t.fce, ld: t.ld, fd: t.fd, total: jointObjective(t, s.model.cfg) };
     });
     const out = await fwd.run(s.values, s.feeds);
     const want = jsLoss(profile, s.values, s.rows, s.labels, s.dims, s.C, s.d);
@@ -157,7 +157,7 @@ test('distillation mask: a modality left out of cfg.distilled has no LD/FD term 
       const raw = s.dims.map((D, i) => b.graph.input(`x${i}`, 'float32', ['B', D]));
       const t = sgfdLoss(b, model, raw, b.graph.input('y', 'int64', ['B']), b.graph.input('mask', 'float32', ['B']));
       const [g1] = G.grad(G.add(t.ld, t.fd), [b.param(model.student.extractors[1].weight)]);
-      return { ld: t.ld, fd: t.fd, total: t.total, kdGradStudent1: G.reduceSum(G.abs(g1)), ...Object.fromEntries(Object.entries(t.perModality).map(([k, v]) => [k.replace('.', '_'), v])) };
+      return { ld: t.ld, fd: t.fd, total: jointObjective(t, model.cfg), kdGradStudent1: G.reduceSum(G.abs(g1)), ...Object.fromEntries(Object.entries(t.perModality).map(([k, v]) => [k.replace('.', '_'), v])) };
     });
     const out = await fwd.run(s.values, s.feeds);
     await fwd.release();
