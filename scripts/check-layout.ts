@@ -44,6 +44,12 @@ function importsOf(src: string, file: string): string[] {
   return out;
 }
 
+/** Static (`import … from`, `export … from`) relative imports of one file, relative to src/. */
+function staticImportsOf(src: string, file: string): string[] {
+  const STATIC = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g;
+  return [...readFileSync(file, 'utf8').matchAll(STATIC)].map((m) => relative(src, resolve(dirname(file), m[1]))).filter((t) => !t.startsWith('..'));
+}
+
 /**
  * The files `file` (relative to src/) loads at run time, transitively: imports whose names are all
  * types (`import type`, `import { type A }`) are erased by the TypeScript loader and not followed.
@@ -69,13 +75,14 @@ export function runtimeClosure(root: string, file: string): string[] {
 const folderOf = (path: string) => (path.includes('/') ? path.split('/')[0] : '.');
 const levelOf = (folder: string) => LEVELS.findIndex((l) => l.includes(folder));
 
-export interface LayoutReport { violations: string[]; cycles: string[]; oversized: string[]; unknown: string[]; untested: string[] }
+export interface LayoutReport { violations: string[]; entries: string[]; cycles: string[]; oversized: string[]; unknown: string[]; untested: string[] }
 
 export function checkLayout(root: string): LayoutReport {
   const src = join(root, 'src');
   const files = sourceFiles(src).map((f) => relative(src, f)).sort();
   const graph = new Map(files.map((f) => [f, importsOf(src, join(src, f)).filter((t) => !t.startsWith('..'))]));
   const violations: string[] = [];
+  const entries: string[] = [];
   const unknown = new Set<string>();
   for (const [from, targets] of graph) {
     const a = folderOf(from);
@@ -86,13 +93,17 @@ export function checkLayout(root: string): LayoutReport {
       if (levelOf(b) < 0) { unknown.add(b); continue; }
       if (levelOf(b) <= levelOf(a)) violations.push(`${from} -> ${to} (${a} ${levelOf(b) === levelOf(a) ? 'beside' : 'below'} ${b})`);
     }
+    for (const to of staticImportsOf(src, join(src, from))) {
+      const b = folderOf(to);
+      if (b !== a && b !== '.' && to !== `${b}/index.ts`) entries.push(`${from} -> ${to} (import ${b}/index.ts, its entry file)`);
+    }
   }
   const oversized = files.filter((f) => readFileSync(join(src, f), 'utf8').split('\n').length - 1 > MAX_LINES)
     .map((f) => `${f}: ${readFileSync(join(src, f), 'utf8').split('\n').length - 1} lines (budget ${MAX_LINES})`);
   // Test folders mirror src/ (checked when the tree has a test/ folder): every src folder has its own.
   const folders = [...new Set(files.map(folderOf))].filter((f) => f !== '.');
   const untested = existsSync(join(root, 'test')) ? folders.filter((f) => !existsSync(join(root, 'test', f))).sort() : [];
-  return { violations, cycles: fileCycles(graph), oversized, unknown: [...unknown], untested };
+  return { violations, entries, cycles: fileCycles(graph), oversized, unknown: [...unknown], untested };
 }
 
 /** One representative cycle per strongly connected component of the file import graph. */
@@ -132,6 +143,7 @@ export function failures(r: LayoutReport, baseline: Set<string>): string[] {
     ...r.cycles.map((c) => `import cycle: ${c}`),
     ...r.oversized.map((o) => `file over budget: src/${o}`),
     ...r.untested.map((f) => `src/${f}/ has no test/${f}/ (test folders mirror src/)`),
+    ...r.entries.map((e) => `import past an entry file: src/${e}`),
   ];
 }
 

@@ -1,7 +1,7 @@
 // Adds what a reader of a serialised graph needs beside its nodes: the model doc string, producer,
 // metadata_props and a doc string on every graph input and output. The nodes are untouched, so an
 // annotated train step is byte for byte the graph `sgfd train` runs, plus documentation.
-import { ModelProto } from '../graph/onnx-schema.ts';
+import { ModelProto } from '../graph/index.ts';
 
 export interface Annotation {
   docString: string;

@@ -1,8 +1,8 @@
 // One artifact graph: serialised bytes → manifest entry (roles, docs, sources) → annotated ONNX
 // (doc strings on inputs and outputs, model metadata); and the initial-values file of a step.
 import * as G from '../graph/index.ts';
-import { encodeSafetensors, type NamedTensor } from '../runtime/checkpoint.ts';
-import { libraryVersion } from '../run/provenance.ts';
+import { encodeSafetensors, type NamedTensor } from '../runtime/index.ts';
+import { libraryVersion } from '../run/index.ts';
 import { annotate } from './annotate.ts';
 import { graphEntry, docsOf, type GraphEntry, type GraphKind, type IoContext } from './manifest.ts';
 

@@ -2,7 +2,7 @@
 // with dtype, shape (symbolic axes named), role and how to build it, the output → input feedback of
 // a step, the stages in order, provenance, and the size and SHA-256 of every file.
 import { type DecodedModel } from '../graph/index.ts';
-import { STEP_INPUT, LR_INPUT, nextName } from '../runtime/step-io.ts';
+import { STEP_INPUT, LR_INPUT, nextName } from '../runtime/index.ts';
 import { type DerivedInput } from '../graph/index.ts';
 import { type InputSource, planSource, type DEFINITIONS } from './sources.ts';
 

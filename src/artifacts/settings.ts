@@ -1,9 +1,9 @@
 // The run settings of `sgfd graphs`, resolved exactly as `sgfd train` resolves its flags (tuned or
 // plain defaults, then explicit choices), so a configuration's artifacts are the graphs train runs.
-import { TRAIN_DEFAULTS } from '../train/trainer.ts';
-import { withRecommended } from '../train/recommended.ts';
-import { VARIANTS, type RunSettings } from '../train/run.ts';
-import { type Profile } from '../sgfd/config.ts';
+import { TRAIN_DEFAULTS } from '../train/index.ts';
+import { withRecommended } from '../train/index.ts';
+import { VARIANTS, type RunSettings } from '../train/index.ts';
+import { type Profile } from '../sgfd/index.ts';
 
 export interface GraphChoices {
   data: string;

@@ -4,7 +4,7 @@
 // does not describe is a build error, so a new input cannot ship undocumented.
 import { type PlanPart } from '../graph/index.ts';
 import { type ConfigValue } from '../backbones/index.ts';
-import { tableName } from '../sgfd/extractor.ts';
+import { tableName } from '../sgfd/index.ts';
 
 /**
  * How to build one input. Batch rows are training interactions (rows of interactions.arrow with

@@ -1,9 +1,9 @@
 // Stage 1's result for a two-stage configuration, obtained the way runTraining obtains it: from the
 // content-addressed teacher cache (trained there on a miss), with the distillation decision.
-import { type Dataset } from '../data/dataset.ts';
-import { ensureTeacher, type CachedTeacher } from '../sgfd/teacher-cache.ts';
-import { distillDecision, type DistillDecision } from '../sgfd/teacher-usefulness.ts';
-import { type ResolvedConfig } from '../run/config.ts';
+import { type Dataset } from '../data/index.ts';
+import { ensureTeacher, type CachedTeacher } from '../sgfd/index.ts';
+import { distillDecision, type DistillDecision } from '../sgfd/index.ts';
+import { type ResolvedConfig } from '../run/index.ts';
 import { type Stage1Settings } from './stage1.ts';
 
 export interface Stage1Result {

@@ -3,12 +3,12 @@
 // feature tables stage 2 reads) and teacher_initial.safetensors (for the teacher seed).
 import * as G from '../graph/index.ts';
 import { InputBinder } from '../nn/index.ts';
-import { compileTrainStep } from '../nn/train-step-graph.ts';
-import { type Dataset } from '../data/dataset.ts';
-import { type SgfdConfig } from '../sgfd/config.ts';
-import { tableName } from '../sgfd/extractor.ts';
-import { teacherStart, teacherLoss, teacherOptimizer, type TeacherStageOptions } from '../sgfd/teacher-stage.ts';
-import { isStageOneParameter } from '../sgfd/teacher-files.ts';
+import { compileTrainStep } from '../nn/index.ts';
+import { type Dataset } from '../data/index.ts';
+import { type SgfdConfig } from '../sgfd/index.ts';
+import { tableName } from '../sgfd/index.ts';
+import { teacherStart, teacherLoss, teacherOptimizer, type TeacherStageOptions } from '../sgfd/index.ts';
+import { isStageOneParameter } from '../sgfd/index.ts';
 import { graphFile, initialFile, type BuiltGraph } from './graph-file.ts';
 import { ARTIFACT_FILES, type Stage1Entry } from './manifest.ts';
 import { tableSource } from './sources.ts';

@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeDirAtomically } from '../data/atomic-dir.ts';
-import { createSession, ort } from '../runtime/session.ts';
-import { type RunSettings } from '../train/run.ts';
+import { writeDirAtomically } from '../data/index.ts';
+import { createSession, ort } from '../runtime/index.ts';
+import { type RunSettings } from '../train/index.ts';
 import { buildArtifacts, type ArtifactOptions } from './build.ts';
 import { MANIFEST_FILE, ARTIFACT_FORMAT, type ArtifactManifest } from './manifest.ts';
 

@@ -1,14 +1,14 @@
 // What every backbone provides to the trainer and the evaluator, and its configuration keys.
-import { type SettingRange } from '../data/setting-range.ts';
+import { type SettingRange } from '../data/index.ts';
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Module, type Binder, type OptimizerConfig } from '../nn/index.ts';
-import { type BatchTensor } from '../runtime/train-step.ts';
-import { type LossSpec } from '../nn/train-step-graph.ts';
-import { type Dataset } from '../data/dataset.ts';
-import { type Rng } from '../data/rng.ts';
-import { type SgfdConfig } from '../sgfd/config.ts';
-import { type ExtractorKind, type ItemExtractor } from '../sgfd/extractor.ts';
+import { type BatchTensor } from '../runtime/index.ts';
+import { type LossSpec } from '../nn/index.ts';
+import { type Dataset } from '../data/index.ts';
+import { type Rng } from '../data/index.ts';
+import { type SgfdConfig } from '../sgfd/index.ts';
+import { type ExtractorKind, type ItemExtractor } from '../sgfd/index.ts';
 import { type ColdStartRule } from './cold-start-rule.ts';
 
 export type ConfigValue = number | string | boolean;

@@ -5,10 +5,10 @@ import * as G from '../graph/index.ts';
 import { type Value, type Graph } from '../graph/index.ts';
 import { Module, Parameter, init, bprLoss, type Binder, type Init, type OptimizerConfig, type ParameterOptions } from '../nn/index.ts';
 import { type Backbone, trainInteractions, asInt64 } from './backbone.ts';
-import { type BatchTensor } from '../runtime/train-step.ts';
-import { sampleNegatives } from '../data/samplers.ts';
-import { type Dataset } from '../data/dataset.ts';
-import { type Rng } from '../data/rng.ts';
+import { type BatchTensor } from '../runtime/index.ts';
+import { sampleNegatives } from '../data/index.ts';
+import { type Dataset } from '../data/index.ts';
+import { type Rng } from '../data/index.ts';
 
 export const BATCH = 'batch';
 

@@ -8,8 +8,8 @@ import { dgcfSpec } from './dgcf/dgcf.ts';
 import { neuMfSpec } from './neumf/neumf.ts';
 import { cmlSpec } from './cml/cml.ts';
 import { SHARED_SETTINGS } from './settings.ts';
-import { type SettingRange } from '../data/setting-range.ts';
-import { checkSetting } from '../data/setting-range.ts';
+import { type SettingRange } from '../data/index.ts';
+import { checkSetting } from '../data/index.ts';
 import { grcnSpec } from './grcn/grcn.ts';
 import { mamlSpec } from './maml/maml.ts';
 
@@ -58,3 +58,4 @@ export function anyBackboneSettingRange(key: string): SettingRange | undefined {
 }
 
 export type { BackboneSpec, Backbone, ConfigValue } from './backbone.ts';
+export { type ColdStartRule, ColdStartUnsupported } from './cold-start-rule.ts';

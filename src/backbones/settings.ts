@@ -3,7 +3,7 @@
 // cross-setting rules in its `checkConfig`, so adding a backbone touches only its folder and the
 // registry. Values are checked by data/setting-range.ts (as the SGFD settings and the trainer's
 // options are), before anything is written.
-import { type SettingRange } from '../data/setting-range.ts';
+import { type SettingRange } from '../data/index.ts';
 
 export const rangeOf = {
   int: (min: number, max?: number): SettingRange => ({ type: 'int', min, max }),

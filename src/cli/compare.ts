@@ -5,10 +5,10 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readPerUser, readJson, RUN_FILES } from '../run/files.ts';
-import { runDatasetDigest } from '../run/run-dir.ts';
-import { compareSeeds, type SeedSample } from '../eval/seed-comparison.ts';
-import { stat } from '../report/results-table.ts';
+import { readPerUser, readJson, RUN_FILES } from '../run/index.ts';
+import { runDatasetDigest } from '../run/index.ts';
+import { compareSeeds, type SeedSample } from '../eval/index.ts';
+import { stat } from '../report/index.ts';
 import { formatRows } from './tables.ts';
 
 export interface ComparedRun {

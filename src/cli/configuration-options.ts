@@ -2,8 +2,8 @@
 // defaults, settings, seed, schedule, stage-1 teacher — shared by `sgfd train` and `sgfd graphs`
 // (which writes the graphs `train` would run), and `--set` parsing.
 import type { Argv } from 'yargs';
-import { VARIANTS } from '../train/run.ts';
-import { TRAIN_DEFAULTS } from '../train/trainer.ts';
+import { VARIANTS } from '../train/index.ts';
+import { TRAIN_DEFAULTS } from '../train/index.ts';
 import { BACKBONES } from '../backbones/index.ts';
 
 /** `key=value` pairs → object; a malformed pair is an error naming it. */

@@ -1,11 +1,11 @@
 // `sgfd data import|synth|stats`: thin wrappers over src/data (parse, validate, call).
 import type { Argv, CommandModule } from 'yargs';
-import { readDataset, recreateManifest, writeDataset } from '../data/arrow-io.ts';
-import { importDataset, IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
-import { parseFeatureSpec } from '../data/import/item-files.ts';
-import { datasetStats, formatStats } from '../data/stats.ts';
-import { withSyntheticFeatures } from '../data/synth-features.ts';
-import { generateSynthetic, SYNTH_DEFAULTS } from '../data/synth.ts';
+import { readDataset, recreateManifest, writeDataset } from '../data/index.ts';
+import { importDataset, IMPORT_FORMATS, type ImportFormat } from '../data/index.ts';
+import { parseFeatureSpec } from '../data/index.ts';
+import { datasetStats, formatStats } from '../data/index.ts';
+import { withSyntheticFeatures } from '../data/index.ts';
+import { generateSynthetic, SYNTH_DEFAULTS } from '../data/index.ts';
 
 const warn = (m: string) => process.stderr.write(`sgfd: warning: ${m}\n`);
 

@@ -1,6 +1,6 @@
 // `sgfd eval`: re-score a run, optionally with a reference evaluator (`sgfd compare` is in compare.ts).
 import type { CommandModule } from 'yargs';
-import { loadRun, evaluateRun } from '../run/load-run.ts';
+import { loadRun, evaluateRun } from '../run/index.ts';
 import { type Compat } from '../eval/index.ts';
 import { metricsTable } from './tables.ts';
 

@@ -1,10 +1,10 @@
 // `sgfd graphs`: a configuration's training graphs as on-disk ONNX artifacts (train_step.onnx,
 // eval.onnx, stage 1 for two-stage SGFD, student.onnx, initial values, artifact.json).
 import type { CommandModule } from 'yargs';
-import { TRAIN_DEFAULTS } from '../train/trainer.ts';
-import { type Profile } from '../sgfd/config.ts';
-import { writeArtifacts } from '../artifacts/write.ts';
-import { artifactSettings } from '../artifacts/settings.ts';
+import { TRAIN_DEFAULTS } from '../train/index.ts';
+import { type Profile } from '../sgfd/index.ts';
+import { writeArtifacts } from '../artifacts/index.ts';
+import { artifactSettings } from '../artifacts/index.ts';
 import { configurationOptions, parseSets } from './configuration-options.ts';
 
 interface Args {

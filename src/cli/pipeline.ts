@@ -4,9 +4,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadPipeline, parseVars } from '../pipeline/load.ts';
-import { STEP_NAMES, type StepName } from '../pipeline/spec.ts';
-import { REPORT_FILES } from '../pipeline/steps/report.ts';
+import { loadPipeline, parseVars } from '../pipeline/index.ts';
+import { STEP_NAMES, type StepName } from '../pipeline/index.ts';
+import { REPORT_FILES } from '../pipeline/index.ts';
 import { formatRows } from './tables.ts';
 
 export const DEMO_PIPELINE = fileURLToPath(new URL('../../pipelines/demo.yaml', import.meta.url));

@@ -1,10 +1,10 @@
 // `sgfd score` (batch top-K to Arrow), `sgfd export` (model directory), `sgfd serve` (HTTP endpoint).
 import type { CommandModule } from 'yargs';
-import { scoreRun, type ScoreRunOptions } from '../score/score-run.ts';
-import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../score/user-selection.ts';
-import { exportModel } from '../export/export.ts';
-import { startServer } from '../serve/http-server.ts';
-import { DEFAULT_LIMITS } from '../serve/http-api.ts';
+import { scoreRun, type ScoreRunOptions } from '../score/index.ts';
+import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../score/index.ts';
+import { exportModel } from '../export/index.ts';
+import { startServer } from '../serve/index.ts';
+import { DEFAULT_LIMITS } from '../serve/index.ts';
 
 interface ScoreArgs {
   run: string; data?: string; k: number; out: string; users: string; shard?: string; 'exclude-seen': ExcludeSeen;

@@ -3,14 +3,14 @@
 // with --out its files in the layout runs use (teacher.json, teacher.safetensors, teacher_features.safetensors).
 import type { CommandModule } from 'yargs';
 import { mkdirSync } from 'node:fs';
-import { readDataset } from '../data/arrow-io.ts';
-import { sgfdConfig, type Profile } from '../sgfd/config.ts';
-import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
-import { ensureTeacher, CACHE_ENV, DATASET_CACHE_DIR } from '../sgfd/teacher-cache.ts';
-import { distillDecision, usefulnessWarnings } from '../sgfd/teacher-usefulness.ts';
-import { keepTeacher } from '../run/teacher-files.ts';
-import { type Device } from '../runtime/session.ts';
-import { checkSetting } from '../data/setting-range.ts';
+import { readDataset } from '../data/index.ts';
+import { sgfdConfig, type Profile } from '../sgfd/index.ts';
+import { TEACHER_STAGE_DEFAULTS } from '../sgfd/index.ts';
+import { ensureTeacher, CACHE_ENV, DATASET_CACHE_DIR } from '../sgfd/index.ts';
+import { distillDecision, usefulnessWarnings } from '../sgfd/index.ts';
+import { keepTeacher } from '../run/index.ts';
+import { type Device } from '../runtime/index.ts';
+import { checkSetting } from '../data/index.ts';
 
 interface Args {
   data: string; out?: string; profile: Profile; epochs: number; lr: number; seed: number; 'batch-size': number; 'held-out': number;

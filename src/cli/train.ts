@@ -1,14 +1,14 @@
 // `sgfd train`: one training run (vanilla or SGFD) into a run directory.
 import type { CommandModule } from 'yargs';
-import { runTraining, VARIANTS } from '../train/run.ts';
-import { TRAIN_DEFAULTS } from '../train/trainer.ts';
-import { withRecommended } from '../train/recommended.ts';
-import { type Profile } from '../sgfd/config.ts';
-import { type Device } from '../runtime/session.ts';
+import { runTraining, VARIANTS } from '../train/index.ts';
+import { TRAIN_DEFAULTS } from '../train/index.ts';
+import { withRecommended } from '../train/index.ts';
+import { type Profile } from '../sgfd/index.ts';
+import { type Device } from '../runtime/index.ts';
 import { metricsTable } from './tables.ts';
 import { configurationOptions, parseSets } from './configuration-options.ts';
 import { exitOnInterrupt, trainResumeHint } from './interrupt.ts';
-import { saveRunGraphs, RUN_GRAPHS_DIR } from '../artifacts/write.ts';
+import { saveRunGraphs, RUN_GRAPHS_DIR } from '../artifacts/index.ts';
 
 interface Args {
   data: string; backbone: string; sgfd: boolean; profile?: Profile; seed: number; epochs?: number; patience?: number; 'eval-every'?: number; defaults: 'tuned' | 'plain';

@@ -1,5 +1,5 @@
 // Evaluates a scorer on a dataset split: full ranking with the seen items excluded, then metrics.
-import { type Dataset, type Csr } from '../data/dataset.ts';
+import { type Dataset, type Csr } from '../data/index.ts';
 import { type Scorer, topK, type TopKOptions } from './ranking.ts';
 import { computeMetrics, DEFAULT_KS, type MetricOptions, type MetricReport } from './metrics.ts';
 

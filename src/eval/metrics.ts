@@ -20,7 +20,7 @@
 //
 // Users with no ground-truth items are excluded everywhere (they are neither in the means nor in
 // the per-user arrays). Items −1 in a ranking are empty slots and never hit.
-import { type Csr } from '../data/dataset.ts';
+import { type Csr } from '../data/index.ts';
 
 export type Compat = 'standard' | 'sgfd-grcn' | 'sgfd-bm3';
 export const METRIC_NAMES = ['recall', 'ndcg', 'precision', 'hit', 'map'] as const;

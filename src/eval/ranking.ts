@@ -4,8 +4,8 @@
 // Ties: TopK (ONNX ≥ 11, ORT CPU) returns equal scores in ascending item order. The metric code
 // never relies on that: it scores whatever ranking this returns.
 import * as G from '../graph/index.ts';
-import { createSession, tensor, type Feeds, ort } from '../runtime/session.ts';
-import { type Csr } from '../data/dataset.ts';
+import { createSession, tensor, type Feeds, ort } from '../runtime/index.ts';
+import { type Csr } from '../data/index.ts';
 
 export interface Scorer {
   /** Emits scores [B, nItems] (float32) for int64 user ids `users` [B] on graph `g`. */

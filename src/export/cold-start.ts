@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { InitializerBinder, type Binder } from '../nn/index.ts';
-import { type ColdStartRule, ColdStartUnsupported } from '../backbones/cold-start-rule.ts';
-import { STUDENT_IO } from '../model/model-io.ts';
-import { ItemExtractor } from '../sgfd/extractor.ts';
-import { Sgfd } from '../sgfd/model.ts';
-import { type LoadedRun } from '../run/load-run.ts';
-import { readTeacherParameters, TEACHER_FILES } from '../run/teacher-files.ts';
+import { type ColdStartRule, ColdStartUnsupported } from '../backbones/index.ts';
+import { STUDENT_IO } from '../model/index.ts';
+import { ItemExtractor } from '../sgfd/index.ts';
+import { Sgfd } from '../sgfd/index.ts';
+import { type LoadedRun } from '../run/index.ts';
+import { readTeacherParameters, TEACHER_FILES } from '../run/index.ts';
 
 
 /** The run's item extractor, or a one-line reason why a new item cannot be embedded. */

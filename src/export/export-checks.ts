@@ -4,18 +4,18 @@
 // items compare with their trained embeddings (for the model card).
 import * as G from '../graph/index.ts';
 import { InitializerBinder } from '../nn/index.ts';
-import { createSession, tensor, type Feeds } from '../runtime/session.ts';
-import { topK } from '../eval/ranking.ts';
+import { createSession, tensor, type Feeds } from '../runtime/index.ts';
+import { topK } from '../eval/index.ts';
 import { evaluate } from '../eval/index.ts';
-import { scorer, scoringGraph } from '../run/scoring.ts';
-import { type LoadedRun } from '../run/load-run.ts';
-import { STUDENT_IO } from '../model/model-io.ts';
-import { type ColdStartRule } from '../backbones/cold-start-rule.ts';
-import { type ItemExtractor } from '../sgfd/extractor.ts';
-import { type EmbeddingTable } from '../model/embeddings-arrow.ts';
-import { userRows } from '../score/batch-score.ts';
-import { ScorerSession, type ScorerShape } from '../model/scorer-session.ts';
-import { tableScorer, type ServingTables } from '../score/run-source.ts';
+import { scorer, scoringGraph } from '../run/index.ts';
+import { type LoadedRun } from '../run/index.ts';
+import { STUDENT_IO } from '../model/index.ts';
+import { type ColdStartRule } from '../backbones/index.ts';
+import { type ItemExtractor } from '../sgfd/index.ts';
+import { type EmbeddingTable } from '../model/index.ts';
+import { userRows } from '../score/index.ts';
+import { ScorerSession, type ScorerShape } from '../model/index.ts';
+import { tableScorer, type ServingTables } from '../score/index.ts';
 
 export const TOLERANCE = 1e-5;
 const CHECK_USERS = 256;

@@ -10,22 +10,22 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as G from '../graph/index.ts';
-import { readIdMap } from '../data/arrow-io.ts';
-import { type Csr } from '../data/dataset.ts';
-import { writeDirAtomically } from '../data/atomic-dir.ts';
-import { loadRun, evaluateRun, type LoadedRun } from '../run/load-run.ts';
-import { RUN_FILES, readJson } from '../run/files.ts';
-import { type RunMetrics } from '../run/config.ts';
-import { servingTables, type ServingTables } from '../score/run-source.ts';
-import { dotTopKGraph, pairTopKGraph, type PairScoreFn } from '../model/topk-graph.ts';
+import { readIdMap } from '../data/index.ts';
+import { type Csr } from '../data/index.ts';
+import { writeDirAtomically } from '../data/index.ts';
+import { loadRun, evaluateRun, type LoadedRun } from '../run/index.ts';
+import { RUN_FILES, readJson } from '../run/index.ts';
+import { type RunMetrics } from '../run/index.ts';
+import { servingTables, type ServingTables } from '../score/index.ts';
+import { dotTopKGraph, pairTopKGraph, type PairScoreFn } from '../model/index.ts';
 import { studentGraph, coldStartRule } from './cold-start.ts';
-import { ColdStartUnsupported } from '../backbones/cold-start-rule.ts';
-import { embeddingsBytes, readEmbeddings, seenBytes, seenItems, MODEL_FILES, type EmbeddingTable } from '../model/embeddings-arrow.ts';
-import { onnxInfo, userDim, bytesPerPair, CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/model-card.ts';
+import { ColdStartUnsupported } from '../backbones/index.ts';
+import { embeddingsBytes, readEmbeddings, seenBytes, seenItems, MODEL_FILES, type EmbeddingTable } from '../model/index.ts';
+import { onnxInfo, userDim, bytesPerPair, CARD_FORMAT, CARD_VERSION, type ModelCard } from '../model/index.ts';
 import { checkScorer, studentEmbeddings, referenceColdEmbeddings, maxScaledDiff, coldAgreement, TOLERANCE } from './export-checks.ts';
 import { writeTritonRepository } from './triton.ts';
-import { datasetProvenance, libraryVersion, runProvenance } from '../run/provenance.ts';
-import { writeModelManifest, MODEL_MANIFEST } from '../model/model-manifest.ts';
+import { datasetProvenance, libraryVersion, runProvenance } from '../run/index.ts';
+import { writeModelManifest, MODEL_MANIFEST } from '../model/index.ts';
 
 export interface ExportOptions {
   run: string;

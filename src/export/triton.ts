@@ -5,7 +5,7 @@
 // in (a snapshot: re-export after adding items).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type TensorSignature } from '../model/model-card.ts';
+import { type TensorSignature } from '../model/index.ts';
 
 const TRITON_TYPE: Record<string, string> = { float32: 'TYPE_FP32', int64: 'TYPE_INT64', int32: 'TYPE_INT32' };
 

@@ -13,3 +13,4 @@ export * from './ops/composite.ts';
 export { lift, zeros, zerosLike, shapeOf, sumToShape, constI64, type Operand } from './ops/util.ts';
 export * from './serialize.ts';
 export * from './index-plan.ts';
+export { ModelProto } from './onnx-schema.ts';

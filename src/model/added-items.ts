@@ -6,8 +6,8 @@
 // stores them (checkItemEmbedding), so a quarantine is for files written by older versions or by hand.
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixedSizeListColumn, readArrowFile, requireColumn } from '../data/arrow-columns.ts';
-import { writeFileAtomic } from '../data/atomic-dir.ts';
+import { fixedSizeListColumn, readArrowFile, requireColumn } from '../data/index.ts';
+import { writeFileAtomic } from '../data/index.ts';
 import { embeddingsBytes, MODEL_FILES, type EmbeddingTable } from './embeddings-arrow.ts';
 
 export const QUARANTINE_FILE = 'added_items.quarantine.arrow';

@@ -5,9 +5,9 @@
 //       row and an item row may differ in width (pairwise models: model.json dims).
 //   seen_items.arrow: user int32 (dense), items List<Int32> (every item the user interacted with).
 import { Field, FixedSizeList, Float32, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray, type Data } from 'apache-arrow';
-import { fixedSizeListColumn, readArrowFile, requireColumn, typedColumn } from '../data/arrow-columns.ts';
-import { dataError, rowLocator } from '../data/errors.ts';
-import { buildCsr, type Csr, type Dataset } from '../data/dataset.ts';
+import { fixedSizeListColumn, readArrowFile, requireColumn, typedColumn } from '../data/index.ts';
+import { dataError, rowLocator } from '../data/index.ts';
+import { buildCsr, type Csr, type Dataset } from '../data/index.ts';
 
 export const MODEL_FILES = {
   card: 'model.json',

@@ -1,6 +1,6 @@
 // The input and output names of an exported model's graphs (scorer.onnx, student.onnx) and reading
 // the scorer's top-K outputs: what the HTTP server needs of them, without the code that builds them.
-import { type ort } from '../runtime/session.ts';
+import { type ort } from '../runtime/index.ts';
 
 /** Graph input and output names of student.onnx. */
 export const STUDENT_IO = {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FileDigest } from '../data/arrow-columns.ts';
+import { type FileDigest } from '../data/index.ts';
 
 export const MODEL_MANIFEST = 'manifest.json';
 const FORMAT = 'sgfd-model-manifest';

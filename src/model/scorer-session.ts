@@ -1,7 +1,7 @@
 // A session over an exported scorer.onnx (item matrix, k and excluded pairs as inputs): what the
 // export check and the HTTP server run. Pairwise scorers (MAML's attention) hold intermediates per
 // (user, item) pair, so users go in runs sized to a memory budget by the card's bytes per pair.
-import { createSession, tensor, type ort } from '../runtime/session.ts';
+import { createSession, tensor, type ort } from '../runtime/index.ts';
 import { SCORER_IO, topKOutputs } from './model-io.ts';
 
 export interface TopKRows {

@@ -6,7 +6,7 @@
 // (dotTopKGraph) or a backbone's own function of a user row and an item row (pairTopKGraph: MAML,
 // NeuMF, CML), whose network weights are initializers of the graph.
 import * as G from '../graph/index.ts';
-import { type Scorer } from '../eval/ranking.ts';
+import { type Scorer } from '../eval/index.ts';
 import { SCORER_IO } from './model-io.ts';
 
 

@@ -3,8 +3,8 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Parameter, InputBinder, type Binder } from './module.ts';
-import { ForwardGraph } from '../runtime/forward.ts';
-import { type SessionOptions } from '../runtime/session.ts';
+import { ForwardGraph } from '../runtime/index.ts';
+import { type SessionOptions } from '../runtime/index.ts';
 
 export async function compileForward(params: Map<string, Parameter>, build: (b: Binder) => Record<string, Value>, o: SessionOptions = {}): Promise<ForwardGraph> {
   const g = new G.Graph('forward');

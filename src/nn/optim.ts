@@ -3,7 +3,7 @@
 import * as G from '../graph/index.ts';
 import { type Graph, type Value } from '../graph/index.ts';
 import { type Parameter } from './module.ts';
-import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from '../runtime/step-io.ts';
+import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from '../runtime/index.ts';
 
 export interface GroupOptions { lrScale?: number; weightDecay?: number }
 

@@ -6,8 +6,8 @@ import { type Value } from '../graph/index.ts';
 import { type Parameter, InputBinder, type Binder } from './module.ts';
 import { emitGradNorms, type ParamGroup } from './grad-norms.ts';
 import { emitOptimizer, type OptimizerConfig } from './optim.ts';
-import { STEP_INPUT, LR_INPUT } from '../runtime/step-io.ts';
-import { type CompiledTrainStep } from '../runtime/train-step.ts';
+import { STEP_INPUT, LR_INPUT } from '../runtime/index.ts';
+import { type CompiledTrainStep } from '../runtime/index.ts';
 
 export interface LossSpec {
   /** The scalar objective minimised. */

@@ -3,7 +3,7 @@
 // functions — the train step (halving-search.ts) does the training between rungs.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FILES } from '../run/files.ts';
+import { RUN_FILES } from '../run/index.ts';
 
 /** The halving keys of a search (`train.search` or a backbone's own). */
 export interface HalvingSettings {

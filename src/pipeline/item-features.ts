@@ -2,11 +2,11 @@
 // outputs (the vanilla Linear, or SGFD's student) and, for an SGFD run, what its teacher outputs
 // (stage 1's frozen teacher in the paper profile, the jointly trained one in the reference profile).
 import { type Value } from '../graph/index.ts';
-import { ItemExtractor } from '../sgfd/extractor.ts';
-import { compileForward } from '../nn/forward-graph.ts';
-import { loadRun } from '../run/load-run.ts';
-import { readTeacherFeatures } from '../sgfd/teacher-files.ts';
-import type { Dataset } from '../data/dataset.ts';
+import { ItemExtractor } from '../sgfd/index.ts';
+import { compileForward } from '../nn/index.ts';
+import { loadRun } from '../run/index.ts';
+import { readTeacherFeatures } from '../sgfd/index.ts';
+import type { Dataset } from '../data/index.ts';
 
 export interface ItemFeatures {
   ds: Dataset;

@@ -3,8 +3,8 @@
 // model, the scores and the plots (embedded, each with what it shows).
 import { join, relative } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../data/atomic-dir.ts';
-import { markdownTable } from '../report/table-format.ts';
+import { writeFileAtomic } from '../data/index.ts';
+import { markdownTable } from '../report/index.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { StepName } from './spec.ts';
 import type { StepRecord } from './step.ts';

@@ -7,11 +7,11 @@
 // (queue/shared-storage.ts) goes into the train step's directory before the first job, so a
 // worker that does not share that storage refuses at once.
 import { relative } from 'node:path';
-import { hashValue } from '../data/content-hash.ts';
-import type { Dataset } from '../data/dataset.ts';
-import type { QueueTarget } from '../queue/queue-url.ts';
-import { JobSubmitter } from '../queue/submitter.ts';
-import { removeMarker, writeMarker, type SharedMarker } from '../queue/shared-storage.ts';
+import { hashValue } from '../data/index.ts';
+import type { Dataset } from '../data/index.ts';
+import type { QueueTarget } from '../queue/index.ts';
+import { JobSubmitter } from '../queue/index.ts';
+import { removeMarker, writeMarker, type SharedMarker } from '../queue/index.ts';
 import { bringRun, checkpointEpoch, runState, type RunJob, type RunProgress } from './runs.ts';
 import type { RunExecutor } from './run-pool.ts';
 import { TRAIN_JOB } from './queue-train-job.ts';

@@ -3,8 +3,8 @@
 // takes the very code path of a local one, resuming from the directory's checkpoint when there is
 // one. The worker sets its own thread count (results do not depend on it), no progress bars, and
 // no train-step worker thread (the child's main thread has nothing else to do).
-import type { JobHandler } from '../queue/jobs.ts';
-import { runInChild } from '../queue/job-process.ts';
+import type { JobHandler } from '../queue/index.ts';
+import { runInChild } from '../queue/index.ts';
 import type { RunJob, RunProgress } from './runs.ts';
 
 export const TRAIN_JOB = 'train';

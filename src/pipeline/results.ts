@@ -1,8 +1,8 @@
 // The train step's chosen runs read back as result groups (metrics, per-user test values) for the
 // report and the plots.
 import { join } from 'node:path';
-import { RUN_FILES, readPerUser } from '../run/files.ts';
-import type { RunGroup, SeedRun } from '../report/results-table.ts';
+import { RUN_FILES, readPerUser } from '../run/index.ts';
+import type { RunGroup, SeedRun } from '../report/index.ts';
 import { readRunMetrics } from './runs.ts';
 import type { Selection } from './steps/train.ts';
 

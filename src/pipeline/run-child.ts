@@ -1,6 +1,6 @@
 // A child process of the train step's run pool (run-pool.ts, `--jobs N` > 1): receives one run,
 // brings it forward as the parent would in-process, reports log lines and the result, and exits.
-import { readDataset } from '../data/arrow-io.ts';
+import { readDataset } from '../data/index.ts';
 import { bringRun, type RunJob } from './runs.ts';
 import type { ChildMessage } from './run-pool.ts';
 

@@ -4,7 +4,7 @@
 // same metrics as with one job), and a crash or a leak stays inside it. Each run gets
 // floor(threads / jobs) intra-op threads (at least 1): `train.threads` is the machine's total.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Dataset } from '../data/dataset.ts';
+import type { Dataset } from '../data/index.ts';
 import { bringRun, type RunJob, type RunProgress } from './runs.ts';
 
 /** What a child process sends back: log lines, then its result or its error. */

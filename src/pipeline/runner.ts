@@ -3,8 +3,8 @@
 // `force` redoes a step, `only` runs one, `dryRun` says what would happen; `status` reads the tree.
 import { join, resolve } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import { writeJson } from '../run/files.ts';
-import { digestFiles, hashValue } from '../data/content-hash.ts';
+import { writeJson } from '../run/index.ts';
+import { digestFiles, hashValue } from '../data/index.ts';
 import type { LoadedPipeline } from './load.ts';
 import { STEP_NEEDS, stepsOf, type PipelineSpec, type StepName } from './spec.ts';
 import { readStepRecord, writeStepRecord, type StepContext, type StepDefinition, type StepRecord } from './step.ts';
@@ -15,7 +15,7 @@ import { reportStep } from './steps/report.ts';
 import { exportStep, scoreStep } from './steps/serve.ts';
 import { plotsStep } from './steps/plots.ts';
 import { writePipelineReport } from './pipeline-report.ts';
-import type { QueueTarget } from '../queue/queue-url.ts';
+import type { QueueTarget } from '../queue/index.ts';
 
 export const STEPS: Record<StepName, StepDefinition> = {
   data: dataStep, teacher: teacherStep, train: trainStep, report: reportStep, export: exportStep, score: scoreStep, plots: plotsStep,

@@ -3,13 +3,13 @@
 // finished, or only up to a given epoch (a successive-halving rung).
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTraining, resolveSettings, type RunSettings } from '../train/run.ts';
-import { type ResolvedConfig } from '../run/config.ts';
-import { RUN_FILES, readJson, writeJson } from '../run/files.ts';
-import { readCheckpoint } from '../runtime/checkpoint.ts';
-import type { RunMetrics } from '../run/config.ts';
-import type { Dataset } from '../data/dataset.ts';
-import { canonicalJson } from '../data/content-hash.ts';
+import { runTraining, resolveSettings, type RunSettings } from '../train/index.ts';
+import { type ResolvedConfig } from '../run/index.ts';
+import { RUN_FILES, readJson, writeJson } from '../run/index.ts';
+import { readCheckpoint } from '../runtime/index.ts';
+import type { RunMetrics } from '../run/index.ts';
+import type { Dataset } from '../data/index.ts';
+import { canonicalJson } from '../data/index.ts';
 
 export type RunState = 'done' | 'resume' | 'stale' | 'new';
 

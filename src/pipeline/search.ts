@@ -1,8 +1,8 @@
 // Hyper-parameter search: the grid of candidate settings (all points, or a seeded random draw of
 // them), trial names, and the choice of the best trial — on validation only. Successive halving
 // (halving.ts, halving-search.ts) cuts hopeless trials early among the same candidates.
-import { Rng } from '../data/rng.ts';
-import { hashValue } from '../data/content-hash.ts';
+import { Rng } from '../data/index.ts';
+import { hashValue } from '../data/index.ts';
 import type { SearchSpec, SettingValue } from './spec.ts';
 
 export interface Trial {

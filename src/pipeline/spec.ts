@@ -1,15 +1,15 @@
 // What a pipeline file holds: the schema every file is checked against, the types the runner works
 // with, and the checks the schema cannot express (backbone, variant and setting names).
 import { BACKBONES, backboneSpec, backboneSettingRange, anyBackboneSettingRange } from '../backbones/index.ts';
-import { VARIANTS } from '../train/run.ts';
-import { PROFILES, SGFD_SETTINGS, type Profile } from '../sgfd/config.ts';
-import { describeRange, settingValue, type SettingRange } from '../data/setting-range.ts';
-import { SYNTH_DEFAULTS } from '../data/synth.ts';
-import { IMPORT_FORMATS, type ImportFormat } from '../data/import/pipeline.ts';
-import { EXCLUDE_CHOICES, type ExcludeSeen } from '../score/user-selection.ts';
+import { VARIANTS } from '../train/index.ts';
+import { PROFILES, SGFD_SETTINGS, type Profile } from '../sgfd/index.ts';
+import { describeRange, settingValue, type SettingRange } from '../data/index.ts';
+import { SYNTH_DEFAULTS } from '../data/index.ts';
+import { IMPORT_FORMATS, type ImportFormat } from '../data/index.ts';
+import { EXCLUDE_CHOICES, type ExcludeSeen } from '../score/index.ts';
 import { SchemaError, check, str, num, bool, list, obj, map, either, scalar, required, type Schema, type CheckContext } from './schema-check.ts';
 import { DEFAULT_REDUCTION_FACTOR, type HalvingSettings } from './halving.ts';
-import { TSNE_METHODS, type TsneMethod } from '../report/tsne.ts';
+import { TSNE_METHODS, type TsneMethod } from '../report/index.ts';
 
 export const STEP_NAMES = ['data', 'teacher', 'train', 'report', 'export', 'score', 'plots'] as const;
 export type StepName = (typeof STEP_NAMES)[number];

@@ -2,9 +2,9 @@
 // directory: the resolved configuration, the hash of everything it read, what it produced.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeJson } from '../run/files.ts';
+import { readJson, writeJson } from '../run/index.ts';
 import type { PipelineSpec, StepName } from './spec.ts';
-import type { QueueTarget } from '../queue/queue-url.ts';
+import type { QueueTarget } from '../queue/index.ts';
 
 export const STEP_RECORD = 'step.json';
 

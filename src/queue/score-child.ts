@@ -1,6 +1,6 @@
 // The child process of one scoring shard job (score-shard-job.ts, started by job-process.ts):
 // `scoreRun` with the shard's options, the result or the error sent back, then exit.
-import { scoreRun } from '../score/score-run.ts';
+import { scoreRun } from '../score/index.ts';
 import type { ChildReport } from './job-process.ts';
 import type { ScoreShardPayload } from './score-shard-job.ts';
 

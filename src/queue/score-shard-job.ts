@@ -1,7 +1,7 @@
 // Job kind 'score': one shard i/n of `sgfd score`, written by a worker into its own directory beside
 // the output (queue-score.ts gathers the shards). The payload is `sgfd score`'s options with
 // absolute paths; the worker sets its own thread count.
-import type { ScoreRunOptions, ScoreRunResult } from '../score/score-run.ts';
+import type { ScoreRunOptions, ScoreRunResult } from '../score/index.ts';
 import type { JobHandler } from './jobs.ts';
 import { runInChild } from './job-process.ts';
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeJson } from '../run/files.ts';
+import { writeJson } from '../run/index.ts';
 
 export const MARKER_FILE = '.sgfd-queue-marker.json';
 

@@ -3,7 +3,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
-import { writeFileAtomic } from '../data/atomic-dir.ts';
+import { writeFileAtomic } from '../data/index.ts';
 
 /** One font for measuring (Vega) and drawing (resvg) so labels fit; DejaVu ships with most Linux systems. */
 export const CHART_FONT = 'DejaVu Sans';

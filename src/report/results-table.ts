@@ -2,8 +2,8 @@
 // improvement over the backbone's baseline variant and its significance against it — headline: a
 // two-tailed paired t-test over users of per-user values averaged over seeds; beside it a test over
 // seeds and the pooled (seed, user) test for reference — the paper's Table 2/3 shape, for any runs.
-import { compareSeeds, type SeedComparison, type SeedSample } from '../eval/seed-comparison.ts';
-import { mean as meanOf } from '../eval/significance.ts';
+import { compareSeeds, type SeedComparison, type SeedSample } from '../eval/index.ts';
+import { mean as meanOf } from '../eval/index.ts';
 
 export interface PerUser { users: Int32Array; perUser: Record<string, Float64Array> }
 

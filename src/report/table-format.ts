@@ -3,7 +3,7 @@
 // user-level paired-test p (per-user values averaged over seeds) below alpha against the row's
 // baseline; the test over seeds and the pooled (seed, user) test have their own columns.
 import { metricTitle, significant, type ResultsTable, type ResultRow, type Stat } from './results-table.ts';
-import type { SeedComparison } from '../eval/seed-comparison.ts';
+import type { SeedComparison } from '../eval/index.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 const signedPct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%` : '—');

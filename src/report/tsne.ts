@@ -4,7 +4,7 @@
 // authors' reference implementation). Two gradients (tsne-gradients.ts): Barnes-Hut (default;
 // van der Maaten 2014: sparse kNN affinities, quadtree with θ = 0.5, O(n log n) per iteration) and
 // exact (dense, O(n²) per iteration and memory). Deterministic for a seed, bit for bit.
-import { Rng } from '../data/rng.ts';
+import { Rng } from '../data/index.ts';
 import { conditionalAffinities, nearestNeighbours, sparseAffinities, squaredDistances } from './tsne-affinities.ts';
 import { barnesHutGradient, exactGradient, type Gradient } from './tsne-gradients.ts';
 

@@ -1,11 +1,11 @@
 // config.json of a run directory: the resolved settings a run trained with (dataset, backbone and
 // its settings, variant, SGFD and stage-1 teacher settings, the trainer's options), and the shape
 // of metrics.json. Train writes them; export, score, serve, eval and the pipeline read them.
-import { type Device } from '../runtime/session.ts';
+import { type Device } from '../runtime/index.ts';
 import { type Compat } from '../eval/index.ts';
 import { type ConfigValue } from '../backbones/index.ts';
-import { type ExtractorKind } from '../sgfd/extractor.ts';
-import { type SgfdConfig } from '../sgfd/config.ts';
+import { type ExtractorKind } from '../sgfd/index.ts';
+import { type SgfdConfig } from '../sgfd/index.ts';
 
 export interface TrainOptions {
   epochs: number;

@@ -1,7 +1,7 @@
 // Run-directory files, each written whole or not at all (data/atomic-dir.ts writeFileAtomic).
 import { readFileSync, existsSync, appendFileSync } from 'node:fs';
 import { tableFromArrays, tableToIPC, tableFromIPC } from 'apache-arrow';
-import { writeFileAtomic } from '../data/atomic-dir.ts';
+import { writeFileAtomic } from '../data/index.ts';
 
 export const RUN_FILES = {
   config: 'config.json',

@@ -1,14 +1,14 @@
 // Re-opening a finished (or checkpointed) run: its resolved config, dataset, backbone and the best
 // parameters kept by the trainer — for `sgfd eval`, scoring and export.
 import { join } from 'node:path';
-import { readDataset } from '../data/arrow-io.ts';
-import { type Dataset } from '../data/dataset.ts';
+import { readDataset } from '../data/index.ts';
+import { type Dataset } from '../data/index.ts';
 import { backboneSpec, type Backbone } from '../backbones/index.ts';
-import { readCheckpoint } from '../runtime/checkpoint.ts';
+import { readCheckpoint } from '../runtime/index.ts';
 import { evaluate, type Compat, type MetricReport } from '../eval/index.ts';
 import { RUN_FILES, readJson, writeJson, writePerUser } from './files.ts';
 import { type ResolvedConfig } from './config.ts';
-import { readTeacherFeatures } from '../sgfd/teacher-files.ts';
+import { readTeacherFeatures } from '../sgfd/index.ts';
 import { scorer, scoringGraph } from './scoring.ts';
 import { type RunMetrics } from './config.ts';
 import { runFinished, unfinishedState } from './run-dir.ts';

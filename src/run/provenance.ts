@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadedRun } from './load-run.ts';
-import { type DatasetProvenance, type RunProvenance } from '../model/model-card.ts';
+import { type DatasetProvenance, type RunProvenance } from '../model/index.ts';
 
 /** SHA-256 of the run's resolved config (key order as written by the trainer). */
 export function configSha256(config: unknown): string {

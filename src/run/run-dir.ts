@@ -3,11 +3,11 @@
 // digest, which `sgfd compare` checks; the same digest the pipeline's data step hands on).
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MANIFEST_FILE, INTERACTIONS_FILE, ITEMS_FILE } from '../data/arrow-io.ts';
-import { type Dataset } from '../data/dataset.ts';
-import { fileAncestor } from '../data/atomic-dir.ts';
-import { digestFiles } from '../data/content-hash.ts';
-import { TEACHER_FILES } from '../sgfd/teacher-files.ts';
+import { MANIFEST_FILE, INTERACTIONS_FILE, ITEMS_FILE } from '../data/index.ts';
+import { type Dataset } from '../data/index.ts';
+import { fileAncestor } from '../data/index.ts';
+import { digestFiles } from '../data/index.ts';
+import { TEACHER_FILES } from '../sgfd/index.ts';
 import { RUN_FILES, writeJson } from './files.ts';
 
 /** Beside config.json: the dataset a run trained on — { path, name, digest }. */

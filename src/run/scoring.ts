@@ -2,10 +2,10 @@
 // scorer the evaluator ranks with (the dot product of those, or the backbone's own per-user score
 // graph) for given parameter values — used by training's validation and by everything that reads a run.
 import { InitializerBinder, type Parameter } from '../nn/index.ts';
-import { compileForward } from '../nn/forward-graph.ts';
-import { type ForwardGraph } from '../runtime/forward.ts';
-import { type Device } from '../runtime/session.ts';
-import { type Dataset } from '../data/dataset.ts';
+import { compileForward } from '../nn/index.ts';
+import { type ForwardGraph } from '../runtime/index.ts';
+import { type Device } from '../runtime/index.ts';
+import { type Dataset } from '../data/index.ts';
 import { dotScorer, type Scorer } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
 

@@ -3,14 +3,14 @@
 // teacher.safetensors (what embeds a new item's raw features the same way: the `teacher-*` runs'
 // cold-start student) and teacher.json (the cache entry's report, plus what the run decided). Atomic.
 import { join } from 'node:path';
-import { type Dataset } from '../data/dataset.ts';
-import { TEACHER_FILES, encodeTeacherFeatures, encodeTeacherParameters, type TeacherReport } from '../sgfd/teacher-files.ts';
-import { type CachedTeacher } from '../sgfd/teacher-cache.ts';
-import { type DistillDecision } from '../sgfd/teacher-usefulness.ts';
+import { type Dataset } from '../data/index.ts';
+import { TEACHER_FILES, encodeTeacherFeatures, encodeTeacherParameters, type TeacherReport } from '../sgfd/index.ts';
+import { type CachedTeacher } from '../sgfd/index.ts';
+import { type DistillDecision } from '../sgfd/index.ts';
 import { writeJson } from './files.ts';
-import { writeFileAtomic } from '../data/atomic-dir.ts';
+import { writeFileAtomic } from '../data/index.ts';
 
-export { TEACHER_FILES, readTeacherFeatures, readTeacherParameters } from '../sgfd/teacher-files.ts';
+export { TEACHER_FILES, readTeacherFeatures, readTeacherParameters } from '../sgfd/index.ts';
 
 /** Stage 1's per-item teacher features, kept with the run (scoring with a cached-teacher extractor needs them). */
 export function writeTeacherFeatures(out: string, ds: Dataset, cache: Float32Array[]): void {

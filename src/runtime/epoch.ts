@@ -2,8 +2,8 @@
 // The trainer (backbone + SGFD stage 2) and stage 1 (the teacher on labels) both run their epochs here.
 import { type BatchTensor } from './train-step.ts';
 import { type NamedTensor } from './checkpoint.ts';
-import { batches } from '../data/samplers.ts';
-import { type Rng } from '../data/rng.ts';
+import { batches } from '../data/index.ts';
+import { type Rng } from '../data/index.ts';
 
 /** What runs a fused train step: the in-process TrainStep and its worker-thread host both are. */
 export interface Stepper {

@@ -1,11 +1,11 @@
 // Batch top-K scoring on ONNX Runtime: one session, users in chunks sized to a memory budget, each
 // chunk one run of (scores → excluded pairs set to −∞ → TopK), results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
-import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
-import { type Scorer } from '../eval/ranking.ts';
-import { type Csr } from '../data/dataset.ts';
-import { dotTopKGraph, userIdTopKGraph } from '../model/topk-graph.ts';
-import { SCORER_IO, topKOutputs } from '../model/model-io.ts';
+import { createSession, tensor, type Feeds, type ort } from '../runtime/index.ts';
+import { type Scorer } from '../eval/index.ts';
+import { type Csr } from '../data/index.ts';
+import { dotTopKGraph, userIdTopKGraph } from '../model/index.ts';
+import { SCORER_IO, topKOutputs } from '../model/index.ts';
 import { type ScoredChunk } from './score-arrow.ts';
 
 /**

@@ -2,7 +2,7 @@
 // --force, its parent a directory this process can write in. Every failure is one line naming --out.
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileAncestor } from '../data/atomic-dir.ts';
+import { fileAncestor } from '../data/index.ts';
 
 /** Why an fs call failed, in words. */
 function reason(e: unknown): string {

@@ -3,13 +3,13 @@
 // what an exported model stores: one row per user and per item, with the function scoring a pair.
 import * as G from '../graph/index.ts';
 import { InitializerBinder } from '../nn/index.ts';
-import { compileForward } from '../nn/forward-graph.ts';
+import { compileForward } from '../nn/index.ts';
 import { type Scorer } from '../eval/index.ts';
-import { type LoadedRun } from '../run/load-run.ts';
-import { scorer, scoringGraph } from '../run/scoring.ts';
+import { type LoadedRun } from '../run/index.ts';
+import { scorer, scoringGraph } from '../run/index.ts';
 import { type ScoreSource } from './batch-score.ts';
-import { type PairScoreFn } from '../model/topk-graph.ts';
-import { DOT_BYTES_PER_PAIR } from '../model/model-card.ts';
+import { type PairScoreFn } from '../model/index.ts';
+import { DOT_BYTES_PER_PAIR } from '../model/index.ts';
 
 export interface RunEmbeddings { users: Float32Array; items: Float32Array; dim: number }
 

@@ -9,7 +9,7 @@
 import { createWriteStream, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { removeStaleLeftovers } from '../data/atomic-dir.ts';
+import { removeStaleLeftovers } from '../data/index.ts';
 import {
   Field, Float32, Int16, Int32, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Struct, Utf8,
   vectorFromArray, type Data, type DataType,

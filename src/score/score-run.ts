@@ -1,13 +1,13 @@
 // `sgfd score`: a run's top-K for a selection (or shard) of users, streamed to an Arrow file.
-import { loadRun } from '../run/load-run.ts';
-import { readIdMap } from '../data/arrow-io.ts';
+import { loadRun } from '../run/index.ts';
+import { readIdMap } from '../data/index.ts';
 import { scoreChunks } from './batch-score.ts';
 import { runScoreSource } from './run-source.ts';
 import { writeScoreFile, type ScoredChunk } from './score-arrow.ts';
 import { excludedSplits, parseShard, selectUsers, shardOf, EXCLUDE_DOCS, type ExcludeSeen } from './user-selection.ts';
 import { prepareOutFile } from './out-file.ts';
-import { datasetProvenance, runProvenance } from '../run/provenance.ts';
-import { ProgressBar } from '../data/progress-bar.ts';
+import { datasetProvenance, runProvenance } from '../run/index.ts';
+import { ProgressBar } from '../data/index.ts';
 
 export interface ScoreRunOptions {
   run: string;

@@ -1,6 +1,6 @@
 // Which users a batch job scores (--users, --shard) and which pairs it masks (--exclude-seen).
 import { readFileSync } from 'node:fs';
-import { type Csr, type Dataset } from '../data/dataset.ts';
+import { type Csr, type Dataset } from '../data/index.ts';
 
 export const EXCLUDE_CHOICES = ['train', 'train+valid', 'none'] as const;
 export type ExcludeSeen = (typeof EXCLUDE_CHOICES)[number];

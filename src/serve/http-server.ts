@@ -9,7 +9,7 @@ import { type AddressInfo } from 'node:net';
 import { ModelStore } from './model-store.ts';
 import { Recommender } from './recommender.ts';
 import { HttpError, parseNewItem, parseRecommendQuery, checkNewEmbedding, DEFAULT_LIMITS, type ServeLimits } from './http-api.ts';
-import { embeddingProblem, type ServeWarn } from '../model/added-items.ts';
+import { embeddingProblem, type ServeWarn } from '../model/index.ts';
 import { publicJson, publicMessage } from './public-paths.ts';
 
 export interface ServeOptions extends Partial<ServeLimits> {

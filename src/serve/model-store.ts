@@ -7,15 +7,15 @@
 // with a warning, never a reason not to start: added-items.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSession, tensor, type Feeds, type ort } from '../runtime/session.ts';
-import { type Csr } from '../data/dataset.ts';
-import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from '../model/embeddings-arrow.ts';
-import { readModelCard, userDim, bytesPerPair, type ModelCard } from '../model/model-card.ts';
-import { STUDENT_IO } from '../model/model-io.ts';
-import { ScorerSession } from '../model/scorer-session.ts';
-import { verifyModelDir, openOnnx } from '../model/model-manifest.ts';
-import { embeddingProblem, loadAddedItems, type ServeWarn } from '../model/added-items.ts';
-import { writeFileAtomic } from '../data/atomic-dir.ts';
+import { createSession, tensor, type Feeds, type ort } from '../runtime/index.ts';
+import { type Csr } from '../data/index.ts';
+import { embeddingsBytes, readEmbeddings, readSeen, MODEL_FILES, type EmbeddingTable } from '../model/index.ts';
+import { readModelCard, userDim, bytesPerPair, type ModelCard } from '../model/index.ts';
+import { STUDENT_IO } from '../model/index.ts';
+import { ScorerSession } from '../model/index.ts';
+import { verifyModelDir, openOnnx } from '../model/index.ts';
+import { embeddingProblem, loadAddedItems, type ServeWarn } from '../model/index.ts';
+import { writeFileAtomic } from '../data/index.ts';
 
 export class ModelStore {
   /** Item matrix [capacity × itemDim]; rows [0, itemCount) are live. */

@@ -1,6 +1,6 @@
 // SGFD configuration: the two profiles (paper, reference) and the individual switches they set.
 // See SGFD-SPEC.md for where the authors' code departs from the paper.
-import { checkSetting, type SettingRange } from '../data/setting-range.ts';
+import { checkSetting, type SettingRange } from '../data/index.ts';
 
 export type Profile = 'paper' | 'reference';
 

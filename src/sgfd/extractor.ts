@@ -6,7 +6,7 @@ import { Module, Linear, MLP, init, type Binder } from '../nn/index.ts';
 import { Sgfd, type ModalitySpec } from './model.ts';
 import { sgfdLoss, sgfdObjective, type SgfdTerms } from './losses.ts';
 import { type SgfdConfig, teacherWidths } from './config.ts';
-import { type Dataset } from '../data/dataset.ts';
+import { type Dataset } from '../data/index.ts';
 
 /** Graph inputs an extractor reads: whole tables fed once per run, gathered by item id inside. */
 export interface ExtractorTables {

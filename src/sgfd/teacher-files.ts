@@ -4,8 +4,8 @@
 // per item). Readers check names, shapes and finiteness and say which file is wrong and how.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors, decodeSafetensors, CheckpointError } from '../runtime/checkpoint.ts';
-import { type Dataset } from '../data/dataset.ts';
+import { encodeSafetensors, decodeSafetensors, CheckpointError } from '../runtime/index.ts';
+import { type Dataset } from '../data/index.ts';
 import { type SgfdConfig } from './config.ts';
 import { Sgfd } from './model.ts';
 import { type ModalityUsefulness } from './teacher-usefulness.ts';

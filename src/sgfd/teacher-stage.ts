@@ -4,16 +4,16 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
-import { TrainStep } from '../runtime/train-step.ts';
-import { runEpoch } from '../runtime/epoch.ts';
-import { compileTrainStep, type LossSpec } from '../nn/train-step-graph.ts';
-import { compileForward } from '../nn/forward-graph.ts';
-import { type SessionOptions } from '../runtime/session.ts';
+import { TrainStep } from '../runtime/index.ts';
+import { runEpoch } from '../runtime/index.ts';
+import { compileTrainStep, type LossSpec } from '../nn/index.ts';
+import { compileForward } from '../nn/index.ts';
+import { type SessionOptions } from '../runtime/index.ts';
 import { Sgfd } from './model.ts';
 import { classificationTerms, teacherObjective } from './losses.ts';
 import { type SgfdConfig } from './config.ts';
-import { Rng } from '../data/rng.ts';
-import { type Dataset } from '../data/dataset.ts';
+import { Rng } from '../data/index.ts';
+import { type Dataset } from '../data/index.ts';
 
 export interface TeacherStageOptions {
   epochs: number;

@@ -2,20 +2,20 @@
 // the backbone, the trainer; writes config.json beside the trainer's outputs.
 import { join, resolve } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
-import { type ExtractorKind } from '../sgfd/extractor.ts';
-import { readDataset } from '../data/arrow-io.ts';
-import { splitCounts, type Dataset } from '../data/dataset.ts';
+import { type ExtractorKind } from '../sgfd/index.ts';
+import { readDataset } from '../data/index.ts';
+import { splitCounts, type Dataset } from '../data/index.ts';
 import { backboneSpec, resolveBackboneConfig, type ConfigValue } from '../backbones/index.ts';
-import { checkSetting } from '../data/setting-range.ts';
-import { sgfdConfig, checkSgfdSetting, PROFILES, type Profile, type SgfdConfig } from '../sgfd/config.ts';
-import { TEACHER_STAGE_DEFAULTS } from '../sgfd/teacher-stage.ts';
-import { ensureTeacher } from '../sgfd/teacher-cache.ts';
-import { distillDecision, usefulnessWarnings, type DistillDecision } from '../sgfd/teacher-usefulness.ts';
+import { checkSetting } from '../data/index.ts';
+import { sgfdConfig, checkSgfdSetting, PROFILES, type Profile, type SgfdConfig } from '../sgfd/index.ts';
+import { TEACHER_STAGE_DEFAULTS } from '../sgfd/index.ts';
+import { ensureTeacher } from '../sgfd/index.ts';
+import { distillDecision, usefulnessWarnings, type DistillDecision } from '../sgfd/index.ts';
 import { train, checkTrainOptions } from './trainer.ts';
-import { type TrainOptions, type RunMetrics, type ResolvedConfig } from '../run/config.ts';
-import { RUN_FILES, writeJson, readJson } from '../run/files.ts';
-import { checkRunDir, clearRunDir, writeDatasetRecord } from '../run/run-dir.ts';
-import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from '../run/teacher-files.ts';
+import { type TrainOptions, type RunMetrics, type ResolvedConfig } from '../run/index.ts';
+import { RUN_FILES, writeJson, readJson } from '../run/index.ts';
+import { checkRunDir, clearRunDir, writeDatasetRecord } from '../run/index.ts';
+import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from '../run/index.ts';
 
 
 /**

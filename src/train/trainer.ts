@@ -4,21 +4,21 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { TrainStep, NonFiniteError, type BatchTensor } from '../runtime/train-step.ts';
-import { compileTrainStep } from '../nn/train-step-graph.ts';
-import { WorkerTrainStep } from '../runtime/worker-step.ts';
-import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/checkpoint.ts';
-import { type Dataset } from '../data/dataset.ts';
-import { Rng, type RngState } from '../data/rng.ts';
-import { runEpoch, type Stepper } from '../runtime/epoch.ts';
+import { TrainStep, NonFiniteError, type BatchTensor } from '../runtime/index.ts';
+import { compileTrainStep } from '../nn/index.ts';
+import { WorkerTrainStep } from '../runtime/index.ts';
+import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
+import { type Dataset } from '../data/index.ts';
+import { Rng, type RngState } from '../data/index.ts';
+import { runEpoch, type Stepper } from '../runtime/index.ts';
 import { evaluate, type MetricReport } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
-import { checkSetting, type SettingRange } from '../data/setting-range.ts';
-import { METRIC_NAMES, DEFAULT_KS } from '../eval/metrics.ts';
-import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/files.ts';
-import { ProgressBar } from '../data/progress-bar.ts';
-import { type TrainOptions, type RunMetrics } from '../run/config.ts';
-import { scorer, scoringGraph } from '../run/scoring.ts';
+import { checkSetting, type SettingRange } from '../data/index.ts';
+import { METRIC_NAMES, DEFAULT_KS } from '../eval/index.ts';
+import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/index.ts';
+import { ProgressBar } from '../data/index.ts';
+import { type TrainOptions, type RunMetrics } from '../run/index.ts';
+import { scorer, scoringGraph } from '../run/index.ts';
 
 export const TRAIN_DEFAULTS: TrainOptions = { epochs: 100, patience: 20, metric: 'recall@20', seed: 1, device: 'cpu', threads: 2, worker: true, quiet: false, resume: false };
 

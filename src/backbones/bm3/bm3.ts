@@ -6,10 +6,10 @@ import { Module, Parameter, Linear, init, type Binder } from '../../nn/index.ts'
 import { type BackboneSpec, type Backbone, type ConfigValue, trainInteractions, asInt64, keepMask } from '../backbone.ts';
 import { type ColdStartRule, meanOfFeatures } from '../cold-start-rule.ts';
 import { normalisedBipartite, graphConstants, lightGcn, type NormalisedGraph } from '../propagation.ts';
-import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/extractor.ts';
-import { type SgfdConfig } from '../../sgfd/config.ts';
-import { type Dataset } from '../../data/dataset.ts';
-import { type Rng } from '../../data/rng.ts';
+import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/index.ts';
+import { type SgfdConfig } from '../../sgfd/index.ts';
+import { type Dataset } from '../../data/index.ts';
+import { type Rng } from '../../data/index.ts';
 import { rangeOf } from '../settings.ts';
 
 export const BM3_DEFAULTS = {

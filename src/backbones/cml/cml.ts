@@ -15,8 +15,8 @@ import { type Value } from '../../graph/index.ts';
 import { init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbone.ts';
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
-import { type Dataset } from '../../data/dataset.ts';
-import { type Rng } from '../../data/rng.ts';
+import { type Dataset } from '../../data/index.ts';
+import { type Rng } from '../../data/index.ts';
 import { rangeOf } from '../settings.ts';
 
 export const CML_DEFAULTS = { embedding_dim: 64, margin: 0.5, negatives: 10, rank_weight: true, batch_size: 1024, lr: 1e-3 };

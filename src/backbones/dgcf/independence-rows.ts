@@ -1,7 +1,7 @@
 // Which rows DGCF's independence term sees in a batch: the batch's distinct users, and its distinct
 // items (positives and negatives together), each drawn down to at most `cap` — the term's memory is
 // O(n²) in its rows, and a batch can hold thousands of distinct ids.
-import { type Rng } from '../../data/rng.ts';
+import { type Rng } from '../../data/index.ts';
 
 /**
  * The distinct values of `lists`, then at most `cap` of them drawn uniformly without replacement

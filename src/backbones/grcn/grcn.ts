@@ -9,11 +9,11 @@ import { Module, Parameter, init, bprLoss, type Binder } from '../../nn/index.ts
 import { type BackboneSpec, type Backbone, trainInteractions, asInt64 } from '../backbone.ts';
 import { type ColdStartRule } from '../cold-start-rule.ts';
 import { normalisedBipartite, type NormalisedGraph } from '../propagation.ts';
-import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/extractor.ts';
-import { type SgfdConfig } from '../../sgfd/config.ts';
-import { type Dataset } from '../../data/dataset.ts';
-import { type Rng } from '../../data/rng.ts';
-import { sampleNegatives } from '../../data/samplers.ts';
+import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/index.ts';
+import { type SgfdConfig } from '../../sgfd/index.ts';
+import { type Dataset } from '../../data/index.ts';
+import { type Rng } from '../../data/index.ts';
+import { sampleNegatives } from '../../data/index.ts';
 import { rangeOf } from '../settings.ts';
 
 export const GRCN_DEFAULTS = {

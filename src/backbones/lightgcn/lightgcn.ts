@@ -7,7 +7,7 @@ import { init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec } from '../backbone.ts';
 import { normalisedBipartite, graphConstants, lightGcn, type NormalisedGraph } from '../propagation.ts';
 import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
-import { type Dataset } from '../../data/dataset.ts';
+import { type Dataset } from '../../data/index.ts';
 
 export const LIGHTGCN_DEFAULTS = { embedding_dim: 64, n_layers: 3, batch_size: 2048, lr: 1e-3, reg_weight: 1e-4 };
 

@@ -4,7 +4,7 @@
 import { init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec } from '../backbone.ts';
 import { IdEmbeddings, BprDotBackbone } from '../cf-common.ts';
-import { type Dataset } from '../../data/dataset.ts';
+import { type Dataset } from '../../data/index.ts';
 
 /**
  * batch 1024 / lr 2e-3 (was 2048 / 1e-3, which was still improving at the 100-epoch cap on Last.fm

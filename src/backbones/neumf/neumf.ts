@@ -17,8 +17,8 @@ import { type Value } from '../../graph/index.ts';
 import { Module, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbone.ts';
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
-import { type Dataset } from '../../data/dataset.ts';
-import { type Rng } from '../../data/rng.ts';
+import { type Dataset } from '../../data/index.ts';
+import { type Rng } from '../../data/index.ts';
 
 export const NEUMF_DEFAULTS = { embedding_dim: 64, negatives: 4, batch_size: 256, lr: 1e-3, weight_decay: 0 };
 

@@ -12,8 +12,8 @@ import { Module, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, keepMask } from '../backbone.ts';
 import { normalisedBipartite, graphConstants, propagate, type NormalisedGraph } from '../propagation.ts';
 import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
-import { type Dataset } from '../../data/dataset.ts';
-import { type Rng } from '../../data/rng.ts';
+import { type Dataset } from '../../data/index.ts';
+import { type Rng } from '../../data/index.ts';
 import { rangeOf } from '../settings.ts';
 
 export const NGCF_DEFAULTS = {

@@ -2,10 +2,10 @@
 // (import), or an existing dataset directory used in place (path).
 import { join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { readDataset, writeDataset, MANIFEST_FILE } from '../../data/arrow-io.ts';
-import { importDataset } from '../../data/import/pipeline.ts';
-import { generateSynthetic, SYNTH_DEFAULTS } from '../../data/synth.ts';
-import { digestFiles } from '../../data/content-hash.ts';
+import { readDataset, writeDataset, MANIFEST_FILE } from '../../data/index.ts';
+import { importDataset } from '../../data/index.ts';
+import { generateSynthetic, SYNTH_DEFAULTS } from '../../data/index.ts';
+import { digestFiles } from '../../data/index.ts';
 import type { DataSpec, PipelineSpec } from '../spec.ts';
 import type { StepContext, StepDefinition, StepResult } from '../step.ts';
 

@@ -2,13 +2,13 @@
 // variant, and the t-SNE maps of item features (original extractor, teacher, student) by category.
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { RUN_FILES, writeJson } from '../../run/files.ts';
-import { VARIANTS } from '../../train/run.ts';
-import { Rng } from '../../data/rng.ts';
-import { stat } from '../../report/results-table.ts';
-import { learningCurvesSpec, variantBarsSpec, tsneSpec, type CurvePoint, type MapPoint } from '../../report/charts.ts';
-import { writeChart } from '../../report/render.ts';
-import { tsne, neighbourAgreement } from '../../report/tsne.ts';
+import { RUN_FILES, writeJson } from '../../run/index.ts';
+import { VARIANTS } from '../../train/index.ts';
+import { Rng } from '../../data/index.ts';
+import { stat } from '../../report/index.ts';
+import { learningCurvesSpec, variantBarsSpec, tsneSpec, type CurvePoint, type MapPoint } from '../../report/index.ts';
+import { writeChart } from '../../report/index.ts';
+import { tsne, neighbourAgreement } from '../../report/index.ts';
 import { loadRunGroups } from '../results.ts';
 import { itemMatrix, runItemFeatures } from '../item-features.ts';
 import { readSelection, bestSeedRun, type Selection, type SelectedGroup } from './train.ts';

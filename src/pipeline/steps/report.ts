@@ -2,12 +2,12 @@
 // value, and the dataset's statistics.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { readDataset } from '../../data/arrow-io.ts';
-import { datasetStats, type DatasetStats } from '../../data/stats.ts';
-import { writeJson } from '../../run/files.ts';
-import { writeFileAtomic } from '../../data/atomic-dir.ts';
-import { buildResultsTable, metricTitle } from '../../report/results-table.ts';
-import { resultsMarkdown, resultsCsv, resultsLatex, markdownTable } from '../../report/table-format.ts';
+import { readDataset } from '../../data/index.ts';
+import { datasetStats, type DatasetStats } from '../../data/index.ts';
+import { writeJson } from '../../run/index.ts';
+import { writeFileAtomic } from '../../data/index.ts';
+import { buildResultsTable, metricTitle } from '../../report/index.ts';
+import { resultsMarkdown, resultsCsv, resultsLatex, markdownTable } from '../../report/index.ts';
 import { loadRunGroups } from '../results.ts';
 import { readSelection, type Selection, type SelectedGroup } from './train.ts';
 import type { HalvingTrialRecord } from '../halving-search.ts';

@@ -1,10 +1,10 @@
 // Steps `export` and `score`: the chosen run of one backbone × variant (its best-validation seed)
 // exported as a serving model directory, and every (selected) user's top-K scored from it.
 import { join } from 'node:path';
-import { exportModel } from '../../export/export.ts';
-import { scoreRun } from '../../score/score-run.ts';
-import { userDim } from '../../model/model-card.ts';
-import { VARIANTS } from '../../train/run.ts';
+import { exportModel } from '../../export/index.ts';
+import { scoreRun } from '../../score/index.ts';
+import { userDim } from '../../model/index.ts';
+import { VARIANTS } from '../../train/index.ts';
 import { readSelection, bestSeedRun, type SelectedGroup } from './train.ts';
 import type { PipelineSpec } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';

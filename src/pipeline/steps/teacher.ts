@@ -5,17 +5,17 @@
 // and lr at their defaults) reuse this very teacher from the cache instead of training their own.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { readDataset } from '../../data/arrow-io.ts';
-import { sgfdConfig } from '../../sgfd/config.ts';
-import { ensureTeacher, accuracyText } from '../../sgfd/teacher-cache.ts';
-import { distillDecision, usefulnessWarnings } from '../../sgfd/teacher-usefulness.ts';
-import { TEACHER_FILES, keepTeacher } from '../../run/teacher-files.ts';
+import { readDataset } from '../../data/index.ts';
+import { sgfdConfig } from '../../sgfd/index.ts';
+import { ensureTeacher, accuracyText } from '../../sgfd/index.ts';
+import { distillDecision, usefulnessWarnings } from '../../sgfd/index.ts';
+import { TEACHER_FILES, keepTeacher } from '../../run/index.ts';
 import type { PipelineSpec } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 
 export const TEACHER_REPORT = TEACHER_FILES.report;
 export const TEACHER_FEATURES = TEACHER_FILES.features;
-export type { KeptTeacherReport as TeacherReport } from '../../run/teacher-files.ts';
+export type { KeptTeacherReport as TeacherReport } from '../../run/index.ts';
 
 const configOf = (spec: PipelineSpec) => {
   const t = spec.teacher!;

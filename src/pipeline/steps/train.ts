@@ -5,17 +5,17 @@
 // ready goes to a queue for `sgfd worker`s (`--queue`, src/queue/queue-run-pool.ts).
 import { join, relative } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
-import { readDataset } from '../../data/arrow-io.ts';
-import { VARIANTS, type RunSettings } from '../../train/run.ts';
-import { TRAIN_DEFAULTS } from '../../train/trainer.ts';
-import { RUN_FILES, writeJson, readJson } from '../../run/files.ts';
-import { rowLabel } from '../../report/results-table.ts';
+import { readDataset } from '../../data/index.ts';
+import { VARIANTS, type RunSettings } from '../../train/index.ts';
+import { TRAIN_DEFAULTS } from '../../train/index.ts';
+import { RUN_FILES, writeJson, readJson } from '../../run/index.ts';
+import { rowLabel } from '../../report/index.ts';
 import { searchTrials, selectTrial, type Trial, type TrialOutcome } from '../search.ts';
 import { RUN_CUT, readRunMetrics, type RunJob, type RunProgress } from '../runs.ts';
 import { RunPool, type RunExecutor } from '../run-pool.ts';
 import { halvingRungs, runValueAt, type HalvingSettings } from '../halving.ts';
 import { halvingSearch, type HalvingTrialRecord } from '../halving-search.ts';
-import { scoreTestOnce } from '../../run/load-run.ts';
+import { scoreTestOnce } from '../../run/index.ts';
 import type { BackboneEntry, PipelineSpec, SettingValue, TrainSpec, VariantEntry } from '../spec.ts';
 import { artifact, type StepContext, type StepDefinition } from '../step.ts';
 

@@ -1,0 +1,10 @@
+// src/runtime/ — ONNX Runtime sessions, the fused train step and its worker host, the epoch loop, checkpoints.
+// Its public surface: other folders import from here only (scripts/check-layout.ts); dynamic import()
+// may reach a file directly, which keeps heavy modules lazily loaded.
+export { CheckpointError, type NamedTensor, decodeSafetensors, encodeSafetensors, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+export { type Stepper, runEpoch } from './epoch.ts';
+export { ForwardGraph } from './forward.ts';
+export { type Device, type Feeds, type SessionOptions, createSession, ort, tensor } from './session.ts';
+export { LR_INPUT, STEP_INPUT, type StateSpec, nextName } from './step-io.ts';
+export { type BatchTensor, type CompiledTrainStep, NonFiniteError, TrainStep } from './train-step.ts';
+export { WorkerTrainStep } from './worker-step.ts';
