@@ -17,6 +17,7 @@ import { checkSetting, type SettingRange } from '../data/index.ts';
 import { METRIC_NAMES, DEFAULT_KS } from '../eval/index.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/index.ts';
 import { ProgressBar } from '../data/index.ts';
+import { EarlyStopping, type BestSoFar } from './early-stopping.ts';
 import { type TrainOptions, type RunMetrics } from '../run/index.ts';
 import { scorer, scoringGraph } from '../run/index.ts';
 
@@ -49,7 +50,6 @@ export function checkTrainOptions(o: TrainOptions): void {
 }
 
 
-interface Best { value: number; epoch: number; since: number; values: Map<string, Float32Array> | null }
 
 const BEST = 'best.';
 
@@ -70,28 +70,28 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
   let epoch = 0;
-  let best: Best = { value: -Infinity, epoch: 0, since: 0, values: null };
+  let stopping = new EarlyStopping(o.patience, o.minEpochs ?? 0);
   const seconds: number[] = [];
   if (o.resume && existsSync(ckptDir)) {
+    let best: BestSoFar;
     ({ epoch, best } = await resumeFrom(ckptDir, params, stepper, rng));
+    stopping = new EarlyStopping(o.patience, o.minEpochs ?? 0, best);
     seconds.push(...(readCheckpoint(ckptDir).manifest.seconds as number[] ?? []));
   }
   // The log holds exactly the epochs the checkpoint has (none when starting afresh): never two runs' epochs.
   truncateLog(logPath, epoch);
   const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk });
   const every = o.evalEvery ?? 1;
-  const minEpochs = o.minEpochs ?? 0;
-  const patienceRanOut = () => epoch >= minEpochs && best.since >= o.patience;
   let ranThisCall = 0;
   try {
-    while (epoch < o.epochs && !patienceRanOut()) {
+    while (epoch < o.epochs && !stopping.stop(epoch)) {
       if (o.haltAfter !== undefined && ranThisCall >= o.haltAfter) return null;
       epoch++;
       ranThisCall++;
       progress.restart();
       const t0 = performance.now();
       const { sums, steps } = await runEpoch(stepper, backbone.trainRows, backbone.batchSize, rng, (rows) => backbone.batchFeeds(rows, rng), (running, n, total) => {
-        progress.draw(`epoch ${epoch}/${o.epochs}`, n / total, `loss ${(running.loss / n).toFixed(4)}${Number.isFinite(best.value) ? ` best ${o.metric} ${best.value.toFixed(4)}` : ''}`);
+        progress.draw(`epoch ${epoch}/${o.epochs}`, n / total, `loss ${(running.loss / n).toFixed(4)} ${stopping.describe(o.metric)}`);
       });
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);
@@ -101,16 +101,16 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
         const report = await evalValid(current);
         const value = report.means[o.metric];
         if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
-        if (value > best.value) best = { value, epoch, since: 0, values: copyValues(current) };
-        else best.since = epoch - best.epoch;
+        stopping.observe(epoch, value, () => current);
+        const best = stopping.best;
         appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, valid: report.means, best_epoch: best.epoch, seconds: trainSeconds, eval_seconds: (performance.now() - t0) / 1000 - trainSeconds });
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  valid ${o.metric} ${value.toFixed(4)}  (best ${best.value.toFixed(4)} @ ${best.epoch})  ${trainSeconds.toFixed(1)}s`);
       } else {
-        best.since = epoch - best.epoch;
-        appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, best_epoch: best.epoch, seconds: trainSeconds });
+        stopping.unvalidated(epoch);
+        appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, best_epoch: stopping.best.epoch, seconds: trainSeconds });
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  (validated every ${every} epochs)  ${trainSeconds.toFixed(1)}s`);
       }
-      await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, best, o, seconds);
+      await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, stopping.best, o, seconds);
     }
   } catch (e) {
     if (e instanceof NonFiniteError) {
@@ -121,6 +121,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   } finally {
     await stepper.release();
   }
+  const best = stopping.best;
   const finalValues = best.values ?? paramValues(await readCheckpoint(ckptDir).tensors, params);
   const s = await scorer(scoring, ds, finalValues, backbone);
   const eo = { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk };
@@ -161,11 +162,7 @@ function paramValues(t: Map<string, NamedTensor>, params: Map<string, Parameter>
   return new Map([...params.keys()].map((k) => [k, t.get(k)!.data as Float32Array]));
 }
 
-function copyValues(v: Map<string, Float32Array>): Map<string, Float32Array> {
-  return new Map([...v].map(([k, a]) => [k, a.slice()]));
-}
-
-async function saveCheckpoint(dir: string, stepper: Stepper, rngState: RngState, epoch: number, best: Best, o: TrainOptions, seconds: number[]) {
+async function saveCheckpoint(dir: string, stepper: Stepper, rngState: RngState, epoch: number, best: BestSoFar, o: TrainOptions, seconds: number[]) {
   const tensors = new Map(await stepper.checkpointTensors());
   for (const [k, v] of best.values ?? []) tensors.set(BEST + k, { data: v, shape: [v.length] });
   writeCheckpoint(dir, tensors, {
@@ -174,7 +171,7 @@ async function saveCheckpoint(dir: string, stepper: Stepper, rngState: RngState,
   });
 }
 
-async function resumeFrom(dir: string, params: Map<string, Parameter>, stepper: Stepper, rng: Rng): Promise<{ epoch: number; best: Best }> {
+async function resumeFrom(dir: string, params: Map<string, Parameter>, stepper: Stepper, rng: Rng): Promise<{ epoch: number; best: BestSoFar }> {
   const { tensors, manifest } = readCheckpoint(dir);
   const own = new Map([...tensors].filter(([k]) => !k.startsWith(BEST)));
   await stepper.restore(own, manifest.step);
