@@ -2,7 +2,7 @@
 import { type Node, type Value, float } from '../graph.ts';
 import { type GradRule, type GradRules, inputOf, inputsOf } from '../grad-rule.ts';
 import { defineAttrs } from '../op-attrs.ts';
-import { type DType, isFloat } from '../dtype.ts';
+import { type DType, isFloat, ONNX_DTYPE } from '../dtype.ts';
 import { broadcast, ShapeError } from '../shape.ts';
 import { type Operand, lift, emit1, sumToShape, zerosLike } from './util.ts';
 
@@ -78,7 +78,7 @@ export function clip(x: Value, lo?: number, hi?: number): Value {
 
 export function cast(x: Value, dtype: DType): Value {
   if (x.dtype === dtype) return x;
-  return emit1('Cast', [x], dtype, x.shape, { to: { kind: 'int', value: ({ float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11 } as const)[dtype] } });
+  return emit1('Cast', [x], dtype, x.shape, { to: { kind: 'int', value: ONNX_DTYPE[dtype] } });
 }
 
 /** Passes `x` forward unchanged and blocks its gradient. */
