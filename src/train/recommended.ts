@@ -46,6 +46,12 @@ export const RECOMMENDED: Record<string, Recommendation> = {
     sgfd: paper,
     source: 'vanilla LightGCN, seed 1, validation only, 2026-12-01: lr 5e-3 plateaus at epoch 111 of 131 on Last.fm 2K (R@20 42.7%; lr 1e-3 was at 27.8% after 27 epochs, 5e-3 at 36.6%) and at 38 of 58 on the synthetic default (22.0% vs 22.8% for lr 1e-3 at its 100-epoch cap, within noise); see docs/cf-defaults.md',
   },
+  ngcf: {
+    train: { epochs: 200, patience: 20, minEpochs: 0, evalEvery: 1 },
+    set: { lr: '0.001' },
+    sgfd: paper,
+    source: 'vanilla NGCF, seed 1, validation only, 2026-12-02: lr 1e-3 plateaus at epoch 121 of 141 on Last.fm 2K (R@20 41.2 %; lr 5e-3 peaks at 27 with 38.6 %) and at 106 of 126 on the synthetic default (16.9 %; the paper\'s lr 1e-4 is at 10.4 % and still rising at 100); see docs/cf-defaults.md',
+  },
   maml: {
     train: { epochs: 30, patience: 9, minEpochs: 0, evalEvery: 3 },
     set: { batch_size: '1024' },
