@@ -52,6 +52,12 @@ export const RECOMMENDED: Record<string, Recommendation> = {
     sgfd: paper,
     source: 'vanilla NGCF, seed 1, validation only, 2026-12-02: lr 1e-3 plateaus at epoch 121 of 141 on Last.fm 2K (R@20 41.2 %; lr 5e-3 peaks at 27 with 38.6 %) and at 106 of 126 on the synthetic default (16.9 %; the paper\'s lr 1e-4 is at 10.4 % and still rising at 100); see docs/cf-defaults.md',
   },
+  dgcf: {
+    train: { epochs: 100, patience: 20, minEpochs: 0, evalEvery: 1 },
+    set: { lr: '0.005' },
+    sgfd: paper,
+    source: 'vanilla DGCF, seed 1, validation only, 2026-12-02: lr 5e-3 plateaus at epoch 48 on Last.fm 2K (R@20 41.6 %; lr 1e-3 is still rising at 200 epochs, 41.0 %) and at 49 on the synthetic default (18.4 % vs 19.5 % for lr 1e-3 at 87, within noise); see docs/cf-defaults.md',
+  },
   maml: {
     train: { epochs: 30, patience: 9, minEpochs: 0, evalEvery: 3 },
     set: { batch_size: '1024' },
