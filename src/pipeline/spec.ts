@@ -205,6 +205,12 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     checkRungs(search, o.search ? `${at}.search` : 'train.search', o.name, o.epochs ?? t.epochs, o.eval_every ?? t.eval_every, file);
     // `sgfd.*` search keys apply to the SGFD variants only (searchTrials leaves them out elsewhere).
     for (const key of Object.keys(search.params)) {
+      if (key === SEARCH_PROFILE_KEY) {
+        search.params[key].forEach((v, j) => {
+          if (!Object.keys(PROFILES).includes(String(v))) throw new SchemaError(`${file}: ${searchAt}.${key}[${j}]: expected one of ${Object.keys(PROFILES).join(', ')}; got ${JSON.stringify(v)}`);
+        });
+        continue;
+      }
       checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
       search.params[key].forEach((v, j) => checkSettingValue(key, v, `${searchAt}.${key}[${j}]`, o.name, file));
     }
@@ -246,6 +252,9 @@ function checkRungs(search: SearchSpec, at: string, backbone: string, epochs: nu
 }
 
 const SGFD_ONLY = `SGFD settings need an SGFD variant (${Object.keys(VARIANTS).filter((v) => VARIANTS[v].sgfd).join(', ')})`;
+
+/** A search may vary the SGFD profile itself (a search key only: it picks the preset the other `sgfd.*` keys adjust). */
+export const SEARCH_PROFILE_KEY = 'sgfd.profile';
 
 export const SGFD_SETTING_KEYS = Object.keys(PROFILES.paper).filter((k) => k !== 'profile' && k !== 'latentDim').map((k) => `sgfd.${k}`);
 

@@ -156,3 +156,29 @@ train:
     ]);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('a search may vary the SGFD profile: each trial runs the profile it names, the selection records the chosen one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-pipeline-profile-'));
+  try {
+    writeFileSync(join(dir, 'profile.yaml'), `
+name: profile
+data: { synth: { users: 60, items: 80, categories: 3, density: 0.1, imageDim: 16, textDim: 8 } }
+train:
+  backbones: [bm3]
+  variants: [sgfd]
+  epochs: 1
+  teacher_epochs: 1
+  set: { embedding_dim: 8 }
+  search: { method: grid, params: { sgfd.profile: [paper, reference] } }
+  seeds: [1]
+`);
+    const out = join(dir, 'runs');
+    await runPipeline(loadPipeline(join(dir, 'profile.yaml')), { out, quiet: true });
+    for (const profile of ['paper', 'reference']) {
+      const config = readJson<{ sgfd: { profile: string } }>(join(out, 'profile/train/bm3/sgfd', `sgfd.profile=${profile}`, 'seed-1', RUN_FILES.config));
+      assert.equal(config.sgfd.profile, profile);
+    }
+    const group = readSelection(join(out, 'profile/train')).groups[0];
+    assert.equal(group.profile, group.chosen.params['sgfd.profile']);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
