@@ -75,7 +75,7 @@ export class TrainStep {
       if (v.length !== p.size) throw new Error(`parameter ${name}: ${v.length} values, expected ${p.size} for shape [${p.shape}]`);
     }
     const state = new Map(compiled.state.map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
-    const session = await createSession(compiled.bytes, o);
+    const session = await createSession(compiled.bytes, { memPattern: false, ...o });
     return new TrainStep(compiled, session, values, state, optimizer);
   }
 
