@@ -205,13 +205,7 @@ function normaliseTrain(t: Record<string, any>, teacher: Record<string, any> | u
     checkRungs(search, o.search ? `${at}.search` : 'train.search', o.name, o.epochs ?? t.epochs, o.eval_every ?? t.eval_every, file);
     // `sgfd.*` search keys apply to the SGFD variants only (searchTrials leaves them out elsewhere).
     for (const key of Object.keys(search.params)) {
-      if (key === SEARCH_PROFILE_KEY) {
-        search.params[key].forEach((v, j) => {
-          if (!Object.keys(PROFILES).includes(String(v))) throw new SchemaError(`${file}: ${searchAt}.${key}[${j}]: expected one of ${Object.keys(PROFILES).join(', ')}; got ${JSON.stringify(v)}`);
-        });
-        continue;
-      }
-      checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
+      if (key !== SEARCH_PROFILE_KEY) checkSettingKeys({ [key]: search.params[key][0] }, searchAt, o.name, true, file);
       search.params[key].forEach((v, j) => checkSettingValue(key, v, `${searchAt}.${key}[${j}]`, o.name, file));
     }
     const sgfdKey = Object.keys(search.params).find((k) => k.startsWith('sgfd.'));

@@ -105,5 +105,5 @@ test('every pipeline shipped in pipelines/ validates', () => {
 
 test('a search may vary sgfd.profile, with profile names only and where SGFD runs', () => {
   assert.deepEqual(spec(minimal.replace('backbones: [bm3]', 'backbones: [bm3], search: { params: { sgfd.profile: [paper, reference] } }')).train!.search.params['sgfd.profile'], ['paper', 'reference']);
-  rejects(minimal.replace('backbones: [bm3]', 'backbones: [bm3], search: { params: { sgfd.profile: [paper, papr] } }'), /train\.search\.params\.sgfd\.profile\[1\]: expected one of reference, paper; got "papr"/);
+  rejects(minimal.replace('backbones: [bm3]', 'backbones: [bm3], search: { params: { sgfd.profile: [paper, papr] } }'), /train\.search\.params\.sgfd\.profile\[1\]: expected one of paper, reference; got "papr"/);
 });
