@@ -2,7 +2,7 @@
 // shipped pipelines all validate.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePipelineText, substitute, loadPipeline, parseVars } from '../../src/pipeline/load.ts';
@@ -101,6 +101,9 @@ test('every pipeline shipped in pipelines/ validates', () => {
     const p = loadPipeline(join(dir, f), { LASTFM_DIR: '/nowhere', DATA: '/nowhere' });
     assert.ok(p.spec.train, `${f} trains something`);
   }
+  const index = readFileSync(join(dir, 'README.md'), 'utf8');
+  const unlisted = files.filter((f) => !index.includes(`\`${f}\``));
+  assert.deepEqual(unlisted, [], 'every shipped pipeline has a row in pipelines/README.md');
 });
 
 test('a search may vary sgfd.profile, with profile names only and where SGFD runs', () => {
