@@ -19,6 +19,11 @@ export interface Recommendation {
 const plainSchedule = { epochs: 100, patience: 20, minEpochs: 0, evalEvery: 1 };
 const paper = { profile: 'paper' as Profile, set: {} };
 
+/** An ID-only baseline's measured schedule: its epoch cap and learning rate, the plain patience. */
+const lrSchedule = (epochs: number, lr: string, source: string): Recommendation => ({
+  train: { ...plainSchedule, epochs }, set: { lr }, sgfd: paper, source,
+});
+
 export const RECOMMENDED: Record<string, Recommendation> = {
   bm3: {
     train: { epochs: 150, patience: 20, minEpochs: 60, evalEvery: 1 },
@@ -43,24 +48,12 @@ export const RECOMMENDED: Record<string, Recommendation> = {
     sgfd: { profile: 'paper', set: { 'sgfd.kdWeight': '0.01', 'sgfd.tau': '1' } },
     source: 'pipelines/lastfm-grcn-matched.yaml and lastfm-grcn.yaml on Last.fm 2K (validation only), 2026-12-02 (batch 4096 / lr 5e-3 from the #5 probe: a step propagates over the whole graph, so larger batches are proportionally cheaper); see docs/RESULTS.md',
   },
-  lightgcn: {
-    train: { epochs: 200, patience: 20, minEpochs: 0, evalEvery: 1 },
-    set: { lr: '0.005' },
-    sgfd: paper,
-    source: 'vanilla LightGCN, seed 1, validation only, 2026-12-01: lr 5e-3 plateaus at epoch 111 of 131 on Last.fm 2K (R@20 42.7%; lr 1e-3 was at 27.8% after 27 epochs, 5e-3 at 36.6%) and at 38 of 58 on the synthetic default (22.0% vs 22.8% for lr 1e-3 at its 100-epoch cap, within noise); see docs/cf-defaults.md',
-  },
-  ngcf: {
-    train: { epochs: 200, patience: 20, minEpochs: 0, evalEvery: 1 },
-    set: { lr: '0.001' },
-    sgfd: paper,
-    source: 'vanilla NGCF, seed 1, validation only, 2026-12-02: lr 1e-3 plateaus at epoch 121 of 141 on Last.fm 2K (R@20 41.2 %; lr 5e-3 peaks at 27 with 38.6 %) and at 106 of 126 on the synthetic default (16.9 %; the paper\'s lr 1e-4 is at 10.4 % and still rising at 100); see docs/cf-defaults.md',
-  },
-  dgcf: {
-    train: { epochs: 100, patience: 20, minEpochs: 0, evalEvery: 1 },
-    set: { lr: '0.005' },
-    sgfd: paper,
-    source: 'vanilla DGCF, seed 1, validation only, 2026-12-02: lr 5e-3 plateaus at epoch 48 on Last.fm 2K (R@20 41.6 %; lr 1e-3 is still rising at 200 epochs, 41.0 %) and at 49 on the synthetic default (18.4 % vs 19.5 % for lr 1e-3 at 87, within noise); see docs/cf-defaults.md',
-  },
+  lightgcn: lrSchedule(200, '0.005',
+    'vanilla LightGCN, seed 1, validation only, 2026-12-01: lr 5e-3 plateaus at epoch 111 of 131 on Last.fm 2K (R@20 42.7%; lr 1e-3 was at 27.8% after 27 epochs, 5e-3 at 36.6%) and at 38 of 58 on the synthetic default (22.0% vs 22.8% for lr 1e-3 at its 100-epoch cap, within noise); see docs/cf-defaults.md'),
+  ngcf: lrSchedule(200, '0.001',
+    'vanilla NGCF, seed 1, validation only, 2026-12-02: lr 1e-3 plateaus at epoch 121 of 141 on Last.fm 2K (R@20 41.2 %; lr 5e-3 peaks at 27 with 38.6 %) and at 106 of 126 on the synthetic default (16.9 %; the paper\'s lr 1e-4 is at 10.4 % and still rising at 100); see docs/cf-defaults.md'),
+  dgcf: lrSchedule(100, '0.005',
+    'vanilla DGCF, seed 1, validation only, 2026-12-02: lr 5e-3 plateaus at epoch 48 on Last.fm 2K (R@20 41.6 %; lr 1e-3 is still rising at 200 epochs, 41.0 %) and at 49 on the synthetic default (18.4 % vs 19.5 % for lr 1e-3 at 87, within noise); see docs/cf-defaults.md'),
   maml: {
     train: { epochs: 30, patience: 9, minEpochs: 0, evalEvery: 3 },
     // The equal-budget halving search (pipelines/lastfm-maml-search.yaml, 12 trials a side): vanilla's
