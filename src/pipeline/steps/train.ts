@@ -54,10 +54,13 @@ function units(t: TrainSpec): Unit[] {
 
 const runDir = (root: string, u: Unit, trialId: string, seed: number) => join(root, u.backbone.name, u.entry.name, trialId, `seed-${seed}`);
 
+/** The SGFD profile a trial runs: the one it searches (`sgfd.profile`), else its variant's. */
+const trialProfile = (u: Unit, params: Record<string, SettingValue>) => (params[SEARCH_PROFILE_KEY] as Profile | undefined) ?? u.entry.profile;
+
 function settingsFor(t: TrainSpec, dataDir: string, u: Unit, trial: Trial, seed: number, quiet: boolean, scoreTest: boolean): RunSettings {
-  const { [SEARCH_PROFILE_KEY]: searchedProfile, ...set } = { ...t.set, ...u.backbone.set, ...u.entry.set, ...trial.params };
+  const { [SEARCH_PROFILE_KEY]: _profile, ...set } = { ...t.set, ...u.backbone.set, ...u.entry.set, ...trial.params };
   return {
-    data: dataDir, backbone: u.backbone.name, sgfd: VARIANTS[u.entry.variant].sgfd, variant: u.entry.variant, profile: (searchedProfile as Profile | undefined) ?? u.entry.profile,
+    data: dataDir, backbone: u.backbone.name, sgfd: VARIANTS[u.entry.variant].sgfd, variant: u.entry.variant, profile: trialProfile(u, trial.params),
     set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, String(v)])), teacherEpochs: t.teacher_epochs, teacherSeed: t.teacher_seed,
     train: { ...TRAIN_DEFAULTS, epochs: u.backbone.epochs, patience: u.backbone.patience, ...(u.backbone.eval_every !== 1 ? { evalEvery: u.backbone.eval_every } : {}), ...(u.backbone.min_epochs ? { minEpochs: u.backbone.min_epochs } : {}), ...(t.grad_norms ? { gradNorms: true } : {}), metric: t.metric, seed, threads: t.threads, quiet, worker: true, resume: false, scoreTest },
   };
@@ -112,7 +115,7 @@ async function trainUnit(r: StepRuns, u: Unit): Promise<SelectedGroup> {
   }
   await Promise.all(unitSeeds(u).filter((seed) => !searching || seed !== search.seed).map((seed) => bring(chosen, seed, true)));
   return {
-    backbone: u.backbone.name, variant: u.entry.name, preset: u.entry.variant, profile: String(chosen.params[SEARCH_PROFILE_KEY] ?? u.entry.profile),
+    backbone: u.backbone.name, variant: u.entry.name, preset: u.entry.variant, profile: trialProfile(u, chosen.params),
     label: u.entry.name === u.entry.variant ? rowLabel(u.backbone.name, u.entry.variant) : rowLabel(u.backbone.name, u.entry.name),
     chosen: { id: chosen.id, params: chosen.params }, search_seed: search.seed,
     trials: halving?.trials ?? outcomes.map((o) => ({ id: o.trial.id, params: o.trial.params, valid: o.valid[t.metric] })),
