@@ -10,7 +10,7 @@ import * as G from '../../graph/index.ts';
 import { type Value, type Graph } from '../../graph/index.ts';
 import { Module, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, keepMask } from '../backbone.ts';
-import { normalisedBipartite, graphConstants, propagate, type NormalisedGraph } from '../propagation.ts';
+import { normalisedBipartite, propagator, type NormalisedGraph } from '../propagation.ts';
 import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
 import { type Dataset } from '../../data/index.ts';
 import { type Rng } from '../../data/index.ts';
@@ -67,11 +67,11 @@ class Ngcf extends BprDotBackbone {
   }
 
   protected represent(b: Binder, training: boolean) {
-    const c = graphConstants(b.graph, this.adj);
+    const propagate = propagator(b.graph, this.adj);
     let e = this.model.nodes(b);
     const outputs = [e];
     this.model.layers.forEach((layer, l) => {
-      const side = propagate(e, c);
+      const side = propagate(e);
       const pre = G.add(layer.sum.forward(b, G.add(side, e)), layer.interaction.forward(b, G.mul(side, e)));
       e = G.leakyRelu(pre, this.cfg.leaky_slope);
       if (training && this.masks.length) e = G.dropout(e, this.masks[l], this.cfg.message_dropout);
