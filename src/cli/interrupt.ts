@@ -11,7 +11,7 @@ export function commandLine(args: readonly string[] = process.argv.slice(2)): st
 /** The hint of an interrupted `sgfd train`: the same command with --resume. */
 export function trainResumeHint(out: string, args: readonly string[] = process.argv.slice(2)): string {
   const resume = args.includes('--resume') ? args : [...args, '--resume'];
-  return `${out} keeps its last finished epoch (checkpoint/); resume with: ${commandLine(resume)}`;
+  return `${out} keeps its last checkpoint (checkpoint/, at most 10 epochs or ~10 s old); resume with: ${commandLine(resume)}`;
 }
 
 /** From now on, SIGINT / SIGTERM print `sgfd: interrupted (SIGINT); <hint>` and end the process by that signal (exit status 130 / 143). */

@@ -1,6 +1,6 @@
 // Runs one job in a child process of its own and settles when that process has ended: with its
 // result, its error, or — when `signal` aborts (the worker hands the job back, or lost its lock) —
-// after ending it with SIGTERM (a killed training run keeps its last finished epoch's checkpoint).
+// after ending it with SIGTERM (a killed training run keeps its last checkpoint, at most 10 epochs or ~10 s old).
 // A child module receives one message (the job's payload), sends { type: 'log' } lines and then
 // { type: 'done', result } or { type: 'error', message }, and exits — the protocol of
 // pipeline/run-child.ts, which the train jobs use as it is. A process per job keeps the worker's

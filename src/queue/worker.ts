@@ -6,7 +6,7 @@
 //   stops renewing, and after about 2–3 × `stallSeconds` another worker's stalled-job check puts
 //   the job back in the queue, where the next worker resumes the run from its checkpoint.
 // - SIGTERM / SIGINT: no new jobs; every running job's process is ended and the job handed back to
-//   the queue at once (it resumes elsewhere from its last finished epoch); then the worker exits 0.
+//   the queue at once (it resumes elsewhere from its last checkpoint); then the worker exits 0.
 // - A job that fails is retried (bounded: the job's `attempts`, and a job may stall at most
 //   MAX_STALLS times); a job whose files this machine cannot see fails at once, without retries.
 import { hostname } from 'node:os';

@@ -1,6 +1,6 @@
 // The trainer: epochs of shuffled batches through the fused train step, validation after each epoch,
-// early stopping on a validation metric, best-parameter keeping, per-epoch checkpoints with resume,
-// and one final test evaluation with the best parameters.
+// early stopping on a validation metric, best-parameter keeping, checkpoints (every 10 s or 10 epochs,
+// and at the end) with exact resume, and one final test evaluation with the best parameters.
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
@@ -83,6 +83,8 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk });
   const every = o.evalEvery ?? 1;
   let ranThisCall = 0;
+  let checkpointedAt = -Infinity; // the first epoch of a call always leaves a checkpoint
+  let checkpointEpoch = epoch;
   try {
     while (epoch < o.epochs && !stopping.stop(epoch)) {
       if (o.haltAfter !== undefined && ranThisCall >= o.haltAfter) return null;
@@ -96,8 +98,11 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       const trainSeconds = (performance.now() - t0) / 1000;
       seconds.push(trainSeconds);
       const { losses, gradNorms } = epochMeans(sums, steps);
-      if (epoch % every === 0 || epoch === o.epochs) {
-        const current = paramValues(await stepper.checkpointTensors(), params);
+      const validating = epoch % every === 0 || epoch === o.epochs;
+      // One fetch of parameters and optimiser state per epoch serves validation and the checkpoint.
+      let tensors: Map<string, NamedTensor> | null = validating ? await stepper.checkpointTensors() : null;
+      if (validating) {
+        const current = paramValues(tensors!, params);
         const report = await evalValid(current);
         const value = report.means[o.metric];
         if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
@@ -110,11 +115,17 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
         appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, best_epoch: stopping.best.epoch, seconds: trainSeconds });
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  (validated every ${every} epochs)  ${trainSeconds.toFixed(1)}s`);
       }
-      await saveCheckpoint(ckptDir, stepper, rng.getState(), epoch, stopping.best, o, seconds);
+      const last = epoch >= o.epochs || stopping.stop(epoch) || (o.haltAfter !== undefined && ranThisCall >= o.haltAfter);
+      if (last || epoch - checkpointEpoch >= CHECKPOINT_EVERY_EPOCHS || performance.now() - checkpointedAt >= CHECKPOINT_EVERY_MS) {
+        tensors ??= await stepper.checkpointTensors();
+        saveCheckpoint(ckptDir, tensors, stepper.step, rng.getState(), epoch, stopping.best, o, seconds);
+        checkpointedAt = performance.now();
+        checkpointEpoch = epoch;
+      }
     }
   } catch (e) {
     if (e instanceof NonFiniteError) {
-      const kept = epoch > 1 ? `the last good checkpoint (epoch ${epoch - 1}) is in ${ckptDir}` : 'there is no earlier checkpoint (it failed in the first epoch): lower lr or check the data';
+      const kept = checkpointEpoch > 0 ? `the last good checkpoint (epoch ${checkpointEpoch}) is in ${ckptDir}` : 'there is no earlier checkpoint (it failed in the first epoch): lower lr or check the data';
       throw new NonFiniteError(`epoch ${epoch}: ${e.message}; ${kept}`);
     }
     throw e;
@@ -162,11 +173,21 @@ function paramValues(t: Map<string, NamedTensor>, params: Map<string, Parameter>
   return new Map([...params.keys()].map((k) => [k, t.get(k)!.data as Float32Array]));
 }
 
-async function saveCheckpoint(dir: string, stepper: Stepper, rngState: RngState, epoch: number, best: BestSoFar, o: TrainOptions, seconds: number[]) {
-  const tensors = new Map(await stepper.checkpointTensors());
+/**
+ * Checkpoints are written after the first epoch of a call, at the end (epoch cap, early stop, halt),
+ * and otherwise once 10 s of wall time or 10 epochs have passed since the last: on small data an
+ * epoch takes a fraction of a second, and writing parameters, optimiser state and the best values
+ * (with fsync and digests) every epoch cost ~10 % of the run. Resume is exact from any checkpoint; an
+ * interrupt loses at most 10 epochs or about 10 s of them, whichever is less.
+ */
+export const CHECKPOINT_EVERY_MS = 10_000;
+export const CHECKPOINT_EVERY_EPOCHS = 10;
+
+function saveCheckpoint(dir: string, current: Map<string, NamedTensor>, step: number, rngState: RngState, epoch: number, best: BestSoFar, o: TrainOptions, seconds: number[]) {
+  const tensors = new Map(current);
   for (const [k, v] of best.values ?? []) tensors.set(BEST + k, { data: v, shape: [v.length] });
   writeCheckpoint(dir, tensors, {
-    step: stepper.step, epoch, config: { seed: o.seed, metric: o.metric }, rng: rngState, seconds,
+    step, epoch, config: { seed: o.seed, metric: o.metric }, rng: rngState, seconds,
     best: { metric: o.metric, value: Number.isFinite(best.value) ? best.value : null, epoch: best.epoch, since: best.since },
   });
 }

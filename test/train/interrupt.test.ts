@@ -1,6 +1,6 @@
 // Ctrl-C during `sgfd train` (issue 13, item 13): one line saying how to resume — the same command
 // with --resume — then the process ends by SIGINT (exit status 130 in a shell, as before), with the
-// last finished epoch's checkpoint left in place.
+// last checkpoint (the first epoch's, then at most 10 epochs or ~10 s old) left in place.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -36,6 +36,6 @@ test('SIGINT during sgfd train ends it (status 130) with the --resume command; t
   assert.equal(code, 0, stderr);
   const lines = stderr.trim().split('\n');
   assert.equal(lines.at(-1), 'status 130', stderr);
-  assert.equal(lines.at(-2), `sgfd: interrupted (SIGINT); ${out} keeps its last finished epoch (checkpoint/); resume with: sgfd ${args.join(' ')} --resume`);
+  assert.equal(lines.at(-2), `sgfd: interrupted (SIGINT); ${out} keeps its last checkpoint (checkpoint/, at most 10 epochs or ~10 s old); resume with: sgfd ${args.join(' ')} --resume`);
   assert.ok(existsSync(join(out, 'checkpoint')), 'the checkpoint is there to resume from');
 });
