@@ -2,10 +2,10 @@
 // 768-d text features and 54 synthetic categories for the multimodal ones), vanilla and SGFD in both
 // profiles for the multimodal backbones. An epoch is extrapolated from the median of timed steps
 // (after warm-up steps) × steps per epoch: a full GRCN epoch at d = 128 takes minutes here.
-// Then vanilla GRCN at a Last.fm-sized SYNTHETIC shape against a plain PyTorch GRCN (bench/
-// torch_grcn.py: index_add segment sums, no PyG) in the same run: both from our initial parameters
-// (first-step loss checked on our first batch), 1 thread each, interleaved rounds of
-// GRCN_BENCH_STEPS steps (bench/compare.ts); grcn_ratio = ours / torch, median per-round ratio.
+// Then BM3, LightGCN and NGCF at a Last.fm-sized SYNTHETIC shape, where their propagation goes dense
+// (printed). Then vanilla GRCN at that shape against a plain PyTorch GRCN (bench/torch_grcn.py:
+// index_add segment sums, no PyG) in the same run: both from our initial parameters (first-step loss
+// checked on our first batch), 1 thread each, interleaved rounds of GRCN_BENCH_STEPS steps (bench/compare.ts); grcn_ratio = ours / torch, median per-round ratio.
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones/index.ts';
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
@@ -13,7 +13,9 @@ import { TrainStep } from '../src/runtime/train-step.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
-import { type Dataset } from '../src/data/dataset.ts';
+import { type Dataset, makeDataset } from '../src/data/dataset.ts';
+import { trainInteractions } from '../src/backbones/backbone.ts';
+import { normalisedBipartite, chooseKind } from '../src/backbones/propagation.ts';
 import { median, peakRssMb } from './stats.ts';
 import { officeWithSyntheticFeatures } from './bm3.bench.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -82,6 +84,13 @@ export async function run(): Promise<void> {
       if (label === 'vanilla') out[name] = r.s;
       console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps)`);
     }
+  }
+  const lf = makeDataset(lastfmShape().parts);
+  const train = trainInteractions(lf);
+  const kind = chooseKind(normalisedBipartite(lf.nUsers, lf.nItems, train.users, train.items));
+  for (const name of ['bm3', 'lightgcn', 'ngcf']) {
+    const r = await epochSeconds(lf, name, null);
+    console.log(`${name.padEnd(9)} lastfm shape    ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps; propagation: ${kind})`);
   }
   console.log(`peak RSS ${peakRssMb()} MB`);
   const grcnRatio = await grcnAgainstTorch();
