@@ -20,9 +20,12 @@ export interface ComparedRun {
 /**
  * The run directories of one side: `DIR` (a run), `DIR1,DIR2,…` (one run per seed), or a directory
  * whose `seed-<n>/` subdirectories are runs (a pipeline's `train/<backbone>/<variant>/<trial>/`).
+ * A spec that is an existing path is one directory even with commas in it (halving searches name
+ * trials `lr=0.01,pruning=false,…`).
  */
 export function runDirs(spec: string, split: string): string[] {
-  return spec.split(',').filter((d) => d.trim()).flatMap((dir) => {
+  const dirs = existsSync(spec) ? [spec] : spec.split(',').filter((d) => d.trim());
+  return dirs.flatMap((dir) => {
     if (existsSync(join(dir, RUN_FILES.perUser(split)))) return [dir];
     const seeds = existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).filter((n) => /^seed-\d+$/.test(n)) : [];
     if (seeds.length === 0) throw new Error(`${dir}: neither a finished run (${RUN_FILES.perUser(split)}) nor a directory of seed-<n>/ runs`);

@@ -30,6 +30,9 @@ test('compare: seed directories and comma lists, the three tests, the * by the u
   const b2 = writeRun(join(root, 'b2'), 2, [0.5, 0.3, 0.4, 0.8]);
   assert.deepEqual(runDirs(join(root, 'base'), 'test'), ['seed-1', 'seed-2', 'seed-10'].map((n) => join(root, 'base', n)), 'seed-<n> in numeric order');
   assert.deepEqual(runDirs(`${b1},${b2}`, 'test'), [b1, b2]);
+  const trial = join(root, 'lr=0.01,pruning=false');
+  writeRun(join(trial, 'seed-1'), 1, [0.1, 0.2, 0.3, 0.4]);
+  assert.deepEqual(runDirs(trial, 'test'), [join(trial, 'seed-1')], 'a halving trial directory, commas and all');
   assert.throws(() => runDirs(root, 'test'), /neither a finished run .* nor a directory of seed-<n>\/ runs/);
   const read = (spec: string) => runDirs(spec, 'test').map((d) => readComparedRun(d, 'test'));
   const text = compareText(read(join(root, 'base')), read(`${b1},${b2}`), { metric: 'all', alpha: 0.05 });
