@@ -5,7 +5,8 @@
 // Then BM3, LightGCN and NGCF at a Last.fm-sized SYNTHETIC shape, where their propagation goes dense
 // (printed). Then vanilla GRCN at that shape against a plain PyTorch GRCN (bench/torch_grcn.py:
 // index_add segment sums, no PyG) in the same run: both from our initial parameters (first-step loss
-// checked on our first batch), 1 thread each, interleaved rounds of GRCN_BENCH_STEPS steps (bench/compare.ts); grcn_ratio = ours / torch, median per-round ratio.
+// checked on our first batch), 1 thread each, interleaved rounds of GRCN_BENCH_STEPS steps
+// (bench/compare.ts); grcn_ratio = ours / torch, median per-round ratio.
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones/index.ts';
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';

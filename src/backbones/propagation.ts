@@ -50,7 +50,7 @@ export function graphConstants(g: Graph, a: NormalisedGraph) {
 }
 
 /** One propagation layer: out[v] = Σ_{(u→v)} w_uv · x[u]. */
-export function propagate(x: Value, c: ReturnType<typeof graphConstants>): Value {
+function propagate(x: Value, c: ReturnType<typeof graphConstants>): Value {
   return G.segmentSumBy(G.mul(G.gather(x, c.src), c.weight), c.dst);
 }
 

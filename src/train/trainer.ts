@@ -85,9 +85,11 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   let ranThisCall = 0;
   let checkpointedAt = -Infinity; // the first epoch of a call always leaves a checkpoint
   let checkpointEpoch = epoch;
+  const finished = () => epoch >= o.epochs || stopping.stop(epoch);
+  const halted = () => o.haltAfter !== undefined && ranThisCall >= o.haltAfter;
   try {
-    while (epoch < o.epochs && !stopping.stop(epoch)) {
-      if (o.haltAfter !== undefined && ranThisCall >= o.haltAfter) return null;
+    while (!finished()) {
+      if (halted()) return null;
       epoch++;
       ranThisCall++;
       progress.restart();
@@ -115,8 +117,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
         appendJsonLine(logPath, { epoch, step: stepper.step, losses, ...gradNorms, best_epoch: stopping.best.epoch, seconds: trainSeconds });
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  (validated every ${every} epochs)  ${trainSeconds.toFixed(1)}s`);
       }
-      const last = epoch >= o.epochs || stopping.stop(epoch) || (o.haltAfter !== undefined && ranThisCall >= o.haltAfter);
-      if (last || epoch - checkpointEpoch >= CHECKPOINT_EVERY_EPOCHS || performance.now() - checkpointedAt >= CHECKPOINT_EVERY_MS) {
+      if (finished() || halted() || epoch - checkpointEpoch >= CHECKPOINT_EVERY_EPOCHS || performance.now() - checkpointedAt >= CHECKPOINT_EVERY_MS) {
         tensors ??= await stepper.checkpointTensors();
         saveCheckpoint(ckptDir, tensors, stepper.step, rng.getState(), epoch, stopping.best, o, seconds);
         checkpointedAt = performance.now();

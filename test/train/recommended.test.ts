@@ -35,6 +35,7 @@ test('every recommendation resolves to valid backbone and SGFD settings, and say
   const ds = makeDataset(generateSynthetic({ users: 60, items: 40, categories: 3, density: 0.1, imageDim: 16, textDim: 8, seed: 3 }));
   for (const [backbone, r] of Object.entries(RECOMMENDED)) {
     assert.ok(r.source.length > 20, `${backbone}: source`);
+    for (const k of Object.keys(r.sgfd.set)) assert.ok(k.startsWith('sgfd.'), `${backbone}: --sgfd may only add distillation settings, not backbone ones (${k})`);
     assert.ok(r.train.minEpochs < r.train.epochs && r.train.patience >= r.train.evalEvery, `${backbone}: schedule`);
     for (const sgfd of [false, true]) {
       const w = withRecommended(backbone, { sgfd, set: {} });
