@@ -4,7 +4,7 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, l1Loss, mseLoss, squaredL2Loss } from '../nn/index.ts';
-import { type Sgfd } from './model.ts';
+import { type Sgfd, type StudentOutputs } from './model.ts';
 import { type SgfdConfig } from './config.ts';
 
 export interface SgfdTerms {
@@ -73,13 +73,14 @@ export function teacherObjective(t: { tce: Value; fce: Value }): Value {
 
 /**
  * The SGFD loss on a batch of items. `raw[m]` are the modality rows [B, D_m]; `labels` int64 [B]
- * (0 where missing) with `mask` float [B]. `teacherFeatures`, when given, replaces the teacher
- * forward pass (the paper profile's frozen teacher, features cached per item).
+ * (0 where missing) with `mask` float [B]. `given.teacher`, when present, replaces the teacher's
+ * forward pass (the paper profile's frozen teacher, features cached per item; or the joint teacher
+ * run once per distinct item), `given.student` the student's (likewise run once per distinct item).
  */
-export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, mask: Value, teacherFeatures?: Value[]): SgfdTerms {
+export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, mask: Value, given: { teacher?: Value[]; student?: StudentOutputs } = {}): SgfdTerms {
   const cfg = model.cfg;
-  const { distilled: student, backbone: consumed } = model.student.outputs(b, raw);
-  const teacher = teacherFeatures ?? model.teacher.features(b, raw);
+  const { distilled: student, backbone: consumed } = given.student ?? model.student.outputs(b, raw);
+  const teacher = given.teacher ?? model.teacher.features(b, raw);
   const classify = (i: number, f: Value) => model.classifiers[i].forward(b, f);
   const { tce, fce, logits: teacherLogits } = classificationTerms(b, model, teacher, labels, mask);
   const detach = (v: Value) => (cfg.detachTeacher ? G.stopGradient(v) : v);

@@ -50,12 +50,15 @@ export class Student extends Module {
     return this.outputs(b, raw).distilled;
   }
   /** The tailed features, and what the backbone consumes (`studentOutput`: the same, or the bare Linear). */
-  outputs(b: Binder, raw: Value[]): { distilled: Value[]; backbone: Value[] } {
+  outputs(b: Binder, raw: Value[]): StudentOutputs {
     const linear = raw.map((x, i) => this.extractors[i].forward(b, x));
     const distilled = linear.map((x) => featureTail(x, this.cfg));
     return { distilled, backbone: this.cfg.studentOutput === 'linear' ? linear : distilled };
   }
 }
+
+/** The student's tailed features (what distillation compares) and what the backbone consumes. */
+export interface StudentOutputs { distilled: Value[]; backbone: Value[] }
 
 /** Teacher, student and the per-modality classifiers C_m they share. */
 export class Sgfd extends Module {

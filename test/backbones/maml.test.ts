@@ -21,6 +21,7 @@ import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
 import { sgfdConfig, type SgfdConfig } from '../../src/sgfd/config.ts';
 import { initialValues } from '../../src/nn/index.ts';
 import { Rng } from '../../src/data/rng.ts';
+import { assertPerDistinctMatchesPerSlot } from './per-distinct.ts';
 
 const maml = backboneSpec('maml');
 
@@ -191,34 +192,7 @@ test('train_only_embeddings (the reference behaviour) leaves every SGFD, project
   assert.ok(withAll.every((p) => p.trainable), 'by default every parameter trains');
 });
 
-test('SGFD reference profile: the joint teacher runs once per distinct batch item, with the same loss and gradients as per slot', async () => {
-  const sg = sgfdConfig('reference', { latentDim: 16 });
+test('SGFD reference profile: the student and the joint teacher run once per distinct batch item, with the same loss and gradients as per slot', async () => {
   const cfg = resolveBackboneConfig(maml, { embedding_dim: 16, negatives: 3 });
-  const deduped = maml.create(ds, cfg, sg);
-  const perSlot = maml.create(ds, cfg, sg);
-  // The per-slot baseline: the extractor sees the flat ids without their plan (no distinct-id pass).
-  const ext = (perSlot.model as unknown as { extractor: unknown }).extractor as { forward: (b: unknown, t: unknown, ids: G.Value) => unknown };
-  const forward = ext.forward.bind(ext);
-  ext.forward = (b, t, ids) => forward(b, t, G.reshape(ids, [-1])); // a reshape carries no index plan
-  const params = deduped.model.namedParameters();
-  const compiled = [deduped, perSlot].map((bb) => compileTrainStep(bb.model.namedParameters(), (b) => bb.buildLoss(b), bb.optimizer));
-  // Serialisation keeps only the derived inputs a graph reads: `items.groups` spreads per-item rows back to the slots.
-  const reads = (c: (typeof compiled)[number]) => G.decodeModel(c.bytes).inputs.map((i) => i.name);
-  assert.ok(reads(compiled[0]).includes('items.groups'), 'the deduplicated graph spreads per-item teacher rows back to the slots');
-  assert.ok(!reads(compiled[1]).includes('items.groups'), 'the baseline does not');
-  const values = initialValues(params, new Rng(9));
-  const after: Map<string, Float32Array>[] = [];
-  const losses: Record<string, number>[] = [];
-  for (const [k, bb] of [deduped, perSlot].entries()) {
-    const step = await TrainStep.create(compiled[k], new Map([...values].map(([n, v]) => [n, v.slice()])), bb.optimizer);
-    step.setFixedInputs(bb.fixedFeeds());
-    losses.push(await step.run(bb.batchFeeds(Int32Array.from({ length: 64 }, (_, i) => i * 7), new Rng(4))));
-    after.push(step.values);
-  }
-  for (const term of Object.keys(losses[1])) assert.ok(Math.abs(losses[0][term] - losses[1][term]) <= 1e-5 * (1 + Math.abs(losses[1][term])), `${term}: ${losses[0][term]} vs ${losses[1][term]}`);
-  for (const [name, v] of after[1]) {
-    const w = after[0].get(name)!;
-    const worst = v.reduce((m, x, i) => Math.max(m, Math.abs(x - w[i])), 0);
-    assert.ok(worst <= 1e-5, `${name} after one Adam step differs by ${worst}`);
-  }
+  await assertPerDistinctMatchesPerSlot(maml, ds, cfg, sgfdConfig('reference', { latentDim: 16 }), Int32Array.from({ length: 64 }, (_, i) => i * 7));
 });
