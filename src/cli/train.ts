@@ -43,6 +43,7 @@ export const trainCommand: CommandModule<object, Args> = {
       train: { ...TRAIN_DEFAULTS, seed: a.seed, ...schedule, gradNorms: a['grad-norms'], metric: a.metric, device: a.device, threads: a.threads, worker: a.worker, quiet: a.quiet, resume: a.resume },
     };
     const log = (m: string) => { if (!a.quiet) process.stderr.write(m + '\n'); };
+    if (r.note) log(`note: ${r.note}`);
     const metrics = await runTraining(settings, a.out, log);
     if (a['save-graphs']) log(`${a.out}/${RUN_GRAPHS_DIR}: ${Object.keys((await saveRunGraphs(a.out, settings, { threads: a.threads, log })).files).join(', ')}, artifact.json`);
     if (!metrics) return;

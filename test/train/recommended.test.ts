@@ -31,6 +31,15 @@ test('plain defaults ignore the recommendation; a backbone without an entry fall
   assert.equal(recommendation('no-such-backbone').source, 'library defaults');
 });
 
+test('BM3 --sgfd carries the no-harm default and tells the user so; vanilla and plain runs carry no note', () => {
+  const sgfd = withRecommended('bm3', { sgfd: true, set: {} });
+  assert.equal(sgfd.set['sgfd.kdWeight'], '0.001');
+  assert.match(sgfd.note ?? '', /did not improve BM3.*docs\/RESULTS\.md/);
+  assert.equal(withRecommended('bm3', { sgfd: false, set: {} }).note, undefined);
+  assert.equal(withRecommended('bm3', { sgfd: true, set: {} }, true).note, undefined);
+  assert.equal(withRecommended('grcn', { sgfd: true, set: {} }).note, undefined, 'GRCN\'s SGFD default earns its place: nothing to warn about');
+});
+
 test('every recommendation resolves to valid backbone and SGFD settings, and says where it comes from', () => {
   const ds = makeDataset(generateSynthetic({ users: 60, items: 40, categories: 3, density: 0.1, imageDim: 16, textDim: 8, seed: 3 }));
   for (const [backbone, r] of Object.entries(RECOMMENDED)) {
