@@ -54,13 +54,22 @@ export interface SgfdConfig {
    */
   distillUninformative: boolean;
   /**
+   * λ3, semantic relation distillation into the ranking representation (ours, not in the paper; BM3
+   * only): over the batch's distinct items, the teacher's item-to-item similarity distribution
+   * softmax(⟨t_i, t_j⟩/relationTau) is distilled into the backbone's ranking representation's
+   * (cross-entropy against softmax(cos(r_i, r_j)/relationTau)). 0: off, and the graph is unchanged.
+   */
+  relationWeight: number;
+  /** Temperature of both similarity distributions of the relation term. */
+  relationTau: number;
+  /**
    * Set by the run from stage 1's usefulness check, not a setting: the modalities whose LD/FD terms
    * stage 2 keeps (all when absent). When present, per-modality `ld.<m>` / `fd.<m>` terms are reported.
    */
   distilled?: string[];
 }
 
-const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false, distillUninformative: false };
+const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false, distillUninformative: false, relationWeight: 0, relationTau: 0.1 };
 
 export const PROFILES: Record<Profile, SgfdConfig> = {
   reference: {
@@ -99,6 +108,8 @@ export const SGFD_SETTINGS: Record<Exclude<keyof SgfdConfig, 'distilled'>, Setti
   useFusion: flag,
   shallowTeacher: flag,
   distillUninformative: flag,
+  relationWeight: weight,
+  relationTau: { type: 'number', min: 0, minExclusive: true },
 };
 
 /** One SGFD setting (`--set sgfd.<field>=value`) checked against its declared range. */

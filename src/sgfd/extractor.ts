@@ -4,7 +4,8 @@ import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { Module, Linear, MLP, init, type Binder } from '../nn/index.ts';
 import { Sgfd, type ModalitySpec } from './model.ts';
-import { sgfdLoss, sgfdObjective, type SgfdTerms } from './losses.ts';
+import { distilledModalities, sgfdLoss, sgfdObjective, type SgfdTerms } from './losses.ts';
+import { relationLoss } from './relation.ts';
 import { type SgfdConfig, teacherWidths } from './config.ts';
 import { type Dataset } from '../data/index.ts';
 
@@ -91,9 +92,13 @@ export class ItemExtractor extends Module {
     const out = this.sgfd.student.outputs(b, raw);
     const distilled = toRows(out.distilled);
     const student = { distilled, backbone: out.backbone === out.distilled ? distilled : toRows(out.backbone) };
-    const teacher = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : toRows(this.sgfd.teacher.features(b, raw));
+    const joint = t.teacher ? null : this.sgfd.teacher.features(b, raw);
+    const teacher = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : toRows(joint!);
     const terms = sgfdLoss(b, this.sgfd, raw, G.gather(t.labels, ids), G.gather(t.labelMask, ids), { teacher, student });
-    return { features: terms.student, sgfd: terms };
+    if (!(this.cfg!.relationWeight > 0)) return { features: terms.student, sgfd: terms };
+    const distinctIds = plan ? G.distinctIds(plan) : ids;
+    const onDistinct = (m: number) => (t.teacher ? G.gather(t.teacher[m], distinctIds) : joint![m]);
+    return { features: terms.student, sgfd: { ...terms, distinct: { ids: distinctIds, teacher: distilledModalities(this.sgfd).map(onDistinct) } } };
   }
 
   /** The tables' feeds: raw features, and for SGFD the labels with their mask and the teacher cache. */
@@ -120,9 +125,19 @@ export class ItemExtractor extends Module {
   }
 }
 
-/** Adds the SGFD objective (when present) to a backbone's loss, and its parts to the reported terms. */
-export function withSgfd(loss: Value, terms: Record<string, Value>, sgfd: SgfdTerms | null, cfg: SgfdConfig | null): { loss: Value; terms: Record<string, Value> } {
+/**
+ * Adds the SGFD objective (when present) to a backbone's loss, and its parts to the reported terms.
+ * `ranking(ids)`, from a backbone that can say what it ranks items with, enables the relation term
+ * (λ3 = cfg.relationWeight > 0): the representation of the items `ids` that the backbone scores with.
+ */
+export function withSgfd(loss: Value, terms: Record<string, Value>, sgfd: SgfdTerms | null, cfg: SgfdConfig | null, ranking?: (ids: Value) => Value): { loss: Value; terms: Record<string, Value> } {
   if (!sgfd || !cfg) return { loss, terms };
-  const objective = sgfdObjective(sgfd, cfg);
-  return { loss: G.add(loss, objective), terms: { ...terms, sgfd: objective, tce: sgfd.tce, fce: sgfd.fce, ld: sgfd.ld, fd: sgfd.fd, ...sgfd.perModality } };
+  let objective = sgfdObjective(sgfd, cfg);
+  const extra: Record<string, Value> = {};
+  if (cfg.relationWeight > 0) {
+    if (!ranking || !sgfd.distinct) throw new Error('sgfd.relationWeight > 0 needs a backbone whose ranking representation the relation term can reach (bm3)');
+    extra.rel = relationLoss(ranking(sgfd.distinct.ids), sgfd.distinct.teacher, cfg.relationTau);
+    objective = G.add(objective, G.mul(extra.rel, cfg.relationWeight));
+  }
+  return { loss: G.add(loss, objective), terms: { ...terms, sgfd: objective, tce: sgfd.tce, fce: sgfd.fce, ld: sgfd.ld, fd: sgfd.fd, ...sgfd.perModality, ...extra } };
 }

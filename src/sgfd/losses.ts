@@ -18,6 +18,17 @@ export interface SgfdTerms {
   teacher: Value[];
   /** With a distillation mask (cfg.distilled): `ld.<modality>`, `fd.<modality>`; else empty. */
   perModality: Record<string, Value>;
+  /**
+   * For the relation term: the batch's distinct item ids (the rows' ids without an index plan) and
+   * the distilled modalities' teacher features on them. Set by the item extractor.
+   */
+  distinct?: { ids: Value; teacher: Value[] };
+}
+
+/** Indices of the modalities that get LD/FD terms: those in cfg.distilled (all when absent). */
+export function distilledModalities(model: Sgfd): number[] {
+  const cfg = model.cfg;
+  return model.modalities.map((_, i) => i).filter((i) => !cfg.distilled || cfg.distilled.includes(model.modalities[i].name));
 }
 
 /**
@@ -87,7 +98,7 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
   const zero = b.graph.scalar(0, 'float32');
   // Only the modalities in cfg.distilled (all when absent) get LD/FD terms: stage 1 found the others'
   // teachers uninformative. With every modality kept, the graph is exactly the unmasked one.
-  const kept = teacher.map((_, i) => i).filter((i) => !cfg.distilled || cfg.distilled.includes(model.modalities[i].name));
+  const kept = distilledModalities(model);
   const ldTerms = cfg.useLd ? kept.map((i) => {
     const pt = G.softmax(G.mul(detach(teacherLogits[i]), 1 / cfg.tau), -1);
     const ps = G.softmax(G.mul(classify(i, student[i]), 1 / cfg.tau), -1);

@@ -85,7 +85,8 @@ class Bm3 implements Backbone {
     const fro = (x: Value) => G.sqrt(G.reduceSum(G.square(x)));
     const reg = G.mul(G.add(fro(u), fro(i)), this.cfg.reg_weight / this.ds.nItems);
     const rec = G.add(lossUi, lossIu);
-    return withSgfd(G.add(G.add(rec, cl), reg), { rec, cl, reg }, ext.sgfd, this.sgfd);
+    // BM3 ranks items with g(i), i the online item representation: the relation term's target.
+    return withSgfd(G.add(G.add(rec, cl), reg), { rec, cl, reg }, ext.sgfd, this.sgfd, (ids) => pred(G.gather(i, ids)));
   }
 
   fixedFeeds() {

@@ -150,7 +150,9 @@ export function flattenIndex(ids: Value): Value {
 
 /** The distinct ids of a planned index vector, in run order ([U] int64). */
 export function distinctIds(plan: IndexPlan): Value {
-  return squeeze(plan.uniq, [1]);
+  const ids = squeeze(plan.uniq, [1]);
+  ids.index = { unique: true };
+  return ids;
 }
 
 /** Segment sum keyed by an index value that carries a plan (see indexInput). */
