@@ -78,27 +78,33 @@ export class ItemExtractor extends Module {
   }
 
   /**
-   * Features of the items `ids` per modality, and (SGFD) the loss terms on those items. The row-wise
+   * Features of the items `ids` per modality, and (SGFD) the loss terms on those items; with an index
+   * plan on `ids`, also `perItem`: the same features once per distinct item (in run order), for a
+   * backbone that runs further row-wise work before spreading them to the rows itself. The row-wise
    * networks (the vanilla extractor, the student, the joint teacher) run once per distinct item of the
    * batch and are spread back to its rows (gatherRuns): the same values for a fraction of the work when
    * items repeat — a BM3 batch of 2048 holds ≈ 1,000 distinct items on Last.fm and Office.
    */
-  forward(b: Binder, t: ExtractorTables, ids: Value): { features: Value[]; sgfd: SgfdTerms | null } {
+  forward(b: Binder, t: ExtractorTables, ids: Value): { features: Value[]; sgfd: SgfdTerms | null; perItem?: Value[] } {
     if (this.kind === 'cached') return { features: t.teacher!.map((f) => G.gather(f, ids)), sgfd: null };
     const plan = ids.index?.plan?.();
     const raw = t.raw.map((r) => G.gather(r, plan ? G.distinctIds(plan) : ids));
     const toRows = (vs: Value[]): Value[] => (plan ? vs.map((v) => G.gatherRuns(v, plan)) : vs);
-    if (!this.sgfd) return { features: toRows(raw.map((x, i) => this.vanilla![i].forward(b, x))), sgfd: null };
+    if (!this.sgfd) {
+      const perItem = raw.map((x, i) => this.vanilla![i].forward(b, x));
+      return { features: toRows(perItem), sgfd: null, ...(plan ? { perItem } : {}) };
+    }
     const out = this.sgfd.student.outputs(b, raw);
     const distilled = toRows(out.distilled);
     const student = { distilled, backbone: out.backbone === out.distilled ? distilled : toRows(out.backbone) };
+    const perItem = plan ? { perItem: out.backbone } : {};
     const joint = t.teacher ? null : this.sgfd.teacher.features(b, raw);
     const teacher = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : toRows(joint!);
     const terms = sgfdLoss(b, this.sgfd, raw, G.gather(t.labels, ids), G.gather(t.labelMask, ids), { teacher, student });
-    if (!(this.cfg!.relationWeight > 0)) return { features: terms.student, sgfd: terms };
+    if (!(this.cfg!.relationWeight > 0)) return { features: terms.student, sgfd: terms, ...perItem };
     const distinctIds = plan ? G.distinctIds(plan) : ids;
     const onDistinct = (m: number) => (t.teacher ? G.gather(t.teacher[m], distinctIds) : joint![m]);
-    return { features: terms.student, sgfd: { ...terms, distinct: { ids: distinctIds, teacher: distilledModalities(this.sgfd).map(onDistinct) } } };
+    return { features: terms.student, sgfd: { ...terms, distinct: { ids: distinctIds, teacher: distilledModalities(this.sgfd).map(onDistinct) } }, ...perItem };
   }
 
   /** The tables' feeds: raw features, and for SGFD the labels with their mask and the teacher cache. */

@@ -17,6 +17,8 @@ export async function assertPerDistinctMatchesPerSlot(spec: BackboneSpec, ds: Da
   const deduped = spec.create(ds, cfg, sg, teacher);
   const perSlot = spec.create(ds, cfg, sg, teacher);
   // The per-slot baseline: the extractor sees the ids without their plan (no distinct-id pass).
+  // A backbone that also runs its own row-wise work per distinct id (BM3's predictor) does it per row here.
+  if ('perDistinctRows' in perSlot) (perSlot as { perDistinctRows: boolean }).perDistinctRows = false;
   const ext = (perSlot.model as unknown as { extractor: { forward: Forward } }).extractor;
   const forward = ext.forward.bind(ext);
   ext.forward = (b, t, ids) => forward(b, t, G.reshape(ids, [-1])); // a reshape carries no index plan

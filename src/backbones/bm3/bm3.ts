@@ -38,6 +38,8 @@ class Bm3 implements Backbone {
   private readonly train: { users: Int32Array; items: Int32Array };
   private readonly adj: NormalisedGraph;
   private readonly d: number;
+  /** Row-wise work (the extractor, the predictor) once per distinct batch user/item; false: per batch row (the tests' reference). */
+  perDistinctRows = true;
   constructor(private readonly ds: Dataset, private readonly cfg: typeof BM3_DEFAULTS, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     this.d = cfg.embedding_dim;
     this.model = new Bm3Model(ds, this.d, sgfd, kind);
@@ -72,13 +74,20 @@ class Bm3 implements Backbone {
     const uTarget = G.dropout(G.stopGradient(uOnline), mask('user'), p);
     const iTarget = G.dropout(G.stopGradient(iOnline), mask('item'), p);
     const cos = (a: Value, t: Value) => G.sub(1, G.reduceMean(G.cosine(a, t)));
-    const lossUi = cos(pred(uOnline), iTarget);
-    const lossIu = cos(pred(iOnline), uTarget);
+    // The predictor is row-wise: run it once per distinct batch user / item and spread the rows back.
+    const itemsPlan = items.index!.plan!();
+    const predRows = (table: Value, ids: Value, rows: Value) => {
+      if (!this.perDistinctRows) return pred(rows);
+      const plan = ids.index!.plan!();
+      return G.gatherRuns(pred(G.gather(table, G.distinctIds(plan))), plan);
+    };
+    const lossUi = cos(predRows(u, users, uOnline), iTarget);
+    const lossIu = cos(predRows(i, items, iOnline), uTarget);
     const tables = this.model.extractor.tables(g, this.ds.nItems);
     const ext = this.model.extractor.forward(b, tables, items);
     const featureTerms = ext.features.map((f, m) => {
       const target = G.dropout(G.stopGradient(f), mask(`feature.${this.ds.modalities[m].name}`), p);
-      const online = pred(f);
+      const online = ext.perItem && this.perDistinctRows ? G.gatherRuns(pred(ext.perItem[m]), itemsPlan) : pred(f);
       return G.add(cos(online, iTarget), cos(online, target));
     });
     const cl = featureTerms.length ? G.mul(G.sumAll(featureTerms), this.cfg.cl_weight) : g.scalar(0, 'float32');
