@@ -65,3 +65,24 @@ test('dense products from 1 % density on blocks up to 16 Mi entries, the edge li
   assert.equal(chooseKind(graph(100, 100, 99)), 'edges', 'just below');
   assert.equal(chooseKind(graph(5000, 4000, 400000)), 'edges', '2 % but 20 Mi entries: too large to hold dense');
 });
+
+test('over edges, a node without interactions gets zero and passes no gradient (its huge normalisation factor never reaches a sum)', async () => {
+  // Users 0..4 as above plus user 5 with no interactions.
+  const g = new G.Graph();
+  const n = U + 1 + I;
+  const xv = g.input('x', 'float32', [n, D]);
+  const step = propagator(g, normalisedBipartite(U + 1, I, users, items), 'edges');
+  const out = step(xv);
+  const [dx] = G.grad(G.reduceSum(G.mul(out, out), [0, 1], false), [xv]);
+  g.output(out, 'out');
+  g.output(dx, 'dx');
+  const r = await runGraph(g, { x: tensor(Float32Array.from(uniform(n * D, 7)), [n, D]) });
+  const row = (t: Float32Array, k: number) => Array.from(t.subarray(k * D, (k + 1) * D));
+  assert.deepEqual(row(r.out.data as Float32Array, U), [0, 0, 0]);
+  assert.deepEqual(row(r.dx.data as Float32Array, U), [0, 0, 0]);
+  // The other nodes see the same graph as without the isolated user: user 0's output equals A·x's.
+  const a = referenceAdjacency();
+  const x = uniform(n * D, 7);
+  const xWithout = [...x.slice(0, U * D), ...x.slice((U + 1) * D)];
+  assertClose(row(r.out.data as Float32Array, 0), times(a, xWithout).slice(0, D), 1e-5, 1e-6, 'user 0');
+});
