@@ -22,6 +22,8 @@ export interface BackboneSpec {
   settings?: Record<string, SettingRange>;
   /** A rule across settings, checked after each passed its range: the problem in one line, or null. */
   checkConfig?(config: Record<string, ConfigValue>): string | null;
+  /** True when its loss hands SGFD's relation term (sgfd.relationWeight) the representation it ranks items with. */
+  rankingRelation?: boolean;
   /**
    * `teacherCache`: the frozen teacher's features per modality (paper profile's stage 2, or the
    * `cached` extractor). `extractor`: what extracts item features when `sgfd` is null.

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { type ExtractorKind } from '../sgfd/index.ts';
 import { readDataset } from '../data/index.ts';
 import { splitCounts, type Dataset } from '../data/index.ts';
-import { backboneSpec, resolveBackboneConfig, type ConfigValue } from '../backbones/index.ts';
+import { BACKBONES, backboneSpec, resolveBackboneConfig, type ConfigValue } from '../backbones/index.ts';
 import { checkSetting } from '../data/index.ts';
 import { sgfdConfig, checkSgfdSetting, PROFILES, type Profile, type SgfdConfig } from '../sgfd/index.ts';
 import { TEACHER_STAGE_DEFAULTS } from '../sgfd/index.ts';
@@ -83,6 +83,9 @@ export function resolveSettings(s: RunSettings, ds: Dataset): ResolvedConfig {
   const backboneConfig = resolveBackboneConfig(spec, own);
   const latentDim = Number(backboneConfig.embedding_dim ?? 128);
   const sgfd = s.sgfd ? sgfdConfig(s.profile, { ...sg, ...variant.overrides, latentDim } as Partial<SgfdConfig>) : null;
+  if (sgfd && sgfd.relationWeight > 0 && !spec.rankingRelation) {
+    throw new Error(`--set sgfd.relationWeight=${sgfd.relationWeight}: the relation term needs a backbone whose ranking representation it can reach (${Object.keys(BACKBONES).filter((n) => BACKBONES[n].rankingRelation).join(', ')}), not ${s.backbone}`);
+  }
   const teacher = sgfd?.twoStage ? sgfd : variant.teacher ? sgfdConfig(s.profile, { ...variant.teacher, latentDim }) : null;
   if ((sgfd || teacher) && (!ds.labels || ds.nLabels < 2)) throw new Error(`variant ${variantName}: dataset '${ds.meta.name}' has no category labels (items.arrow column 'label')`);
   const { quiet: _q, resume: _r, haltAfter: _h, worker: _w, scoreTest: _t, ...train } = s.train;

@@ -65,10 +65,13 @@ test('SGFD settings and trainer options are checked too, before a run writes any
     [{ train: { ...TRAIN_DEFAULTS, minEpochs: -1 } }, /--min-epochs must be an integer ≥ 0, got -1$/],
     [{ train: { ...TRAIN_DEFAULTS, threads: 0 } }, /--threads must be an integer in \[1, 1024\], got 0$/],
     [{ train: { ...TRAIN_DEFAULTS, metric: 'recall@30' } }, /--metric must be one of recall@10, .*, map@50, got 'recall@30'$/],
+    [{ set: { 'sgfd.relationWeight': '-1' } }, /setting 'sgfd\.relationWeight' must be a number ≥ 0, got '-1'$/],
+    [{ backbone: 'grcn', set: { 'sgfd.relationWeight': '0.1' } }, /--set sgfd\.relationWeight=0\.1: the relation term needs a backbone whose ranking representation it can reach \(bm3\), not grcn$/],
   ];
   for (const [over, message] of bad) assert.throws(() => resolveSettings({ ...base, ...over }, ds), message, JSON.stringify(over));
   assert.doesNotThrow(() => checkTrainOptions({ ...TRAIN_DEFAULTS, evalEvery: 5, minEpochs: 0 }));
   assert.equal(resolveSettings({ ...base, set: { 'sgfd.tau': '5', embedding_dim: '8' } }, ds).sgfd!.tau, 5);
+  assert.equal(resolveSettings({ ...base, set: { 'sgfd.relationWeight': '0.1', embedding_dim: '8' } }, ds).sgfd!.relationWeight, 0.1);
 });
 
 test('a pipeline\'s set: and search values go through the same ranges, naming the file and key path', () => {

@@ -141,6 +141,7 @@ export const bm3Spec: BackboneSpec = {
   description: 'BM3: LightGCN + bootstrap latent contrast with modality alignment (no negatives)',
   defaults: BM3_DEFAULTS,
   settings: { cl_weight: rangeOf.weight },
+  rankingRelation: true,
   create: (ds, config, sgfd, teacherCache, kind) => new Bm3(ds, config as typeof BM3_DEFAULTS, sgfd, teacherCache ?? null, kind),
 };
 export type { ConfigValue };
