@@ -20,6 +20,8 @@ export type InputSource =
   | { kind: 'negative_items'; per_row: number; offset: number; sample: string }
   /** [batch, 1 + negatives]: column 0 the interaction's item, columns 1… its negatives (as negative_items). */
   | { kind: 'positive_and_negatives'; negatives: number }
+  /** [2 · batch]: the batch rows' interaction items, then their negatives as item ids (the draw `sample` of negative_items, one per row). */
+  | { kind: 'positives_then_negatives'; sample: string }
   /** Inverted-dropout keep mask: each element 1 with probability 1 − p, else 0 (the graph scales by 1/(1 − p)). */
   | { kind: 'dropout_keep_mask'; p: number }
   /**
@@ -58,8 +60,9 @@ export function batchSource(backbone: string, cfg: Record<string, ConfigValue>, 
   if (name === 'items') return { source: { kind: 'train_interactions', column: 'item', offset: 0 }, doc: `item ids of ${TRAIN_ROW}` };
   if (name === 'pos') return { source: { kind: 'train_interactions', column: 'item', offset }, doc: `item ids of ${TRAIN_ROW}${offset ? ` plus ${offset} (node ids: users first)` : ''}` };
   if (name === 'neg') return neg(offset, 'sampled negative items');
-  if (name === 'pos_items') return { source: { kind: 'train_interactions', column: 'item', offset: 0 }, doc: `item ids of ${TRAIN_ROW} (= pos − ${nUsers})` };
-  if (name === 'neg_items') return neg(0, `the negatives of 'neg' as item ids (= neg − ${nUsers})`);
+  if (name === 'sgfd_items') {
+    return { source: { kind: 'positives_then_negatives', sample: 'neg' }, doc: `SGFD's items: the item ids of ${TRAIN_ROW} (= pos − ${nUsers}), then those of 'neg' (= neg − ${nUsers}); 2 × batch rows` };
+  }
   const dropout = /^mask\.(user|item|feature\.(.+))$/.exec(name);
   if (dropout && backbone === 'bm3') {
     const p = Number(cfg.dropout);

@@ -95,16 +95,17 @@ export class ItemExtractor extends Module {
       return { features: toRows(perItem), sgfd: null, ...(plan ? { perItem } : {}) };
     }
     const out = this.sgfd.student.outputs(b, raw);
-    const distilled = toRows(out.distilled);
-    const student = { distilled, backbone: out.backbone === out.distilled ? distilled : toRows(out.backbone) };
+    // The SGFD terms, too, are computed once per distinct item, each weighted by how many batch rows
+    // it stands for (the same batch means); only what the backbone consumes is spread to the rows.
+    const rows = plan ? G.distinctIds(plan) : ids;
+    const teacher = t.teacher ? t.teacher.map((f) => G.gather(f, rows)) : this.sgfd.teacher.features(b, raw);
+    const student = { distilled: out.distilled, backbone: toRows(out.backbone) };
+    const weights = plan ? G.reshape(G.runSums(G.unsqueeze(G.cast(G.greaterOrEqual(ids, 0), 'float32'), [1]), plan), [-1]) : undefined;
+    const terms = sgfdLoss(b, this.sgfd, raw, G.gather(t.labels, rows), G.gather(t.labelMask, rows), { teacher, student, weights });
     const perItem = plan ? { perItem: out.backbone } : {};
-    const joint = t.teacher ? null : this.sgfd.teacher.features(b, raw);
-    const teacher = t.teacher ? t.teacher.map((f) => G.gather(f, ids)) : toRows(joint!);
-    const terms = sgfdLoss(b, this.sgfd, raw, G.gather(t.labels, ids), G.gather(t.labelMask, ids), { teacher, student });
     if (!(this.cfg!.relationWeight > 0)) return { features: terms.student, sgfd: terms, ...perItem };
-    const distinctIds = plan ? G.distinctIds(plan) : ids;
-    const onDistinct = (m: number) => (t.teacher ? G.gather(t.teacher[m], distinctIds) : joint![m]);
-    return { features: terms.student, sgfd: { ...terms, distinct: { ids: distinctIds, teacher: distilledModalities(this.sgfd).map(onDistinct) } }, ...perItem };
+    const distinct = { ids: rows, teacher: distilledModalities(this.sgfd).map((m) => teacher[m]) };
+    return { features: terms.student, sgfd: { ...terms, distinct }, ...perItem };
   }
 
   /** The tables' feeds: raw features, and for SGFD the labels with their mask and the teacher cache. */

@@ -48,8 +48,16 @@ function combine(terms: Value[], how: 'mean' | 'sum'): Value {
   return how === 'mean' && terms.length > 1 ? G.mul(s, 1 / terms.length) : s;
 }
 
-function distance(a: Value, b: Value, kind: 'l1-mean' | 'mse' | 'squared-l2'): Value {
-  return kind === 'l1-mean' ? l1Loss(a, b) : kind === 'mse' ? mseLoss(a, b) : squaredL2Loss(a, b);
+/**
+ * The batch distance of rows a and b. With `weights` [n] (rows computed once per distinct item, each
+ * standing for weights[r] batch rows), the same mean taken over the batch rows they stand for.
+ */
+function distance(a: Value, b: Value, kind: 'l1-mean' | 'mse' | 'squared-l2', weights?: Value): Value {
+  if (!weights) return kind === 'l1-mean' ? l1Loss(a, b) : kind === 'mse' ? mseLoss(a, b) : squaredL2Loss(a, b);
+  const diff = G.sub(a, b);
+  const perRow = G.reduceSum(kind === 'l1-mean' ? G.abs(diff) : G.square(diff), [-1]);
+  const width = kind === 'squared-l2' ? 1 : Number(a.shape[a.rank - 1]);
+  return G.div(G.reduceSum(G.mul(perRow, weights)), G.mul(G.reduceSum(weights), width));
 }
 
 /**
@@ -87,13 +95,17 @@ export function teacherObjective(t: { tce: Value; fce: Value }): Value {
  * (0 where missing) with `mask` float [B]. `given.teacher`, when present, replaces the teacher's
  * forward pass (the paper profile's frozen teacher, features cached per item; or the joint teacher
  * run once per distinct item), `given.student` the student's (likewise run once per distinct item).
+ * `given.weights` [n]: the rows (teacher, distilled student, labels, mask) are the batch's distinct
+ * items and each stands for weights[r] batch rows — every term is the batch mean all the same.
+ * (`given.student.backbone`, what the backbone consumes, is passed through as it is.)
  */
-export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, mask: Value, given: { teacher?: Value[]; student?: StudentOutputs } = {}): SgfdTerms {
+export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, mask: Value, given: { teacher?: Value[]; student?: StudentOutputs; weights?: Value } = {}): SgfdTerms {
   const cfg = model.cfg;
   const { distilled: student, backbone: consumed } = given.student ?? model.student.outputs(b, raw);
   const teacher = given.teacher ?? model.teacher.features(b, raw);
   const classify = (i: number, f: Value) => model.classifiers[i].forward(b, f);
-  const { tce, fce, logits: teacherLogits } = classificationTerms(b, model, teacher, labels, mask);
+  const w = given.weights;
+  const { tce, fce, logits: teacherLogits } = classificationTerms(b, model, teacher, labels, w ? G.mul(mask, w) : mask);
   const detach = (v: Value) => (cfg.detachTeacher ? G.stopGradient(v) : v);
   const zero = b.graph.scalar(0, 'float32');
   // Only the modalities in cfg.distilled (all when absent) get LD/FD terms: stage 1 found the others'
@@ -102,9 +114,9 @@ export function sgfdLoss(b: Binder, model: Sgfd, raw: Value[], labels: Value, ma
   const ldTerms = cfg.useLd ? kept.map((i) => {
     const pt = G.softmax(G.mul(detach(teacherLogits[i]), 1 / cfg.tau), -1);
     const ps = G.softmax(G.mul(classify(i, student[i]), 1 / cfg.tau), -1);
-    return distance(pt, ps, cfg.ldDistance === 'l1-mean' ? 'l1-mean' : 'squared-l2');
+    return distance(pt, ps, cfg.ldDistance === 'l1-mean' ? 'l1-mean' : 'squared-l2', w);
   }) : [];
-  const fdTerms = cfg.useFd ? kept.map((i) => distance(detach(teacher[i]), student[i], cfg.fdDistance)) : [];
+  const fdTerms = cfg.useFd ? kept.map((i) => distance(detach(teacher[i]), student[i], cfg.fdDistance, w)) : [];
   const ld = ldTerms.length ? combine(ldTerms, cfg.modalityReduction) : zero;
   const fd = fdTerms.length ? combine(fdTerms, cfg.modalityReduction) : zero;
   const perModality: Record<string, Value> = {};

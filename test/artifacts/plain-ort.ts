@@ -120,6 +120,10 @@ export function batchFromManifest(g: GraphEntry, ds: ArrowDataset, rows: number[
       if (!samples.has(key)) samples.set(key, rows.map((r) => Array.from({ length: s.per_row as number }, () => negative(ds.trainUsers[r]))));
       const flat = samples.get(key)!.flat().map((i) => i + (s.offset as number));
       out[e.name] = { data: i64(flat), dims: (s.per_row as number) === 1 ? [n] : [n, s.per_row as number] };
+    } else if (s.kind === 'positives_then_negatives') {
+      const key = s.sample as string;
+      if (!samples.has(key)) samples.set(key, rows.map((r) => [negative(ds.trainUsers[r])]));
+      out[e.name] = { data: i64([...rows.map((r) => ds.trainItems[r]), ...samples.get(key)!.map((x) => x[0])]), dims: [2 * n] };
     } else if (s.kind === 'positive_and_negatives') {
       const J = s.negatives as number;
       out[e.name] = { data: i64(rows.flatMap((r) => [ds.trainItems[r], ...Array.from({ length: J }, () => negative(ds.trainUsers[r]))])), dims: [n, 1 + J] };

@@ -32,7 +32,7 @@ for (const routing of ['users', 'reference-noop']) {
     });
     const i64 = (xs: number[]) => ({ data: BigInt64Array.from(xs.map(BigInt)), dims: [xs.length] });
     const [bu, bp, bn] = [[0, 1], [0, 2], [2, 0]];
-    const out = await fwd.run(v, { ...bb.fixedFeeds(), users: i64(bu), pos: i64(bp.map((i) => U + i)), neg: i64(bn.map((i) => U + i)), pos_items: i64(bp), neg_items: i64(bn) });
+    const out = await fwd.run(v, { ...bb.fixedFeeds(), users: i64(bu), pos: i64(bp.map((i) => U + i)), neg: i64(bn.map((i) => U + i)) });
     const got = (k: string) => (out[k].data as Float32Array)[0];
 
     // --- by hand ---

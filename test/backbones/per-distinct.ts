@@ -13,7 +13,8 @@ import { Rng } from '../../src/data/rng.ts';
 
 type Forward = (b: unknown, t: unknown, ids: G.Value) => unknown;
 
-export async function assertPerDistinctMatchesPerSlot(spec: BackboneSpec, ds: Dataset, cfg: Record<string, ConfigValue>, sg: SgfdConfig | null, rows: Int32Array, teacher: Float32Array[] | null = null, idsInput = 'items'): Promise<void> {
+/** `spreads`: the backbone consumes the extractor's per-row features (BM3, MAML), so per-item rows are spread back; GRCN takes only the SGFD terms. */
+export async function assertPerDistinctMatchesPerSlot(spec: BackboneSpec, ds: Dataset, cfg: Record<string, ConfigValue>, sg: SgfdConfig | null, rows: Int32Array, teacher: Float32Array[] | null = null, idsInput = 'items', spreads = true): Promise<void> {
   const deduped = spec.create(ds, cfg, sg, teacher);
   const perSlot = spec.create(ds, cfg, sg, teacher);
   // The per-slot baseline: the extractor sees the ids without their plan (no distinct-id pass).
@@ -23,10 +24,13 @@ export async function assertPerDistinctMatchesPerSlot(spec: BackboneSpec, ds: Da
   const forward = ext.forward.bind(ext);
   ext.forward = (b, t, ids) => forward(b, t, G.reshape(ids, [-1])); // a reshape carries no index plan
   const compiled = [deduped, perSlot].map((bb) => compileTrainStep(bb.model.namedParameters(), (b) => bb.buildLoss(b), bb.optimizer));
-  // Serialisation keeps only the derived inputs a graph reads: `<ids>.groups` spreads per-item rows back to the slots.
-  const spreads = (c: (typeof compiled)[number]) => G.decodeModel(c.bytes).inputs.map((i) => i.name).includes(`${idsInput}.groups`);
-  assert.ok(spreads(compiled[0]), 'the deduplicated graph spreads per-item rows back to the slots');
-  assert.ok(!spreads(compiled[1]), 'the baseline does not');
+  // Serialisation keeps only the derived inputs a graph reads: `<ids>.groups` spreads per-item rows back
+  // to the slots; where nothing is spread back (GRCN: ids without a gradient), `<ids>.uniq` — the
+  // distinct ids — is read only by work done per distinct id.
+  const marker = spreads ? 'groups' : 'uniq';
+  const reads = (c: (typeof compiled)[number]) => G.decodeModel(c.bytes).inputs.map((i) => i.name).includes(`${idsInput}.${marker}`);
+  assert.ok(reads(compiled[0]), `the deduplicated graph works per distinct id (reads ${idsInput}.${marker})`);
+  assert.ok(!reads(compiled[1]), 'the baseline does not');
   const values = initialValues(deduped.model.namedParameters(), new Rng(9));
   const after: Map<string, Float32Array>[] = [];
   const losses: Record<string, number>[] = [];

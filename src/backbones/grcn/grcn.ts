@@ -122,9 +122,10 @@ class Grcn implements Backbone {
     const users = G.indexInput(g, 'users', ['batch'], U + I);
     const pos = G.indexInput(g, 'pos', ['batch'], U + I);
     const neg = G.indexInput(g, 'neg', ['batch'], U + I);
-    const posItems = g.input('pos_items', 'int64', ['batch']);
-    const negItems = g.input('neg_items', 'int64', ['batch']);
-    const { reps, sgfd } = this.represent(b, this.sgfd ? G.concat([posItems, negItems], 0) : undefined);
+    // SGFD's items: the positives then the negatives; with an index plan, so the extractor runs the
+    // student, the teacher and the SGFD terms once per distinct item.
+    const sgfdItems = this.sgfd ? G.indexInput(g, 'sgfd_items', ['pairs'], I) : undefined;
+    const { reps, sgfd } = this.represent(b, sgfdItems);
     const ru = G.gather(reps, users);
     const rec = bprLoss(G.rowDot(ru, G.gather(reps, pos)), G.rowDot(ru, G.gather(reps, neg)));
     const sq = (x: Value) => G.reduceMean(G.reduceSum(G.square(x), [1]));
@@ -146,8 +147,7 @@ class Grcn implements Backbone {
       users: { data: asInt64(users), dims: [n] },
       pos: { data: asInt64(Array.from(pos, (i) => U + i)), dims: [n] },
       neg: { data: asInt64(Array.from(neg, (i) => U + i)), dims: [n] },
-      pos_items: { data: asInt64(pos), dims: [n] },
-      neg_items: { data: asInt64(neg), dims: [n] },
+      ...(this.sgfd ? { sgfd_items: { data: asInt64([...pos, ...neg]), dims: [2 * n] } } : {}),
     };
   }
 
