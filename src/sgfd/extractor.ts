@@ -100,7 +100,7 @@ export class ItemExtractor extends Module {
     const rows = plan ? G.distinctIds(plan) : ids;
     const teacher = t.teacher ? t.teacher.map((f) => G.gather(f, rows)) : this.sgfd.teacher.features(b, raw);
     const student = { distilled: out.distilled, backbone: toRows(out.backbone) };
-    const weights = plan ? G.reshape(G.runSums(G.unsqueeze(G.cast(G.greaterOrEqual(ids, 0), 'float32'), [1]), plan), [-1]) : undefined;
+    const weights = plan ? G.runCounts(plan) : undefined;
     const terms = sgfdLoss(b, this.sgfd, raw, G.gather(t.labels, rows), G.gather(t.labelMask, rows), { teacher, student, weights });
     const perItem = plan ? { perItem: out.backbone } : {};
     if (!(this.cfg!.relationWeight > 0)) return { features: terms.student, sgfd: terms, ...perItem };

@@ -121,3 +121,15 @@ test('distinctIds lists the distinct ids of a planned index in ascending order',
   const r = await runGraph(g, { ids: tensor(BigInt64Array.from([3n, 1n, 3n, 0n, 1n, 1n]), [6]) });
   assert.deepEqual(Array.from(r.u.data as BigInt64Array, Number), [0, 1, 3]);
 });
+
+test('runCounts: how many elements each run (distinct id, ascending) holds, for 1-D and 2-D planned ids', async () => {
+  const g = new G.Graph();
+  const flat = G.indexInput(g, 'flat', [6], 5);
+  const grid = G.indexInput(g, 'grid', [2, 3], 5);
+  g.output(G.runCounts(flat.index!.plan!()), 'flatCounts');
+  g.output(G.runCounts(G.flattenIndex(grid).index!.plan!()), 'gridCounts');
+  const ids = BigInt64Array.from([3n, 1n, 3n, 0n, 1n, 1n]);
+  const r = await runGraph(g, { flat: tensor(ids, [6]), grid: tensor(ids.slice(), [2, 3]) });
+  assert.deepEqual(Array.from(r.flatCounts.data as Float32Array), [1, 3, 2]);
+  assert.deepEqual(Array.from(r.gridCounts.data as Float32Array), [1, 3, 2]);
+});

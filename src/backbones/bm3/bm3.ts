@@ -76,13 +76,9 @@ class Bm3 implements Backbone {
     const cos = (a: Value, t: Value) => G.sub(1, G.reduceMean(G.cosine(a, t)));
     // The predictor is row-wise: run it once per distinct batch user / item and spread the rows back.
     const itemsPlan = items.index!.plan!();
-    const predRows = (table: Value, ids: Value, rows: Value) => {
-      if (!this.perDistinctRows) return pred(rows);
-      const plan = ids.index!.plan!();
-      return G.gatherRuns(pred(G.gather(table, G.distinctIds(plan))), plan);
-    };
-    const lossUi = cos(predRows(u, users, uOnline), iTarget);
-    const lossIu = cos(predRows(i, items, iOnline), uTarget);
+    const predRows = (table: Value, plan: G.IndexPlan, rows: Value) => (this.perDistinctRows ? G.gatherRuns(pred(G.gather(table, G.distinctIds(plan))), plan) : pred(rows));
+    const lossUi = cos(predRows(u, users.index!.plan!(), uOnline), iTarget);
+    const lossIu = cos(predRows(i, itemsPlan, iOnline), uTarget);
     const tables = this.model.extractor.tables(g, this.ds.nItems);
     const ext = this.model.extractor.forward(b, tables, items);
     const featureTerms = ext.features.map((f, m) => {

@@ -5,8 +5,8 @@ import { type GradRules, inputOf, inputsOf } from '../grad-rule.ts';
 import { defineAttrs } from '../op-attrs.ts';
 import { type Shape, type Dim, ShapeError, normAxis } from '../shape.ts';
 import { emit1, zeros, zerosLike } from './util.ts';
-import { sub, cast } from './elementwise.ts';
-import { concat, reshape, squeeze } from './layout.ts';
+import { sub, cast, greaterOrEqual } from './elementwise.ts';
+import { concat, reshape, squeeze, unsqueeze } from './layout.ts';
 import { cumsum } from './reduce.ts';
 import { computeIndexPlan, isIdentity } from '../index-plan.ts';
 
@@ -126,6 +126,13 @@ export function runSums(x: Value, plan: IndexPlan, o: SegmentSumOptions = {}): V
   const before = gather(concat([zeros(x.graph, atLast.dtype, [1, ...x.shape.slice(1)], x), atLast], 0), plan.runs);
   const sums = sub(atLast, before);
   return wide ? cast(sums, 'float32') : sums;
+}
+
+/** How many elements of the planned ids fall in each run ([U] float32, run order): Σ of ones per run. */
+export function runCounts(plan: IndexPlan): Value {
+  const ids = plan.source.rank === 1 ? plan.source : reshape(plan.source, [-1]);
+  const ones = unsqueeze(cast(greaterOrEqual(ids, 0), 'float32'), [1]);
+  return reshape(runSums(ones, plan), [-1]);
 }
 
 /**
