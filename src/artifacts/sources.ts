@@ -5,6 +5,7 @@
 import { type PlanPart } from '../graph/index.ts';
 import { type ConfigValue } from '../backbones/index.ts';
 import { tableName } from '../sgfd/index.ts';
+import { EPOCH_INPUT } from '../runtime/index.ts';
 
 /**
  * How to build one input. Batch rows are training interactions (rows of interactions.arrow with
@@ -29,6 +30,8 @@ export type InputSource =
    * of `items_from` (offset by the number of users), each drawn uniformly without replacement.
    */
   | { kind: 'distinct_nodes'; cap: number; users_from: string; items_from: string[]; item_offset: number }
+  /** The 1-based epoch the step belongs to, a float32 scalar (graphs with an epoch schedule: SGFD's λ1 decay). */
+  | { kind: 'epoch' }
   /** Stage 1: labelled items not held out (manifest stage1.held_out_items), shuffled each epoch. */
   | { kind: 'labelled_items' }
   /** Part `part` of the index plan of the int64 input `of` (definitions.index_plan); `rows` = its id range. */
@@ -63,6 +66,7 @@ export function batchSource(backbone: string, cfg: Record<string, ConfigValue>, 
   if (name === 'sgfd_items') {
     return { source: { kind: 'positives_then_negatives', sample: 'neg' }, doc: `SGFD's items: the item ids of ${TRAIN_ROW} (= pos − ${nUsers}), then those of 'neg' (= neg − ${nUsers}); 2 × batch rows` };
   }
+  if (name === EPOCH_INPUT) return { source: { kind: 'epoch' }, doc: 'the 1-based epoch this step belongs to (float32 scalar); the graph scales SGFD\'s λ1 by max(0, 1 − (epoch − 1)/sgfd.kdDecayEpochs)' };
   const dropout = /^mask\.(user|item|feature\.(.+))$/.exec(name);
   if (dropout && backbone === 'bm3') {
     const p = Number(cfg.dropout);

@@ -5,6 +5,11 @@
 /** The per-step scalar inputs: Adam's step count t (1-based) and the learning rate. */
 export const STEP_INPUT = 'optim.step';
 export const LR_INPUT = 'optim.lr';
+/**
+ * A scalar input only graphs with an epoch schedule declare (e.g. SGFD's λ1 decay): the 1-based epoch
+ * the step belongs to, as float32. The trainer feeds it at the start of every epoch when the graph has it.
+ */
+export const EPOCH_INPUT = 'train.epoch';
 
 /** The output holding the updated value of input `name`. */
 export const nextName = (name: string) => `${name}.next`;

@@ -14,6 +14,13 @@ export interface SgfdConfig {
   tau: number;
   /** λ1: weight of L_KD = L_LD + L_FD. */
   kdWeight: number;
+  /**
+   * λ1's schedule over epochs (ours, not the paper's): 0 keeps λ1 constant (the graph is unchanged);
+   * N > 0 decays it linearly, λ1 · max(0, 1 − (e − 1)/N) at epoch e = 1, 2, …, so distillation guides
+   * the first N epochs and the backbone's own objective alone shapes the rest. Fed to the train step
+   * as the scalar input `sgfd.kd_scale` (losses.ts KD_SCALE_INPUT) at the start of each epoch.
+   */
+  kdDecayEpochs: number;
   /** λ2: weight of L_CE = L_TCE + L_FCE. */
   ceWeight: number;
   /** LeakyReLU between the teacher's layers (paper) or a linear stack (reference). */
@@ -69,7 +76,7 @@ export interface SgfdConfig {
   distilled?: string[];
 }
 
-const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false, distillUninformative: false, relationWeight: 0, relationTau: 0.1 };
+const common = { latentDim: 128, delta: 4, tau: 10, kdWeight: 0.2, kdDecayEpochs: 0, ceWeight: 0.2, featureActivation: true, studentOutput: 'tail' as const, useLd: true, useFd: true, useFusion: true, shallowTeacher: false, distillUninformative: false, relationWeight: 0, relationTau: 0.1 };
 
 export const PROFILES: Record<Profile, SgfdConfig> = {
   reference: {
@@ -92,6 +99,7 @@ export const SGFD_SETTINGS: Record<Exclude<keyof SgfdConfig, 'distilled'>, Setti
   delta: { type: 'number', min: 2, max: 1024 },
   tau: { type: 'number', min: 0, minExclusive: true },
   kdWeight: weight,
+  kdDecayEpochs: { type: 'int', min: 0 },
   ceWeight: weight,
   teacherActivation: flag,
   featureActivation: flag,

@@ -6,6 +6,7 @@ import { type Value } from '../graph/index.ts';
 import { type Binder, l1Loss, mseLoss, squaredL2Loss } from '../nn/index.ts';
 import { type Sgfd, type StudentOutputs } from './model.ts';
 import { type SgfdConfig } from './config.ts';
+import { EPOCH_INPUT } from '../runtime/index.ts';
 
 export interface SgfdTerms {
   tce: Value;
@@ -75,14 +76,29 @@ export function classificationTerms(b: Binder, model: Sgfd, teacher: Value[], la
   return { tce, fce, logits };
 }
 
+/** λ1's scale at epoch `epoch` (1-based): 1 without a schedule, else max(0, 1 − (epoch − 1)/N). */
+export function kdScale(cfg: Pick<SgfdConfig, 'kdDecayEpochs'>, epoch: number): number {
+  const n = cfg.kdDecayEpochs;
+  return n > 0 ? Math.max(0, 1 - (epoch - 1) / n) : 1;
+}
+
+/** λ1·L_KD; with a schedule, times kdScale computed in the graph from the fed epoch (EPOCH_INPUT). */
+function distillation(t: Pick<SgfdTerms, 'ld' | 'fd'>, cfg: SgfdConfig): Value {
+  const kd = G.mul(G.add(t.ld, t.fd), cfg.kdWeight);
+  const n = cfg.kdDecayEpochs;
+  if (!(n > 0)) return kd;
+  const epoch = t.ld.graph.input(EPOCH_INPUT, 'float32', []);
+  return G.mul(kd, G.relu(G.div(G.sub(n + 1, epoch), n)));
+}
+
 /** λ1·L_KD + λ2·L_CE: the one-stage (reference) objective. */
 export function jointObjective(t: Pick<SgfdTerms, 'tce' | 'fce' | 'ld' | 'fd'>, cfg: SgfdConfig): Value {
-  return G.add(G.mul(G.add(t.ld, t.fd), cfg.kdWeight), G.mul(G.add(t.tce, t.fce), cfg.ceWeight));
+  return G.add(distillation(t, cfg), G.mul(G.add(t.tce, t.fce), cfg.ceWeight));
 }
 
 /** What SGFD adds to a backbone's loss: λ1·L_KD when the teacher is frozen (stage 2), else the joint objective. */
 export function sgfdObjective(t: Pick<SgfdTerms, 'tce' | 'fce' | 'ld' | 'fd'>, cfg: SgfdConfig): Value {
-  return cfg.twoStage ? G.mul(G.add(t.ld, t.fd), cfg.kdWeight) : jointObjective(t, cfg);
+  return cfg.twoStage ? distillation(t, cfg) : jointObjective(t, cfg);
 }
 
 /** Stage 1's objective: L_CE alone (the teacher and its classifiers on labels). */

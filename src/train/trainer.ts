@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { TrainStep, NonFiniteError, type BatchTensor } from '../runtime/index.ts';
+import { TrainStep, NonFiniteError, EPOCH_INPUT, type BatchTensor } from '../runtime/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
 import { WorkerTrainStep } from '../runtime/index.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
@@ -85,6 +85,8 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   let ranThisCall = 0;
   let checkpointedAt = -Infinity; // the first epoch of a call always leaves a checkpoint
   let checkpointEpoch = epoch;
+  // Graphs with an epoch schedule (SGFD's λ1 decay) read the epoch; fed before each epoch's steps.
+  const epochFed = compiled.batchInputs.some((i) => i.name === EPOCH_INPUT);
   const finished = () => epoch >= o.epochs || stopping.stop(epoch);
   const halted = () => o.haltAfter !== undefined && ranThisCall >= o.haltAfter;
   try {
@@ -93,6 +95,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       epoch++;
       ranThisCall++;
       progress.restart();
+      if (epochFed) await stepper.setFixedInputs({ [EPOCH_INPUT]: { data: Float32Array.of(epoch), dims: [] } });
       const t0 = performance.now();
       const { sums, steps } = await runEpoch(stepper, backbone.trainRows, backbone.batchSize, rng, (rows) => backbone.batchFeeds(rows, rng), (running, n, total) => {
         progress.draw(`epoch ${epoch}/${o.epochs}`, n / total, `loss ${(running.loss / n).toFixed(4)} ${stopping.describe(o.metric)}`);

@@ -53,7 +53,7 @@ test('the key changes with every teacher setting and with the data, never with a
   }
   const stageTwo: Partial<SgfdConfig> = {
     tau: 50, kdWeight: 1, ceWeight: 0.5, ldDistance: 'l1-mean', fdDistance: 'mse', modalityReduction: 'mean', detachTeacher: false,
-    twoStage: false, useLd: false, useFd: false, distillUninformative: true, distilled: ['image'], studentOutput: 'linear', relationWeight: 0.5, relationTau: 0.3,
+    twoStage: false, useLd: false, useFd: false, distillUninformative: true, distilled: ['image'], studentOutput: 'linear', relationWeight: 0.5, relationTau: 0.3, kdDecayEpochs: 30,
   };
   for (const [k, v] of Object.entries(stageTwo)) assert.equal(teacherKey(digest, { ...cfg, [k]: v }, defaults), base, `stage-2 setting ${k}`);
   // Every SgfdConfig field is classified: a new field must be added to one list or the other.
