@@ -19,7 +19,9 @@ export class ForwardGraph {
   /** Runs with the given parameter values; `batch` may hold more tensors than this graph reads. */
   async run(values: ReadonlyMap<string, Float32Array>, batch: Record<string, BatchTensor>): Promise<Record<string, ort.Tensor>> {
     const feeds: Feeds = {};
-    const given: Feeds = Object.fromEntries(Object.entries(batch).map(([n, t]) => [n, tensor(t.data, t.dims)]));
+    // Only what this graph reads (or derives plans from) is wrapped: `batch` may hold tables lent away (empty).
+    const reads = new Set([...this.session.inputNames, ...this.derived.map((d) => d.source)]);
+    const given: Feeds = Object.fromEntries(Object.entries(batch).filter(([n]) => reads.has(n)).map(([n, t]) => [n, tensor(t.data, t.dims)]));
     const derived = withDerivedFeeds(this.derived.filter((d) => given[d.source]), given);
     for (const name of this.session.inputNames) {
       if (derived[name]) { feeds[name] = derived[name]; continue; }

@@ -84,6 +84,10 @@ export class TrainStep {
   setFixedInputs(inputs: Record<string, BatchTensor>): void {
     for (const [name, t] of Object.entries(inputs)) this.fixed[name] = tensor(t.data, t.dims);
   }
+  /** Forgets the fixed inputs (their buffers are about to leave this thread). */
+  dropFixedInputs(): void {
+    for (const name of Object.keys(this.fixed)) delete this.fixed[name];
+  }
 
   /** Runs one step on `batch`; returns the loss terms. Non-finite terms abort without updating. */
   async run(batch: Record<string, BatchTensor>): Promise<Record<string, number>> {

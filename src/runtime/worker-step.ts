@@ -36,15 +36,23 @@ export class WorkerTrainStep {
     return handle;
   }
 
-  private call(body: Body<WorkerRequest>): Promise<unknown> {
+  private call(body: Body<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...body, id });
+      this.worker.postMessage({ ...body, id }, transfer);
     });
   }
 
-  setFixedInputs(inputs: Record<string, BatchTensor>): Promise<void> { return this.call({ type: 'fixed', inputs }) as Promise<void>; }
+  /**
+   * Copies `inputs` to the worker, except the ArrayBuffers in `lend`: those move there (this thread's
+   * views of them go empty) until reclaim() hands them back, also without a copy.
+   */
+  setFixedInputs(inputs: Record<string, BatchTensor>, lend: ArrayBuffer[] = []): Promise<void> {
+    return this.call({ type: 'fixed', inputs, lent: lend }, lend) as Promise<void>;
+  }
+  /** The buffers lent with setFixedInputs, in the order lent (the worker forgets its fixed inputs). */
+  reclaim(): Promise<ArrayBuffer[]> { return this.call({ type: 'reclaim' }) as Promise<ArrayBuffer[]>; }
   run(batch: Record<string, BatchTensor>): Promise<Record<string, number>> { return this.call({ type: 'run', batch }) as Promise<Record<string, number>>; }
   /** A copy of parameters and optimiser state (for evaluation and checkpoints). */
   checkpointTensors(): Promise<Map<string, NamedTensor>> { return this.call({ type: 'tensors' }) as Promise<Map<string, NamedTensor>>; }

@@ -18,6 +18,7 @@ import { METRIC_NAMES, DEFAULT_KS } from '../eval/index.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/index.ts';
 import { ProgressBar } from '../data/index.ts';
 import { EarlyStopping, type BestSoFar } from './early-stopping.ts';
+import { featureLoan, type FeatureLoan } from './feature-loan.ts';
 import { type TrainOptions, type RunMetrics } from '../run/index.ts';
 import { scorer, scoringGraph } from '../run/index.ts';
 
@@ -63,9 +64,20 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   for (const [k, v] of initial ?? []) if (values.has(k)) values.set(k, v);
   const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms });
   const session = { device: o.device, threads: o.threads };
-  const stepper: Stepper = o.worker ? await WorkerTrainStep.create(compiled, values, backbone.optimizer, session) : await TrainStep.create(compiled, values, backbone.optimizer, session);
-  await stepper.setFixedInputs(backbone.fixedFeeds());
   const scoring = await scoringGraph(backbone, params, session);
+  const fixed = backbone.fixedFeeds();
+  let loan: FeatureLoan | null = null;
+  let stepper: Stepper;
+  if (o.worker) {
+    // Feature tables the main thread's scoring does not read move to the worker instead of being copied.
+    const worker = await WorkerTrainStep.create(compiled, values, backbone.optimizer, session);
+    loan = featureLoan(ds, fixed, scoring ? new Set(scoring.session.inputNames) : null);
+    await worker.setFixedInputs(fixed, loan.buffers);
+    stepper = worker;
+  } else {
+    stepper = await TrainStep.create(compiled, values, backbone.optimizer, session);
+    stepper.setFixedInputs(fixed);
+  }
   const progress = new ProgressBar(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
@@ -134,6 +146,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     }
     throw e;
   } finally {
+    if (loan?.buffers.length) loan.restore(await (stepper as WorkerTrainStep).reclaim());
     await stepper.release();
   }
   const best = stopping.best;
