@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTraining, resolveSettings, type RunSettings } from '../train/index.ts';
 import { type ResolvedConfig } from '../run/index.ts';
-import { RUN_FILES, readJson, writeJson } from '../run/index.ts';
+import { RUN_FILES, readJson, writeJson, upgradeConfig } from '../run/index.ts';
 import { readCheckpoint } from '../runtime/index.ts';
 import type { RunMetrics } from '../run/index.ts';
 import type { Dataset } from '../data/index.ts';
@@ -29,7 +29,7 @@ const withoutThreads = (c: ResolvedConfig) => canonicalJson({ ...c, train: { ...
 export function runState(dir: string, settings: RunSettings, ds: Dataset, dataDigest: string): RunState {
   const configPath = join(dir, RUN_FILES.config);
   if (!existsSync(configPath)) return 'new';
-  if (withoutThreads(readJson(configPath)) !== withoutThreads(resolveSettings(settings, ds))) return 'stale';
+  if (withoutThreads(upgradeConfig(readJson(configPath))) !== withoutThreads(resolveSettings(settings, ds))) return 'stale';
   const inputs = join(dir, RUN_INPUTS);
   if (!existsSync(inputs) || readJson<{ data: string }>(inputs).data !== dataDigest) return 'stale';
   if (existsSync(join(dir, RUN_FILES.metrics))) return 'done';

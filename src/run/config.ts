@@ -5,7 +5,7 @@ import { type Device } from '../runtime/index.ts';
 import { type Compat } from '../eval/index.ts';
 import { type ConfigValue } from '../backbones/index.ts';
 import { type ExtractorKind } from '../sgfd/index.ts';
-import { type SgfdConfig } from '../sgfd/index.ts';
+import { type SgfdConfig, SGFD_LATER_SETTINGS } from '../sgfd/index.ts';
 
 export interface TrainOptions {
   epochs: number;
@@ -61,3 +61,9 @@ export interface ResolvedConfig {
 
 /** metrics.json: the best-validation parameters' metrics, the best epoch, epochs run, training s/epoch. */
 export interface RunMetrics { valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number }
+
+/** A saved config.json as today's code writes it: SGFD settings added since it was written take the values it ran with. */
+export function upgradeConfig(saved: ResolvedConfig): ResolvedConfig {
+  const fill = (c: SgfdConfig | null) => (c ? { ...SGFD_LATER_SETTINGS, ...c } : c);
+  return { ...saved, sgfd: fill(saved.sgfd), teacher: fill(saved.teacher) };
+}

@@ -89,6 +89,13 @@ export const PROFILES: Record<Profile, SgfdConfig> = {
   },
 };
 
+/**
+ * Settings added after runs were first written, at the values that reproduce those runs: a saved
+ * config.json without them is read as having these (so existing runs are neither stale nor refused
+ * on resume just because a later setting exists).
+ */
+export const SGFD_LATER_SETTINGS: Partial<SgfdConfig> = { relationWeight: 0, relationTau: 0.1, kdDecayEpochs: 0 };
+
 const flag: SettingRange = { type: 'bool' };
 const weight: SettingRange = { type: 'number', min: 0 };
 

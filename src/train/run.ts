@@ -13,7 +13,7 @@ import { ensureTeacher } from '../sgfd/index.ts';
 import { distillDecision, usefulnessWarnings, type DistillDecision } from '../sgfd/index.ts';
 import { train, checkTrainOptions } from './trainer.ts';
 import { type TrainOptions, type RunMetrics, type ResolvedConfig } from '../run/index.ts';
-import { RUN_FILES, writeJson, readJson } from '../run/index.ts';
+import { RUN_FILES, writeJson, readJson, upgradeConfig } from '../run/index.ts';
 import { checkRunDir, clearRunDir, writeDatasetRecord } from '../run/index.ts';
 import { keepTeacher, TEACHER_FILES, type KeptTeacherReport } from '../run/index.ts';
 
@@ -114,7 +114,7 @@ export async function runTraining(s: RunSettings, out: string, log: (msg: string
   // A run already there is continued only with --resume and replaced only with --force.
   if (checkRunDir(out, s.train.resume, !!s.force) === 'replace') clearRunDir(out);
   if (s.train.resume && existsSync(configPath)) {
-    const saved = readJson<ResolvedConfig>(configPath);
+    const saved = upgradeConfig(readJson<ResolvedConfig>(configPath));
     const diff = firstDifference(saved, config);
     if (diff) throw new Error(`--resume: ${configPath} differs from these settings at '${diff}'; resume with the original settings`);
   }

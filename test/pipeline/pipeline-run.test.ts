@@ -1,5 +1,5 @@
 // A tiny pipeline on synthetic data end to end: every step runs and leaves its files; a re-run skips
-// finished steps; --force redoes one; a config change makes a step stale; the search picks on
+// finished steps (also runs written before later SGFD settings existed); --force redoes one; a config change makes a step stale; the search picks on
 // validation even when test disagrees; an interrupted run resumes; a run on other data retrains.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { RUN_INPUTS } from '../../src/pipeline/runs.ts';
 import { pngSize, svgSize } from '../../src/report/render.ts';
 import { RUN_FILES, readJson, writeJson } from '../../src/run/files.ts';
 import type { RunMetrics } from '../../src/run/config.ts';
+import { SGFD_LATER_SETTINGS } from '../../src/sgfd/config.ts';
 
 const TINY = `
 name: tiny
@@ -135,6 +136,21 @@ test('tiny pipeline: run, skip, force, stale, selection on validation, resume', 
     await run({ only: 'train' });
     assert.ok(logs.some((l) => l.includes(`${run0}: trained with other settings or data; retraining`)), logs.join('\n'));
     assert.equal(readJson<{ data: string }>(join(run0, RUN_INPUTS)).data, readJson<{ digest: string }>(join(root, 'data/step.json')).digest);
+  });
+
+  await t.test('runs written before later SGFD settings existed are still done (read with the values they ran with)', async () => {
+    const sgfd = readSelection(join(root, 'train')).groups.find((g) => g.variant === 'sgfd')!;
+    const path = join(sgfd.runs[0].dir, RUN_FILES.config);
+    const saved = readJson<{ sgfd: Record<string, unknown>; teacher: Record<string, unknown> }>(path);
+    const strip = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([k]) => !Object.keys(SGFD_LATER_SETTINGS).includes(k)));
+    const metrics = join(sgfd.runs[0].dir, RUN_FILES.metrics);
+    const before = statSync(metrics).mtimeMs;
+    const retrain = async () => { rmSync(join(root, 'train/step.json')); await run({ only: 'train' }); return statSync(metrics).mtimeMs !== before; };
+    writeJson(path, { ...saved, sgfd: strip(saved.sgfd), teacher: strip(saved.teacher) });
+    assert.equal(await retrain(), false, 'the run is done, not stale');
+    writeJson(path, { ...saved, sgfd: { ...strip(saved.sgfd), kdDecayEpochs: 5 } });
+    assert.equal(await retrain(), true, 'a later setting at another value is another run: retrained');
+    assert.equal(readJson<{ sgfd: { kdDecayEpochs: number } }>(path).sgfd.kdDecayEpochs, 0);
   });
 });
 
