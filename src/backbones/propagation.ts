@@ -56,9 +56,13 @@ export function graphConstants(g: Graph, a: NormalisedGraph) {
  * One propagation layer: out[v] = Σ_{(u→v)} w_uv · x[u] with w_uv = s_u · s_v (the symmetric
  * normalisation factors per node), computed as s ⊙ segmentSum(gather(s ⊙ x, src), dst): node-sized
  * scalings instead of an edge-sized product, one [E × d] tensor fewer forward and backward.
+ * The matrix is symmetric (both directions of every edge, w_uv = w_vu), so the gradient is the same
+ * layer applied to dy: its segment sum runs over the destination-sorted edges too, where the generic
+ * gradient of the gather would first permute an [E × d] tensor into source order.
  */
 function propagate(x: Value, c: ReturnType<typeof graphConstants>, scale: Value): Value {
-  return G.mul(G.segmentSumBy(G.gather(G.mul(x, scale), c.src), c.dst), scale);
+  const layer = (v: Value) => G.mul(G.segmentSumBy(G.gather(G.mul(v, scale), c.src), c.dst), scale);
+  return x.graph.withGradient([x], () => layer(x), (dy) => [layer(dy)]);
 }
 
 /** The users × items block R of D^-1/2 A D^-1/2, dense (A = [[0, R], [Rᵀ, 0]]). */
