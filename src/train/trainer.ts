@@ -101,6 +101,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const epochFed = compiled.batchInputs.some((i) => i.name === EPOCH_INPUT);
   const finished = () => epoch >= o.epochs || stopping.stop(epoch);
   const halted = () => o.haltAfter !== undefined && ranThisCall >= o.haltAfter;
+  let failed = false;
   try {
     while (!finished()) {
       if (halted()) return null;
@@ -140,13 +141,18 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       }
     }
   } catch (e) {
+    failed = true;
     if (e instanceof NonFiniteError) {
       const kept = checkpointEpoch > 0 ? `the last good checkpoint (epoch ${checkpointEpoch}) is in ${ckptDir}` : 'there is no earlier checkpoint (it failed in the first epoch): lower lr or check the data';
       throw new NonFiniteError(`epoch ${epoch}: ${e.message}; ${kept}`);
     }
     throw e;
   } finally {
-    if (loan?.buffers.length) loan.restore(await (stepper as WorkerTrainStep).reclaim());
+    // The lent tables come back first; if that fails while a training error propagates, that error wins.
+    if (loan?.buffers.length) {
+      const back = await (stepper as WorkerTrainStep).reclaim().catch((e: Error) => { if (!failed) throw e; return null; });
+      if (back) loan.restore(back);
+    }
     await stepper.release();
   }
   const best = stopping.best;
