@@ -3,8 +3,10 @@
 // the copy is made). When the main thread's scoring graph does not read them (BM3 scores with ID
 // embeddings only), their buffers move to the worker for the run and come back at its end — the
 // dataset's views are re-made over the returned buffers, so callers see the same arrays' values.
+// openStepper starts the trainer's step this way.
 import { type Dataset } from '../data/index.ts';
-import { type BatchTensor } from '../runtime/index.ts';
+import { type BatchTensor, type CompiledTrainStep, type SessionOptions, type Stepper, TrainStep, WorkerTrainStep } from '../runtime/index.ts';
+import { type Backbone } from '../backbones/index.ts';
 
 /** Smaller buffers may be slices of Node's shared Buffer pool (unrelated bytes): never lent. */
 export const MIN_LENT_BYTES = 1 << 20;
@@ -32,6 +34,37 @@ export function featureLoan(ds: Dataset, fixed: Record<string, BatchTensor>, mai
     restore(back) {
       if (back.length !== buffers.length) throw new Error(`train worker returned ${back.length} of ${buffers.length} lent feature buffers`);
       for (const v of views) if (v.at >= 0) v.m.data = new Float32Array(back[v.at], v.offset, v.length);
+    },
+  };
+}
+
+/**
+ * The trainer's train step with the backbone's fixed inputs set: in a worker thread (tables the main
+ * thread does not read, `mainReads` as for featureLoan, lent to it) or in-process. `close(failed)`
+ * takes lent tables back, then releases the step; a failed hand-back is reported unless a training
+ * error (`failed`) is already propagating.
+ */
+export async function openStepper(
+  ds: Dataset, compiled: CompiledTrainStep, values: Map<string, Float32Array>, backbone: Backbone, worker: boolean,
+  session: SessionOptions, mainReads: ReadonlySet<string> | null,
+): Promise<{ stepper: Stepper; close(failed: boolean): Promise<void> }> {
+  const fixed = backbone.fixedFeeds();
+  if (!worker) {
+    const step = await TrainStep.create(compiled, values, backbone.optimizer, session);
+    step.setFixedInputs(fixed);
+    return { stepper: step, close: () => step.release() };
+  }
+  const step = await WorkerTrainStep.create(compiled, values, backbone.optimizer, session);
+  const loan = featureLoan(ds, fixed, mainReads);
+  await step.setFixedInputs(fixed, loan.buffers);
+  return {
+    stepper: step,
+    async close(failed) {
+      if (loan.buffers.length) {
+        const back = await step.reclaim().catch((e: Error) => { if (!failed) throw e; return null; });
+        if (back) loan.restore(back);
+      }
+      await step.release();
     },
   };
 }

@@ -4,9 +4,8 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { TrainStep, NonFiniteError, EPOCH_INPUT, type BatchTensor } from '../runtime/index.ts';
+import { NonFiniteError, EPOCH_INPUT, type BatchTensor } from '../runtime/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
-import { WorkerTrainStep } from '../runtime/index.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
 import { Rng, type RngState } from '../data/index.ts';
@@ -18,7 +17,7 @@ import { METRIC_NAMES, DEFAULT_KS } from '../eval/index.ts';
 import { RUN_FILES, writeJson, appendJsonLine, truncateLog, writePerUser } from '../run/index.ts';
 import { ProgressBar } from '../data/index.ts';
 import { EarlyStopping, type BestSoFar } from './early-stopping.ts';
-import { featureLoan, type FeatureLoan } from './feature-loan.ts';
+import { openStepper } from './feature-loan.ts';
 import { type TrainOptions, type RunMetrics } from '../run/index.ts';
 import { scorer, scoringGraph } from '../run/index.ts';
 
@@ -65,19 +64,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms });
   const session = { device: o.device, threads: o.threads };
   const scoring = await scoringGraph(backbone, params, session);
-  const fixed = backbone.fixedFeeds();
-  let loan: FeatureLoan | null = null;
-  let stepper: Stepper;
-  if (o.worker) {
-    // Feature tables the main thread's scoring does not read move to the worker instead of being copied.
-    const worker = await WorkerTrainStep.create(compiled, values, backbone.optimizer, session);
-    loan = featureLoan(ds, fixed, scoring ? new Set(scoring.session.inputNames) : null);
-    await worker.setFixedInputs(fixed, loan.buffers);
-    stepper = worker;
-  } else {
-    stepper = await TrainStep.create(compiled, values, backbone.optimizer, session);
-    stepper.setFixedInputs(fixed);
-  }
+  const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, session, scoring ? new Set(scoring.session.inputNames) : null);
   const progress = new ProgressBar(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
@@ -148,12 +135,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     }
     throw e;
   } finally {
-    // The lent tables come back first; if that fails while a training error propagates, that error wins.
-    if (loan?.buffers.length) {
-      const back = await (stepper as WorkerTrainStep).reclaim().catch((e: Error) => { if (!failed) throw e; return null; });
-      if (back) loan.restore(back);
-    }
-    await stepper.release();
+    await close(failed);
   }
   const best = stopping.best;
   const finalValues = best.values ?? paramValues(await readCheckpoint(ckptDir).tensors, params);
