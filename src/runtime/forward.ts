@@ -13,7 +13,7 @@ export class ForwardGraph {
 
   /** A session over `bytes` (outputs `outputs`; `derived` index-plan inputs computed from their sources). */
   static async open(bytes: Uint8Array, params: Map<string, ParamShape>, outputs: string[], derived: G.DerivedInput[], o: SessionOptions = {}): Promise<ForwardGraph> {
-    return new ForwardGraph(await createSession(bytes, o), params, outputs, derived);
+    return new ForwardGraph(await createSession(bytes, { arena: false, ...o }), params, outputs, derived);
   }
 
   /** Runs with the given parameter values; `batch` may hold more tensors than this graph reads. */

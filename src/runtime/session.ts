@@ -16,6 +16,14 @@ export interface SessionOptions {
    * set; off, peak RSS drops by 90–200 MB on Last.fm/Office-sized BM3 at the same speed (issue 12).
    */
   memPattern?: boolean;
+  /**
+   * ORT's CPU arena (default on). It keeps a session's peak, in power-of-two blocks, until the session
+   * closes. Forward graphs (representations, teacher outputs, serving tables: one run per evaluation)
+   * turn it off, so their peak is not held beside the train step's own arena between validations
+   * (Toys-sized BM3: −90 to −115 MB peak RSS, same evaluation time; issue 12). Train steps and top-K
+   * chunks, run many times, keep it (a train step without it is ×6 slower).
+   */
+  arena?: boolean;
 }
 
 export class DeviceError extends Error {}
@@ -42,6 +50,7 @@ export async function createSession(model: Uint8Array, o: SessionOptions = {}): 
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       enableMemPattern: o.memPattern ?? true,
+      enableCpuMemArena: o.arena ?? true,
       enableProfiling: !!o.profilePrefix,
       profileFilePrefix: o.profilePrefix,
     });
