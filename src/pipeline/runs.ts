@@ -22,8 +22,14 @@ export const RUN_INPUTS = 'pipeline_inputs.json';
  */
 export const RUN_CUT = 'halving_cut.json';
 
-/** A resolved config without its thread count: a run's share of the threads changes with --jobs, never its results. */
-const withoutThreads = (c: ResolvedConfig) => canonicalJson({ ...c, train: { ...c.train, threads: null } });
+/**
+ * A resolved config without its thread count (a run's share of the threads changes with --jobs, never
+ * its results), and with `gradNorms: false` as absent (`sgfd train` writes the flag, pipelines only when on).
+ */
+const withoutThreads = (c: ResolvedConfig) => {
+  const { gradNorms, ...train } = c.train;
+  return canonicalJson({ ...c, train: { ...train, threads: null, ...(gradNorms ? { gradNorms } : {}) } });
+};
 
 /** What `dir` holds compared with what `settings` on the dataset with digest `dataDigest` would write there. */
 export function runState(dir: string, settings: RunSettings, ds: Dataset, dataDigest: string): RunState {

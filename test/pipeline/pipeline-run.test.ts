@@ -152,6 +152,19 @@ test('tiny pipeline: run, skip, force, stale, selection on validation, resume', 
     assert.equal(await retrain(), true, 'a later setting at another value is another run: retrained');
     assert.equal(readJson<{ sgfd: { kdDecayEpochs: number } }>(path).sgfd.kdDecayEpochs, 0);
   });
+
+  await t.test('a run `sgfd train` wrote (gradNorms: false) is done; one logging gradient norms is another run', async () => {
+    const vanilla = readSelection(join(root, 'train')).groups.find((g) => g.variant === 'vanilla')!;
+    const path = join(vanilla.runs[1].dir, RUN_FILES.config);
+    const saved = readJson<{ train: Record<string, unknown> }>(path);
+    const metrics = join(vanilla.runs[1].dir, RUN_FILES.metrics);
+    const before = statSync(metrics).mtimeMs;
+    const retrain = async () => { rmSync(join(root, 'train/step.json')); await run({ only: 'train' }); return statSync(metrics).mtimeMs !== before; };
+    writeJson(path, { ...saved, train: { ...saved.train, gradNorms: false } });
+    assert.equal(await retrain(), false, 'gradNorms false is the pipeline default: done');
+    writeJson(path, { ...saved, train: { ...saved.train, gradNorms: true } });
+    assert.equal(await retrain(), true, 'a run with gradient-norm outputs is not the pipeline\'s: retrained');
+  });
 });
 
 test('a variant or backbone may run its own seeds: the plan lists them and counts the runs', async () => {
