@@ -14,7 +14,8 @@ import { makeDataset } from '../src/data/dataset.ts';
 import { writeDataset } from '../src/data/arrow-io.ts';
 
 const TOYS = { users: 18748, items: 11673, density: 160000 / (18748 * 11673), imageDim: 4096, textDim: 768, categories: 19, seed: 1 };
-const CLI = fileURLToPath(new URL('../bin/sgfd.js', import.meta.url));
+// The shipped launcher (package.json "bin"), with the malloc settings it starts Node with.
+const CLI = fileURLToPath(new URL('../bin/sgfd', import.meta.url));
 const TARGET_MB = 1536;
 
 function hwmKb(pid: number): number {
@@ -25,7 +26,7 @@ function hwmKb(pid: number): number {
 function peakOf(args: string[]): Promise<{ mb: number; s: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, 'train', ...args, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(CLI, ['train', ...args, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => { err += String(d); });
     let peak = 0;

@@ -41,8 +41,8 @@ function syntheticModel(dir: string): void {
 }
 
 async function startChild(model: string, threads: number): Promise<{ child: ChildProcess; url: string }> {
-  const bin = fileURLToPath(new URL('../bin/sgfd.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve', '--model', model, '--port', '0', '--threads', String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const bin = fileURLToPath(new URL('../bin/sgfd', import.meta.url)); // the shipped launcher
+  const child = spawn(bin, ['serve', '--model', model, '--port', '0', '--threads', String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });

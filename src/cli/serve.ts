@@ -5,6 +5,7 @@ import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../score/ind
 import { exportModel } from '../export/index.ts';
 import { startServer } from '../serve/index.ts';
 import { DEFAULT_LIMITS } from '../serve/index.ts';
+import { mallocTuned } from '../runtime/index.ts';
 
 interface ScoreArgs {
   run: string; data?: string; k: number; out: string; users: string; shard?: string; 'exclude-seen': ExcludeSeen;
@@ -103,7 +104,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const server = await startServer({
       model: a.model, host: a.host, port: a.port, threads: a.threads, maxK: a['max-k'], maxBodyBytes: Math.floor(a['max-body-kb'] * 1024), maxFeatureAbs: a['max-feature-abs'],
     });
-    process.stdout.write(`listening on ${server.url} (${server.store.itemCount} items, ${server.store.card.dims.users} users)\n`);
+    process.stdout.write(`listening on ${server.url} (${server.store.itemCount} items, ${server.store.card.dims.users} users; `
+      + `${mallocTuned() ? 'tuned malloc, ORT arenas off' : 'default malloc, ORT arenas on'})\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         process.stderr.write(`${signal}: finishing in-flight requests\n`);
