@@ -40,6 +40,13 @@ test('BM3 --sgfd carries the no-harm default and tells the user so; vanilla and 
   assert.equal(withRecommended('grcn', { sgfd: true, set: {} }).note, undefined, 'GRCN\'s SGFD default earns its place: nothing to warn about');
 });
 
+test('MAML --sgfd distils nothing (λ1 = 0, MAML exactly: its screen found no arm within 0.1 points) and says so', () => {
+  const sgfd = withRecommended('maml', { sgfd: true, set: {} });
+  assert.equal(sgfd.set['sgfd.kdWeight'], '0');
+  assert.match(sgfd.note ?? '', /did not improve MAML.*λ1 = 0.*docs\/RESULTS\.md/);
+  assert.equal(withRecommended('maml', { sgfd: true, set: { 'sgfd.kdWeight': '0.01' } }).set['sgfd.kdWeight'], '0.01', 'asking for distillation still works');
+});
+
 test('every recommendation resolves to valid backbone and SGFD settings, and says where it comes from', () => {
   const ds = makeDataset(generateSynthetic({ users: 60, items: 40, categories: 3, density: 0.1, imageDim: 16, textDim: 8, seed: 3 }));
   for (const [backbone, r] of Object.entries(RECOMMENDED)) {
