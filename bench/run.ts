@@ -1,8 +1,20 @@
 // `npm run bench`: runs every bench/*.bench.ts in name order (or those named on the command line).
 // Each module exports `run(): Promise<void>` and prints medians, ratios and its one summary line.
+// Ours is measured as shipped: under the malloc settings bin/sgfd starts Node with (TUNED_MALLOC), so
+// on Linux the runner re-runs itself once with them unless SGFD_MALLOC=default; torch children get
+// their own (TorchRunner drops ours).
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { TUNED_MALLOC } from '../src/runtime/session.ts';
+
+if (process.platform === 'linux' && process.env.SGFD_MALLOC !== 'default' && !process.env.SGFD_BENCH_MALLOC) {
+  const GLIBC_TUNABLES = [process.env.GLIBC_TUNABLES, ...TUNED_MALLOC].filter(Boolean).join(':');
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES, SGFD_BENCH_MALLOC: 'tuned' } });
+  process.exit(r.status ?? 1);
+}
+process.stdout.write(`malloc: ${process.env.SGFD_BENCH_MALLOC ? `as bin/sgfd ships (GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES})` : 'glibc default (ORT arenas on)'}\n`);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

@@ -85,7 +85,8 @@ export class TorchRunner extends JsonWorker {
    * `env` adds variables (e.g. TORCH_MALLOC).
    */
   static start(o: { script?: string; threads?: number; env?: Record<string, string> } = {}): { runner: TorchRunner | null; dropped: string[] } {
-    const env = { ...process.env, ...o.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, GLIBC_TUNABLES: undefined, ...o.env }; // not ours (bench/run.ts)
+    if (env.GLIBC_TUNABLES === undefined) delete env.GLIBC_TUNABLES;
     const dropped = OPENBLAS_VARS.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
     for (const k of OPENBLAS_VARS) delete env[k];
     if (o.threads !== undefined) for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[k] = String(o.threads);
