@@ -23,7 +23,7 @@ export interface SessionOptions {
    * their peak is not held beside the train step's between validations (Toys-sized BM3: −90 to −115 MB
    * peak RSS at the same speed). A train step without the arena under glibc's default malloc is ×6
    * slower (fresh pages for every large tensor); under the tuned malloc it runs at the arena's speed
-   * with 140–160 MB less peak RSS on Toys-sized BM3 (issue 12).
+   * with 94–160 MB less peak RSS on a Toys-sized BM3 epoch (six interleaved rounds; issue 12).
    */
   arena?: boolean;
 }
