@@ -8,7 +8,8 @@
 //   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step}
 //   {"cmd": "quit"}
 // Epochs and steps run as the trainer (src/train/trainer.ts) runs them: the step in a worker thread
-// (WorkerTrainStep, its default), seeded shuffled batches, the next batch's feeds built in JS while
+// with the feature tables validation does not read lent to it (openStepper, the trainer's default), the
+// validation scoring graph held open, seeded shuffled batches, the next batch's feeds built in JS while
 // the current step runs (overlappedSteps). ORT itself gets `threads` intra-op threads.
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -16,7 +17,9 @@ import { backboneSpec, resolveBackboneConfig, type Backbone } from '../src/backb
 import { sgfdConfig, type SgfdConfig, type Profile } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
-import { WorkerTrainStep } from '../src/runtime/worker-step.ts';
+import { type Stepper } from '../src/runtime/epoch.ts';
+import { openStepper } from '../src/train/feature-loan.ts';
+import { scoringGraph } from '../src/run/scoring.ts';
 import { overlappedSteps } from '../src/runtime/epoch.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
@@ -43,7 +46,7 @@ export interface SetupAnswer {
   check: Record<string, number>;
 }
 
-interface Current { bb: Backbone; step: WorkerTrainStep; rng: Rng; order: Generator<Int32Array> | null }
+interface Current { bb: Backbone; step: Stepper; close(failed: boolean): Promise<void>; scoring: unknown; rng: Rng; order: Generator<Int32Array> | null }
 let current: Current | null = null;
 
 async function setup(r: SetupRequest): Promise<SetupAnswer> {
@@ -57,13 +60,16 @@ async function setup(r: SetupRequest): Promise<SetupAnswer> {
   const rng = new Rng(1);
   const values = initialValues(params, rng);
   writeParams(join(r.dir, r.run, 'params'), params, values);
-  const step = await WorkerTrainStep.create(compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer), values, bb.optimizer, { threads: r.threads });
-  await step.setFixedInputs(bb.fixedFeeds());
+  // As the trainer holds them: the validation scoring graph, and the step in a worker with the feature
+  // tables that scoring does not read lent to it (openStepper).
+  const scoring = await scoringGraph(bb, params, { threads: r.threads });
+  const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer);
+  const { stepper: step, close } = await openStepper(ds, compiled, values, bb, true, { threads: r.threads }, scoring ? new Set(scoring.session.inputNames) : null);
   const rows = batches(bb.trainRows, bb.batchSize, rng).next().value as Int32Array;
   const feeds = bb.batchFeeds(rows, rng);
   writeFeeds(join(r.dir, r.run, 'check'), feeds);
   const check = await step.run(feeds);
-  current = { bb, step, rng, order: null };
+  current = { bb, step, close, scoring, rng, order: null };
   return { config, sgfd, trainRows: bb.trainRows, batchSize: bb.batchSize, stepsPerEpoch: Math.ceil(bb.trainRows / bb.batchSize), check };
 }
 
@@ -112,5 +118,5 @@ for await (const line of lines) {
   try { out = await answer(req); } catch (e) { out = { error: (e as Error).stack ?? String(e) }; }
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
-await (current as Current | null)?.step.release();
+await (current as Current | null)?.close(false);
 lines.close();
