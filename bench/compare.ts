@@ -4,13 +4,13 @@
 // workload's; both start from our initial parameters, the first step on our first batch checks that
 // they compute the same loss, then a warm-up unit each and interleaved rounds (alternating who goes
 // first), 1 thread each. A unit is one epoch or N steps; a round's ratio is ours / torch. The torch
-// child runs without the OpenBLAS overrides and with TORCH_MALLOC (see torch-runner.ts); ours with the malloc
-// settings bin/sgfd ships (OURS_MALLOC).
+// child runs without the OpenBLAS overrides and with TORCH_MALLOC (see torch-runner.ts); ours inherits the
+// runner's malloc settings (bin/sgfd's, unless SGFD_MALLOC=default; bench/run.ts).
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../src/data/synth.ts';
 import { type DatasetParts } from '../src/data/dataset.ts';
 import { median } from './stats.ts';
-import { JsonWorker, TorchRunner, OPENBLAS_VARS, OURS_MALLOC, TORCH_MALLOC } from './torch-runner.ts';
+import { JsonWorker, TorchRunner, OPENBLAS_VARS, TORCH_MALLOC } from './torch-runner.ts';
 import { type SetupAnswer, type SetupRequest } from './ours-worker.ts';
 import { type DumpMeta } from './workload-dump.ts';
 
@@ -66,7 +66,7 @@ async function unit(worker: JsonWorker, u: Workload['unit']): Promise<number> {
 }
 
 export async function compare(w: Workload, rounds: number, o: { info?: boolean } = {}): Promise<Compared> {
-  const ours = JsonWorker.spawn('ours', process.execPath, ['--import', 'tsx', OURS], { cwd: ROOT, env: { ...process.env, ...OURS_MALLOC } });
+  const ours = JsonWorker.spawn('ours', process.execPath, ['--import', 'tsx', OURS], { cwd: ROOT });
   let { runner: torch } = TorchRunner.start({ script: TORCH_SCRIPT[w.model], threads: THREADS, env: TORCH_MALLOC });
   let torchNa: string | null = torch ? null : 'python3-torch not installed';
   const viaTorch = async <T>(f: (t: TorchRunner) => Promise<T>): Promise<T | null> => {
@@ -112,7 +112,7 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
 export function torchEnvLine(): string {
   const dropped = OPENBLAS_VARS.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
   return `torch env: ${dropped.length ? `unset ${dropped.join(' ')}` : 'no OpenBLAS override to unset'}; OMP/OPENBLAS threads ${THREADS}; `
-    + `GLIBC_TUNABLES=${TORCH_MALLOC.GLIBC_TUNABLES} (freed memory reused, see bench/torch-runner.ts); ours as shipped by bin/sgfd: GLIBC_TUNABLES=${OURS_MALLOC.GLIBC_TUNABLES}`;
+    + `GLIBC_TUNABLES=${TORCH_MALLOC.GLIBC_TUNABLES} (freed memory reused, see bench/torch-runner.ts); ours with the runner's malloc (the first line)`;
 }
 
 export const f2 = (x: number) => x.toFixed(2);

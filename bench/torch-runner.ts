@@ -6,7 +6,6 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { TUNED_MALLOC } from '../src/runtime/session.ts';
 
 const PYTHON = '/usr/bin/python3';
 const ENGINE_SCRIPT = fileURLToPath(new URL('./torch_engine.py', import.meta.url));
@@ -26,9 +25,6 @@ export const TORCH_MISSING = 'skipped: python3-torch not installed (apt-get inst
  * took ~8 s (~280k page faults) instead of ~0.8 s — a cost PyTorch's caching allocators avoid elsewhere.
  */
 export const TORCH_MALLOC = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296' };
-
-/** Our side's malloc settings as shipped: what bin/sgfd, the CLI's launcher, starts Node with. */
-export const OURS_MALLOC = { GLIBC_TUNABLES: TUNED_MALLOC.join(':') };
 
 export class JsonWorker {
   private readonly pending: ((line: string) => void)[] = [];

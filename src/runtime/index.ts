@@ -4,7 +4,7 @@
 export { CheckpointError, type NamedTensor, decodeSafetensors, encodeSafetensors, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 export { type Stepper, runEpoch } from './epoch.ts';
 export { ForwardGraph } from './forward.ts';
-export { type Device, type Feeds, type SessionOptions, TUNED_MALLOC, createSession, mallocTuned, ort, tensor } from './session.ts';
+export { type Device, type Feeds, type SessionOptions, TUNED_MALLOC, createSession, mallocTuned, onGlibc, ort, tensor } from './session.ts';
 export { EPOCH_INPUT, LR_INPUT, STEP_INPUT, type StateSpec, nextName } from './step-io.ts';
 export { type BatchTensor, type CompiledTrainStep, NonFiniteError, TrainStep } from './train-step.ts';
 export { WorkerTrainStep } from './worker-step.ts';

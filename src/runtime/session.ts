@@ -36,7 +36,7 @@ export interface SessionOptions {
 export const TUNED_MALLOC = ['glibc.malloc.arena_max=1', 'glibc.malloc.mmap_max=0', 'glibc.malloc.trim_threshold=4294967296'];
 
 /** Whether this process runs on glibc (musl and other platforms ignore GLIBC_TUNABLES). */
-const onGlibc = (() => {
+export const onGlibc = (() => {
   let known: boolean | undefined;
   return () => (known ??= process.platform === 'linux'
     && !!(process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);

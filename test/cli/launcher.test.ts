@@ -9,12 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TUNED_MALLOC, mallocTuned } from '../../src/runtime/index.ts';
+import { TUNED_MALLOC, mallocTuned, onGlibc } from '../../src/runtime/index.ts';
 
 const LAUNCHER = fileURLToPath(new URL('../../bin/sgfd', import.meta.url));
-const glibc = process.platform === 'linux'
-  && !!(process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
-const skip = glibc ? false : 'the launcher\'s malloc settings apply on Linux with glibc only';
+const skip = onGlibc() ? false : 'the launcher\'s malloc settings apply on Linux with glibc only';
 
 test('package.json runs the launcher, and the launcher sets exactly TUNED_MALLOC', () => {
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { bin: Record<string, string> };
