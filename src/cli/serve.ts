@@ -104,9 +104,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const server = await startServer({
       model: a.model, host: a.host, port: a.port, threads: a.threads, maxK: a['max-k'], maxBodyBytes: Math.floor(a['max-body-kb'] * 1024), maxFeatureAbs: a['max-feature-abs'],
     });
-    process.stdout.write(`listening on ${server.url} (${server.store.itemCount} items, ${server.store.card.dims.users} users; `
-      + `${mallocTuned() ? 'tuned malloc, ORT arenas off' : 'default malloc, ORT arenas on'})\n`);
-    await new Promise<void>((resolve) => {
+    // The handlers are in place before the line that tells a supervisor it may signal us.
+    const stopped = new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         process.stderr.write(`${signal}: finishing in-flight requests\n`);
         server.close().then(resolve, (e: unknown) => { process.stderr.write(`sgfd: ${(e as Error).message}\n`); process.exit(1); });
@@ -114,6 +113,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+    process.stdout.write(`listening on ${server.url} (${server.store.itemCount} items, ${server.store.card.dims.users} users; `
+      + `${mallocTuned() ? 'tuned malloc, ORT arenas off' : 'default malloc, ORT arenas on'})\n`);
+    await stopped;
     process.stdout.write('stopped\n');
   },
 };
