@@ -54,15 +54,16 @@ export function graphConstants(g: Graph, a: NormalisedGraph) {
 
 /**
  * One propagation layer: out[v] = Σ_{(u→v)} w_uv · x[u] with w_uv = s_u · s_v (the symmetric
- * normalisation factors per node), computed as s ⊙ segmentSum(gather(s ⊙ x, src), dst): node-sized
- * scalings instead of an edge-sized product, one [E × d] tensor fewer forward and backward.
- * The matrix is symmetric (both directions of every edge, w_uv = w_vu), so the gradient is the same
- * layer applied to dy: its segment sum runs over the destination-sorted edges too, where the generic
- * gradient of the gather would first permute an [E × d] tensor into source order.
+ * normalisation factors per node), computed as s ⊙ Σ_{u→v} (s ⊙ x)[u]: node-sized scalings instead
+ * of an edge-sized product, and the neighbours' rows summed straight from the nodes' (padded
+ * gathers per in-degree, row-lists.ts) without an [E × d] edge tensor. The matrix is symmetric (both
+ * directions of every edge, w_uv = w_vu), so the gradient is the same layer applied to dy.
  */
-function propagate(x: Value, c: ReturnType<typeof graphConstants>, scale: Value): Value {
-  const layer = (v: Value) => G.mul(G.segmentSumBy(G.gather(G.mul(v, scale), c.src), c.dst), scale);
-  return x.graph.withGradient([x], () => layer(x), (dy) => [layer(dy)]);
+function edgeLayer(g: Graph, a: NormalisedGraph): (x: Value) => Value {
+  const scale = g.constant(a.scale, 'float32', [a.nodes, 1]);
+  const neighbours = G.listsOfPairs(a.dst, a.src, a.nodes, a.nodes);
+  const layer = (v: Value) => G.mul(G.sumOfRows(G.mul(v, scale), neighbours), scale);
+  return (x) => x.graph.withGradient([x], () => layer(x), (dy) => [layer(dy)]);
 }
 
 /** The users × items block R of D^-1/2 A D^-1/2, dense (A = [[0, R], [Rᵀ, 0]]). */
@@ -79,13 +80,15 @@ export type PropagationKind = 'edges' | 'dense';
 /** Largest dense users × items block (floats): 64 MB. */
 const DENSE_MAX_ENTRIES = 16 * 2 ** 20;
 /** Interactions / (users · items) from which dense products beat the edge list (measured, see below). */
-const DENSE_MIN_DENSITY = 0.01;
+const DENSE_MIN_DENSITY = 0.04;
 
 /**
- * Edges: gather · segment sum between node scalings, memory-bound, ≈ 3.5 ns per edge and dimension on
- * one core, forward plus backward (measured with the per-edge weight product, ≈ 5–10 % slower). Dense: R·x_items and Rᵀ·x_users, 8·users·items·d flop a step, GEMM at
- * ≈ 100 GFLOP/s a core and multi-threaded. They break even near 1 % density on one thread
- * (Last.fm 2K, 1.7 %: BM3 epoch −20 % and peak RSS −50 MB dense; the Office split, 0.3 %: +70 % dense).
+ * Edges: padded neighbour gathers and sums between node scalings, memory-bound. Dense: R·x_items and
+ * Rᵀ·x_users, 8·users·items·d flop a layer forward plus gradient, GEMM at ≈ 100 GFLOP/s a core. One
+ * layer forward plus gradient at d = 128, one thread, under bin/sgfd's malloc (medians of 15, issue 12):
+ * the Last.fm 2K shape (1.7 % dense) 3.7 ms over edges against 7.8 ms dense; the Office split (0.3 %)
+ * 5.0 ms over edges (the CumSum segment sum before it: 9.9). Dense is ∝ users·items and edges ∝
+ * interactions, so they break even near 4 % density.
  */
 export function chooseKind(a: NormalisedGraph): PropagationKind {
   const entries = a.users * (a.nodes - a.users);
@@ -94,11 +97,7 @@ export function chooseKind(a: NormalisedGraph): PropagationKind {
 
 /** One propagation layer as a function of the node embeddings [users; items]: out = (D^-1/2 A D^-1/2) · x. */
 export function propagator(g: Graph, a: NormalisedGraph, kind: PropagationKind = chooseKind(a)): (x: Value) => Value {
-  if (kind === 'edges') {
-    const c = graphConstants(g, a);
-    const scale = g.constant(a.scale, 'float32', [a.nodes, 1]);
-    return (x) => propagate(x, c, scale);
-  }
+  if (kind === 'edges') return edgeLayer(g, a);
   const items = a.nodes - a.users;
   const r = g.constant(denseBlock(a), 'float32', [a.users, items]);
   const rt = G.transposeLast(r);

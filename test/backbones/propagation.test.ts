@@ -53,17 +53,17 @@ test('the dense block holds R = D^-1/2 A D^-1/2 restricted to users × items', (
   assertClose(r, Array.from({ length: U * I }, (_, k) => a[Math.floor(k / I)][U + (k % I)]), 1e-6, 1e-7, 'R');
 });
 
-test('dense products from 1 % density on blocks up to 16 Mi entries, the edge list otherwise', () => {
+test('dense products from 4 % density on blocks up to 16 Mi entries, the edge list otherwise', () => {
   const graph = (nUsers: number, nItems: number, nnz: number) => {
     const u = Int32Array.from({ length: nnz }, (_, k) => k % nUsers);
     const i = Int32Array.from({ length: nnz }, (_, k) => Math.floor(k / nUsers) % nItems);
     return normalisedBipartite(nUsers, nItems, u, i);
   };
-  assert.equal(chooseKind(graph(1858, 1425, 44327)), 'dense', 'Last.fm 2K: 1.7 %');
+  assert.equal(chooseKind(graph(1858, 1425, 44327)), 'edges', 'Last.fm 2K: 1.7 %');
   assert.equal(chooseKind(graph(4874, 2406, 35000)), 'edges', 'the Office split: 0.3 %');
-  assert.equal(chooseKind(graph(100, 100, 100)), 'dense', 'exactly 1 %');
-  assert.equal(chooseKind(graph(100, 100, 99)), 'edges', 'just below');
-  assert.equal(chooseKind(graph(5000, 4000, 400000)), 'edges', '2 % but 20 Mi entries: too large to hold dense');
+  assert.equal(chooseKind(graph(100, 100, 400)), 'dense', 'exactly 4 %');
+  assert.equal(chooseKind(graph(100, 100, 399)), 'edges', 'just below');
+  assert.equal(chooseKind(graph(5000, 4000, 1000000)), 'edges', '5 % but 20 Mi entries: too large to hold dense');
 });
 
 test('over edges, a node without interactions gets zero and passes no gradient (its huge normalisation factor never reaches a sum)', async () => {

@@ -1,0 +1,107 @@
+// Sums of lists of rows known at build time — out[o] = Σ_{r ∈ list(o)} data[r] — as padded gathers:
+// outputs are grouped by list length into buckets of width K (1, 2, 3, 4, 6, 8, 12, …: at most 1.5×
+// padding), each bucket one Gather [n, K, …] from the data plus a zero row (the padding's target) and
+// one ReduceSum over K. Race-free and deterministic like the CumSum formulation of segment sums, but
+// one pass over the gathered rows in kernels ORT runs on every thread (its CumSum runs on one), and
+// no [E, …] running-sum tensor. Used for segment sums over constant ids and for graph propagation.
+import { type Value, type Graph, int } from '../graph.ts';
+import { ShapeError } from '../shape.ts';
+import { emit1, zeros } from './util.ts';
+import { concat } from './layout.ts';
+import { reduceSum } from './reduce.ts';
+
+/** CSR lists: output o sums data rows `rows[offsets[o] … offsets[o + 1])`, each in [0, dataRows). */
+export interface RowLists { offsets: Int32Array; rows: Int32Array; dataRows: number }
+
+/** The lists of a segment sum: output s lists the positions i with ids[i] = s (in order). */
+export function listsOfIds(ids: ArrayLike<number>, numSegments: number): RowLists {
+  return listsOfPairs(ids, Int32Array.from({ length: ids.length }, (_, i) => i), numSegments, ids.length);
+}
+
+/** Output `owner[k]` lists data row `row[k]` (pairs in order; each owner in [0, numOut)). */
+export function listsOfPairs(owner: ArrayLike<number>, row: ArrayLike<number>, numOut: number, dataRows: number): RowLists {
+  const offsets = new Int32Array(numOut + 1);
+  for (let k = 0; k < owner.length; k++) {
+    const o = owner[k];
+    if (!(o >= 0 && o < numOut)) throw new RangeError(`row lists: owner[${k}] = ${o} is outside [0, ${numOut})`);
+    offsets[o + 1]++;
+  }
+  for (let o = 0; o < numOut; o++) offsets[o + 1] += offsets[o];
+  const fill = offsets.slice(0, numOut);
+  const rows = new Int32Array(owner.length);
+  for (let k = 0; k < owner.length; k++) {
+    const r = row[k];
+    if (!(r >= 0 && r < dataRows)) throw new RangeError(`row lists: row[${k}] = ${r} is outside [0, ${dataRows})`);
+    rows[fill[owner[k]]++] = r;
+  }
+  return { offsets, rows, dataRows };
+}
+
+/** The bucket width for a list of `n` ≥ 1 rows: the smallest of 1, 2, 3, 4, 6, 8, 12, 16, … ≥ n. */
+export function bucketWidth(n: number): number {
+  let w = 1;
+  while (w < n) w = w >= 2 && (w & (w - 1)) === 0 ? (w * 3) / 2 : 2 ** Math.ceil(Math.log2(w + 1));
+  return w;
+}
+
+/** One padded gather per width: the outputs it holds and their row table [outputs × width]. */
+export interface Bucket { width: number; outputs: number[]; table: BigInt64Array }
+
+export function bucketsOf(l: RowLists): Bucket[] {
+  const byWidth = new Map<number, number[]>();
+  for (let o = 0; o + 1 < l.offsets.length; o++) {
+    const n = l.offsets[o + 1] - l.offsets[o];
+    if (n === 0) continue;
+    const w = bucketWidth(n);
+    const list = byWidth.get(w);
+    if (list) list.push(o); else byWidth.set(w, [o]);
+  }
+  const pad = BigInt(l.dataRows);
+  return [...byWidth.entries()].sort((a, b) => a[0] - b[0]).map(([width, outputs]) => {
+    const table = new BigInt64Array(outputs.length * width).fill(pad);
+    outputs.forEach((o, j) => {
+      for (let k = l.offsets[o]; k < l.offsets[o + 1]; k++) table[j * width + k - l.offsets[o]] = BigInt(l.rows[k]);
+    });
+    return { width, outputs, table };
+  });
+}
+
+/**
+ * out[o] = Σ_{r ∈ list(o)} data[r] for data [dataRows, …] → [outputs, …]; an empty list gives zeros.
+ * Forward only: callers give it a gradient (for a segment sum a Gather of dy; for a symmetric
+ * propagation the same sum over dy).
+ */
+export function sumOfRows(data: Value, l: RowLists): Value {
+  const g = data.graph;
+  if (data.shape[0] !== l.dataRows) throw new ShapeError(`sumOfRows: ${data} must have ${l.dataRows} rows, the lists' data`);
+  const rest = data.shape.slice(1);
+  const zeroRow = zeros(g, data.dtype, [1, ...rest], data);
+  const padded = concat([data, zeroRow], 0);
+  const t = tablesOf(g, l);
+  const gatherRows = (idx: Value) => emit1('Gather', [padded, idx], data.dtype, [...idx.shape, ...rest], { axis: int(0) });
+  const parts = t.tables.map((idx) => (idx.rank === 1 ? gatherRows(idx) : reduceSum(gatherRows(idx), [1])));
+  if (!t.position) return parts.length === 1 ? parts[0] : concat(parts, 0);
+  const stacked = concat([...parts, zeroRow], 0);
+  return emit1('Gather', [stacked, t.position], data.dtype, [l.offsets.length - 1, ...rest], { axis: int(0) });
+}
+
+/** The lists' index constants in `g` — one row table per bucket, and where each output sits in the
+ * buckets' concatenation (absent when that is already output order) — made once per graph. */
+interface Tables { graph: Graph; tables: Value[]; position?: Value }
+const made = new WeakMap<RowLists, Tables>();
+
+function tablesOf(g: Graph, l: RowLists): Tables {
+  const cached = made.get(l);
+  if (cached?.graph === g) return cached;
+  const buckets = bucketsOf(l);
+  const tables = buckets.map((b) => g.constant(b.table, 'int64', b.width === 1 ? [b.outputs.length] : [b.outputs.length, b.width]));
+  const outputs = l.offsets.length - 1;
+  const position = new BigInt64Array(outputs);
+  let next = 0;
+  for (const b of buckets) for (const o of b.outputs) position[o] = BigInt(next++);
+  const inOrder = next === outputs && position.every((p, o) => p === BigInt(o));
+  for (let o = 0; o < outputs; o++) if (l.offsets[o + 1] === l.offsets[o]) position[o] = BigInt(next);
+  const t: Tables = { graph: g, tables, position: inOrder ? undefined : g.constant(position, 'int64', [outputs]) };
+  made.set(l, t);
+  return t;
+}
