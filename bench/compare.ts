@@ -6,6 +6,7 @@
 // first), 1 thread each. A unit is one epoch or N steps; a round's ratio is ours / torch. The torch
 // child runs without the OpenBLAS overrides and with TORCH_MALLOC (see torch-runner.ts); ours inherits the
 // runner's malloc settings (bin/sgfd's, unless SGFD_MALLOC=default; bench/run.ts).
+import { currentBuild } from '../bin/build-stamp.js';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../src/data/synth.ts';
 import { type DatasetParts } from '../src/data/dataset.ts';
@@ -16,6 +17,8 @@ import { type DumpMeta } from './workload-dump.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OURS = fileURLToPath(new URL('./ours-worker.ts', import.meta.url));
+/** Which code our side runs, for the bench's first lines. */
+export const oursCodeLine = () => `ours: ${currentBuild() ? 'the compiled build (dist/, current)' : 'the TypeScript sources through tsx (dist/ absent or stale: npm run build)'}`;
 export const TORCH_SCRIPT = {
   bm3: fileURLToPath(new URL('./torch_bm3.py', import.meta.url)),
   grcn: fileURLToPath(new URL('./torch_grcn.py', import.meta.url)),
@@ -66,7 +69,9 @@ async function unit(worker: JsonWorker, u: Workload['unit']): Promise<number> {
 }
 
 export async function compare(w: Workload, rounds: number, o: { info?: boolean } = {}): Promise<Compared> {
-  const ours = JsonWorker.spawn('ours', process.execPath, ['--import', 'tsx', OURS], { cwd: ROOT });
+  // Ours as the CLI runs it: the compiled build when it is current (bin/build-stamp.js), else the sources through tsx.
+  const build = currentBuild();
+  const ours = JsonWorker.spawn('ours', process.execPath, build ? [build.benchWorker] : ['--import', 'tsx', OURS], { cwd: ROOT });
   let { runner: torch } = TorchRunner.start({ script: TORCH_SCRIPT[w.model], threads: THREADS, env: TORCH_MALLOC });
   let torchNa: string | null = torch ? null : 'python3-torch not installed';
   const viaTorch = async <T>(f: (t: TorchRunner) => Promise<T>): Promise<T | null> => {

@@ -3,13 +3,13 @@
 import type { Argv, CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../runtime/index.ts';
 import { loadPipeline, parseVars } from '../pipeline/index.ts';
 import { STEP_NAMES, type StepName } from '../pipeline/index.ts';
 import { REPORT_FILES } from '../pipeline/index.ts';
 import { formatRows } from './tables.ts';
 
-export const DEMO_PIPELINE = fileURLToPath(new URL('../../pipelines/demo.yaml', import.meta.url));
+export const DEMO_PIPELINE = projectFile('pipelines/demo.yaml');
 
 interface RunArgs { file: string; out: string; only?: StepName; force: StepName[]; 'dry-run': boolean; var: string[]; quiet: boolean; jobs?: number; queue?: string }
 

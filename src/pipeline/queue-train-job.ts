@@ -6,10 +6,11 @@
 import type { JobHandler } from '../queue/index.ts';
 import { runInChild } from '../queue/index.ts';
 import type { RunJob, RunProgress } from './runs.ts';
+import { siblingModule } from '../runtime/index.ts';
 
 export const TRAIN_JOB = 'train';
 
-const RUN_CHILD = new URL('./run-child.ts', import.meta.url);
+const RUN_CHILD = siblingModule('./run-child.ts', import.meta.url);
 
 export const trainRunJob: JobHandler<RunJob, RunProgress> = {
   inputs: (job) => [job.settings.data],

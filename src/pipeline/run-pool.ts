@@ -5,14 +5,14 @@
 // floor(threads / jobs) intra-op threads (at least 1): `train.threads` is the machine's total.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Dataset } from '../data/index.ts';
+import { bootSource, siblingModule } from '../runtime/index.ts';
 import { bringRun, type RunJob, type RunProgress } from './runs.ts';
 
 /** What a child process sends back: log lines, then its result or its error. */
 export type ChildMessage = { type: 'log'; message: string } | { type: 'done'; result: RunProgress } | { type: 'error'; message: string };
 
-// The child loads TypeScript through tsx's loader, registered inside it (as bin/sgfd.js does).
-const CHILD_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); `
-  + `return import(${JSON.stringify(new URL('./run-child.ts', import.meta.url).href)}); })`;
+// The child runs the compiled build, or the sources through tsx (runtime/code-location.ts).
+const CHILD_BOOT = bootSource(siblingModule('./run-child.ts', import.meta.url));
 
 /** What the train step needs of whatever trains its runs: this pool, or a job queue (src/queue/queue-run-pool.ts). */
 export interface RunExecutor {

@@ -7,22 +7,20 @@
 // event loop free for BullMQ's lock renewals (its heartbeats) and gives each job its own RNG,
 // ONNX Runtime sessions and memory.
 import { spawn } from 'node:child_process';
+import { bootSource } from '../runtime/index.ts';
 
 export type ChildReport = { type: 'log'; message: string } | { type: 'done'; result: unknown } | { type: 'error'; message: string };
 
 /** The job ended because it was aborted (handed back, or its lock lost), not by its own failure. */
 export class JobAbortedError extends Error {}
 
-/** The child loads TypeScript through tsx's loader, registered inside it (as bin/sgfd.js does). */
-const boot = (module: URL) => `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); `
-  + `return import(${JSON.stringify(module.href)}); })`;
 
 export function runInChild<R>(module: URL, payload: object, o: { log: (m: string) => void; signal?: AbortSignal }): Promise<R> {
   return new Promise((resolve, reject) => {
     // Structured clone over IPC: the payload's numbers (±Infinity too) arrive as sent. A process
     // group of its own: Ctrl-C at the worker's terminal reaches the worker, which hands the job
     // back, not the child (which ends with its worker all the same: it exits when IPC closes).
-    const child = spawn(process.execPath, ['--input-type=module', '-e', boot(module)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', detached: true });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', bootSource(module)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', detached: true });
     let result: { value: R } | null = null;
     let failure: Error | null = null;
     const abort = () => { child.kill('SIGTERM'); };

@@ -4,13 +4,14 @@
 import type { ScoreRunOptions, ScoreRunResult } from '../score/index.ts';
 import type { JobHandler } from './jobs.ts';
 import { runInChild } from './job-process.ts';
+import { siblingModule } from '../runtime/index.ts';
 
 export const SCORE_JOB = 'score';
 
 /** The options of `sgfd score` a shard job carries (paths absolute; no callbacks). */
 export type ScoreShardPayload = Omit<ScoreRunOptions, 'onUnfinished' | 'quiet' | 'force'>;
 
-const SCORE_CHILD = new URL('./score-child.ts', import.meta.url);
+const SCORE_CHILD = siblingModule('./score-child.ts', import.meta.url);
 
 export const scoreShardJob: JobHandler<ScoreShardPayload, ScoreRunResult> = {
   inputs: (p) => [p.run, ...(p.data ? [p.data] : [])],

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type LoadedRun } from './load-run.ts';
 import { type DatasetProvenance, type RunProvenance } from '../model/index.ts';
 
@@ -22,13 +21,4 @@ export function datasetProvenance(run: LoadedRun, dataDir: string): DatasetProve
   return { name: run.ds.meta.name, path: resolve(dataDir), synthetic: run.ds.meta.synthetic, users: run.ds.nUsers, items: run.ds.nItems };
 }
 
-let version: string | null = null;
-
-/** This library's version (package.json). */
-export function libraryVersion(): string {
-  if (version === null) {
-    const path = fileURLToPath(new URL('../../package.json', import.meta.url));
-    version = String((JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? '0.0.0');
-  }
-  return version;
-}
+export { libraryVersion } from '../runtime/index.ts';

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { libraryVersion } from './code-location.ts';
 
 /** Typed-array kinds that can be stored in a checkpoint (F32, F64, I64, I32, I8, U8). */
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
@@ -160,18 +160,6 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors>'): 
     tensors.set(e.name, { data: e.dtype.make(copy.buffer), shape: e.shape });
   }
   return { tensors, metadata };
-}
-
-let cachedVersion: string | undefined;
-/** `version` from the project's package.json; 'unknown' if it cannot be read (never fails a write). */
-function libraryVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  try {
-    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'));
-    return (cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown');
-  } catch {
-    return (cachedVersion = 'unknown');
-  }
 }
 
 function writeDurable(path: string, data: Uint8Array): void {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { NonFiniteError, type CompiledTrainStep, type BatchTensor, type StepOptimizer } from './train-step.ts';
 import { type NamedTensor } from './checkpoint.ts';
 import { type SessionOptions } from './session.ts';
+import { bootSource, siblingModule } from './code-location.ts';
 import type { WorkerRequest, WorkerReply } from './train-worker.ts';
 
 type Body<T> = T extends { id: number } ? Omit<T, 'id'> : never;
@@ -26,11 +27,8 @@ export class WorkerTrainStep {
   }
 
   static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: StepOptimizer, options: SessionOptions = {}): Promise<WorkerTrainStep> {
-    // The worker loads TypeScript through tsx's loader, registered inside the worker itself
-    // (Node 20 does not pass module hooks to workers, nor accept a .ts worker entry).
-    const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = JSON.stringify(new URL('./train-worker.ts', import.meta.url).href);
-    const worker = new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); })`, { eval: true });
+    // Compiled, or the sources with tsx's loader registered inside the worker (code-location.ts).
+    const worker = new Worker(bootSource(siblingModule('./train-worker.ts', import.meta.url)), { eval: true });
     const handle = new WorkerTrainStep(worker);
     await handle.call({ type: 'init', compiled, values, optimizer, options });
     return handle;
