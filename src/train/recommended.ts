@@ -36,12 +36,15 @@ export const RECOMMENDED: Record<string, Recommendation> = {
     // extractor's rounding: validation 35.41 vs 35.40, test −0.8 % (p seeds 0.10). The student starts as
     // BM3's own extractor (SGFD at λ1 = 0 is BM3 bit for bit) and hands BM3 its bare Linear. The search
     // (lastfm-bm3-search.yaml) found SGFD worth +10 % only at lr 2e-3, where BM3 itself peaks lower.
+    // Re-screened at the edge-propagation code under MAML's rule (lastfm-bm3-kd-screen.yaml, seeds 1–5,
+    // eligible iff within 0.1 validation points of vanilla with VGGish and with Whisper audio): λ1 = 0.001
+    // −0.01 / −0.09 (stays), λ1 = 0.01 −0.02 / −0.62; test level (35.86 vs 35.86 %, 34.01 vs 33.97 %).
     sgfd: {
       profile: 'paper',
       set: { 'sgfd.studentOutput': 'linear', 'sgfd.kdWeight': '0.001' },
-      note: 'SGFD did not improve BM3 at its defaults on Last.fm 2K (validation level, test 0.5–0.8 % lower Recall@20 in two 10-seed runs); --sgfd adds only light distillation (λ1 = 0.001) — see docs/RESULTS.md',
+      note: 'SGFD did not improve BM3 at its defaults on Last.fm 2K (validation level; test level over 5 seeds, 0.5–0.8 % lower Recall@20 in two earlier 10-seed runs); --sgfd adds only light distillation (λ1 = 0.001) — see docs/RESULTS.md',
     },
-    source: 'pipelines/lastfm-bm3-decision.yaml on Last.fm 2K (validation only), 2026-12-02 (replaces λ1 = 0.01 of lastfm-bm3-matched.yaml, which came out −1.3 % on test after dense propagation); the backbone keeps its library settings; see docs/RESULTS.md',
+    source: 'pipelines/lastfm-bm3-decision.yaml on Last.fm 2K (validation only), 2026-12-02, confirmed by lastfm-bm3-kd-screen.yaml with VGGish and Whisper audio, 2026-12-03 (replaces λ1 = 0.01 of lastfm-bm3-matched.yaml, which came out −1.3 % on test after dense propagation); the backbone keeps its library settings; see docs/RESULTS.md',
   },
   grcn: {
     train: { epochs: 80, patience: 10, minEpochs: 0, evalEvery: 1 },
