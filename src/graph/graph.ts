@@ -38,8 +38,6 @@ export interface IndexPlan {
   sorted: boolean;
   /** Known at build time: every one of the numRows ids occurs (uniq = 0 … numRows − 1). */
   complete: boolean;
-  /** The ids themselves when they are constants: segment sums then run as padded gathers (row-lists.ts). */
-  ids?: ArrayLike<number>;
 }
 
 /** The parts of an IndexPlan the runtime feeds (or the builder stores) as int64 tensors. */

@@ -10,7 +10,7 @@ export * from './ops/reduce.ts';
 export * from './ops/layout.ts';
 export * from './ops/gather.ts';
 export * from './ops/composite.ts';
-export { listsOfIds, listsOfPairs, sumOfRows, type RowLists } from './ops/row-lists.ts';
+export { listsOfPairs, sumOfRows, type RowLists } from './ops/row-lists.ts';
 export { lift, zeros, zerosLike, shapeOf, sumToShape, constI64, type Operand } from './ops/util.ts';
 export * from './serialize.ts';
 export * from './index-plan.ts';

@@ -1,6 +1,6 @@
 // Sums of build-time row lists as padded gathers (row-lists.ts): bucket widths, padding bound, and
 // values against plain JS for lists of every length from 0 to 40 (empty outputs, repeated rows), in
-// output order and shuffled; segment sums over constant ids and propagation run on it.
+// output order and shuffled; graph propagation runs on it (test/backbones/propagation.test.ts).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';

@@ -9,7 +9,6 @@ import { sub, cast, greaterOrEqual } from './elementwise.ts';
 import { concat, reshape, squeeze, unsqueeze } from './layout.ts';
 import { cumsum } from './reduce.ts';
 import { computeIndexPlan, isIdentity } from '../index-plan.ts';
-import { type RowLists, listsOfIds, sumOfRows } from './row-lists.ts';
 
 /** The (normalised) axis Gather/GatherElements index along. */
 export interface GatherAttrs { axis: number }
@@ -83,7 +82,7 @@ export function indexConstant(g: Graph, ids: ArrayLike<number>, numRows: number)
       const u = d.uniq.length;
       plan = {
         perm: c(d.perm, [ids.length]), inverse: c(d.inverse, [ids.length]), lasts: c(d.lasts, [u]), runs: c(d.runs, [u]), uniq: c(d.uniq, [u, 1]), groups: c(d.groups, [ids.length]),
-        source: v, numRows, sorted: isIdentity(d.perm), complete: u === numRows, ids: Int32Array.from(ids),
+        source: v, numRows, sorted: isIdentity(d.perm), complete: u === numRows,
       };
       markPlan(plan);
       return plan;
@@ -112,25 +111,11 @@ export interface SegmentSumOptions { precision?: 'float32' | 'float64' }
 export function segmentSum(x: Value, plan: IndexPlan, numSegments: Dim, o: SegmentSumOptions = {}): Value {
   const g = x.graph;
   return g.withGradient([x], () => {
-    if (plan.ids && typeof numSegments === 'number') return constantSegmentSum(x, plan, numSegments, o);
     const sums = runSums(x, plan, o);
     if (plan.complete && numSegments === plan.numRows) return sums;
     return scatterND(zeros(g, x.dtype, [numSegments, ...x.shape.slice(1)], x), plan.uniq, sums);
   }, (dy) => [gather(dy, plan.source.rank === 1 ? plan.source : reshape(plan.source, [-1]))]);
 }
-
-/** A segment sum over ids known at build time: padded gathers per list length (row-lists.ts). */
-function constantSegmentSum(x: Value, plan: IndexPlan, numSegments: number, o: SegmentSumOptions): Value {
-  let lists = constantLists.get(plan)?.get(numSegments);
-  if (!lists) {
-    lists = listsOfIds(plan.ids!, numSegments);
-    constantLists.set(plan, (constantLists.get(plan) ?? new Map()).set(numSegments, lists));
-  }
-  const wide = o.precision === 'float64' && x.dtype === 'float32';
-  const sums = sumOfRows(wide ? cast(x, 'float64') : x, lists);
-  return wide ? cast(sums, 'float32') : sums;
-}
-const constantLists = new WeakMap<IndexPlan, Map<number, RowLists>>();
 
 /** Σ of the rows of x[N, …] in each run of equal ids: [U, …] in run (= ascending id) order. */
 export function runSums(x: Value, plan: IndexPlan, o: SegmentSumOptions = {}): Value {
