@@ -1,11 +1,12 @@
 // The compiled build (dist/, `npm run build`) runs only while it is current: its stamp must hash
 // the sources as they are (bin/build-stamp.js); an edited, added or removed source makes it stale and
 // the CLI runs the sources through tsx. When the repository's build is current, a run on it gives
-// the same metrics as the same run on the sources (SGFD_LOADER=tsx), its train worker included.
+// the same metrics as the same run on the sources (SGFD_LOADER=tsx), its train worker and the child
+// processes of a `--jobs 2` pipeline included.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { currentBuild, sourceHash } from '../../bin/build-stamp.js';
@@ -59,6 +60,31 @@ test('the compiled CLI trains (in its worker) to the same metrics as the sources
     const sources = run('sources', 'tsx');
     assert.ok(compiled.tested['recall@20'] > 0, 'it learned something');
     assert.deepEqual(compiled, sources);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a compiled --jobs 2 pipeline boots its run processes from the build and matches the sources', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sgfd-compiled-jobs-'));
+  try {
+    const file = join(dir, 'tiny.yaml');
+    writeFileSync(file, 'name: tiny\ndata: { synth: { users: 80, items: 60, categories: 4, density: 0.1, imageDim: 16, textDim: 8, seed: 3 } }\n'
+      + 'train: { backbones: [bm3], variants: [vanilla], epochs: 3, seeds: [1, 2] }\n');
+    const metrics = (out: string, loader?: string) => {
+      const r = spawnSync(process.execPath, [SGFD_BIN, 'pipeline', 'run', file, '--jobs', '2', '--only', 'data', '--out', join(dir, out)], { env: { ...process.env, SGFD_LOADER: loader ?? '' }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const t = spawnSync(process.execPath, [SGFD_BIN, 'pipeline', 'run', file, '--jobs', '2', '--only', 'train', '--quiet', '--out', join(dir, out)], { env: { ...process.env, SGFD_LOADER: loader ?? '' }, encoding: 'utf8' });
+      assert.equal(t.status, 0, t.stderr);
+      const runs = join(dir, out, 'tiny', 'train', 'bm3', 'vanilla', 'default');
+      return readdirSync(runs).sort().map((seed) => {
+        const { valid, test: tested } = JSON.parse(readFileSync(join(runs, seed, 'metrics.json'), 'utf8'));
+        return { seed, valid, tested };
+      });
+    };
+    const compiled = metrics('compiled');
+    assert.equal(compiled.length, 2, 'two seeds ran');
+    assert.deepEqual(compiled, metrics('sources', 'tsx'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
