@@ -1,7 +1,7 @@
 // src/runtime/ — ONNX Runtime sessions, the fused train step and its worker host, the epoch loop, checkpoints.
 // Its public surface: other folders import from here only (scripts/check-layout.ts); dynamic import()
 // may reach a file directly, which keeps heavy modules lazily loaded.
-export { COMPILED, bootSource, libraryVersion, projectFile, siblingModule } from './code-location.ts';
+export { bootSource, libraryVersion, projectFile, siblingModule } from './code-location.ts';
 export { CheckpointError, type NamedTensor, decodeSafetensors, encodeSafetensors, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 export { type Stepper, runEpoch } from './epoch.ts';
 export { ForwardGraph } from './forward.ts';

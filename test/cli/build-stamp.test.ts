@@ -43,13 +43,15 @@ test('a build is current only while its stamp hashes the sources: an edit, a new
 
 const skip = currentBuild() ? false : 'dist/ is absent or stale (npm run build; npm install runs it): the compiled CLI is not tested here';
 
+/** Runs the CLI on the compiled build, or with loader 'tsx' on the sources; it must succeed. */
+function sgfd(args: string[], loader?: string): void {
+  const r = spawnSync(process.execPath, [SGFD_BIN, ...args], { env: { ...process.env, SGFD_LOADER: loader ?? '' }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
 test('the compiled CLI trains (in its worker) to the same metrics as the sources through tsx', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sgfd-compiled-'));
   try {
-    const sgfd = (args: string[], loader?: string) => {
-      const r = spawnSync(process.execPath, [SGFD_BIN, ...args], { env: { ...process.env, SGFD_LOADER: loader ?? '' }, encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-    };
     sgfd(['data', 'synth', '--out', join(dir, 'data'), '--users', '80', '--items', '60', '--density', '0.1', '--image-dim', '16', '--text-dim', '8', '--categories', '4']);
     const run = (out: string, loader?: string) => {
       sgfd(['train', '--data', join(dir, 'data'), '--backbone', 'bm3', '--sgfd', '--epochs', '3', '--threads', '1', '--out', join(dir, out)], loader);
@@ -72,10 +74,8 @@ test('a compiled --jobs 2 pipeline boots its run processes from the build and ma
     writeFileSync(file, 'name: tiny\ndata: { synth: { users: 80, items: 60, categories: 4, density: 0.1, imageDim: 16, textDim: 8, seed: 3 } }\n'
       + 'train: { backbones: [bm3], variants: [vanilla], epochs: 3, seeds: [1, 2] }\n');
     const metrics = (out: string, loader?: string) => {
-      const r = spawnSync(process.execPath, [SGFD_BIN, 'pipeline', 'run', file, '--jobs', '2', '--only', 'data', '--out', join(dir, out)], { env: { ...process.env, SGFD_LOADER: loader ?? '' }, encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stderr);
-      const t = spawnSync(process.execPath, [SGFD_BIN, 'pipeline', 'run', file, '--jobs', '2', '--only', 'train', '--quiet', '--out', join(dir, out)], { env: { ...process.env, SGFD_LOADER: loader ?? '' }, encoding: 'utf8' });
-      assert.equal(t.status, 0, t.stderr);
+      sgfd(['pipeline', 'run', file, '--jobs', '2', '--only', 'data', '--out', join(dir, out)], loader);
+      sgfd(['pipeline', 'run', file, '--jobs', '2', '--only', 'train', '--quiet', '--out', join(dir, out)], loader);
       const runs = join(dir, out, 'tiny', 'train', 'bm3', 'vanilla', 'default');
       return readdirSync(runs).sort().map((seed) => {
         const { valid, test: tested } = JSON.parse(readFileSync(join(runs, seed, 'metrics.json'), 'utf8'));

@@ -41,7 +41,7 @@ export function bucketWidth(n: number): number {
 }
 
 /** One padded gather per width: the outputs it holds and their row table [outputs × width]. */
-export interface Bucket { width: number; outputs: number[]; table: BigInt64Array }
+interface Bucket { width: number; outputs: number[]; table: BigInt64Array }
 
 export function bucketsOf(l: RowLists): Bucket[] {
   const byWidth = new Map<number, number[]>();
@@ -64,8 +64,8 @@ export function bucketsOf(l: RowLists): Bucket[] {
 
 /**
  * out[o] = Σ_{r ∈ list(o)} data[r] for data [dataRows, …] → [outputs, …]; an empty list gives zeros.
- * Forward only: callers give it a gradient (for a segment sum a Gather of dy; for a symmetric
- * propagation the same sum over dy).
+ * Forward only: the caller gives it a gradient (graph propagation, whose matrix is symmetric: the
+ * same sum over dy).
  */
 export function sumOfRows(data: Value, l: RowLists): Value {
   const g = data.graph;
