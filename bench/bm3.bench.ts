@@ -8,6 +8,8 @@
 // embedding 128, batch 2048, 1 layer, Adam. Both sides start from our initial parameters, and the
 // first step on our first batch (same dropout masks) must give the same loss: printed as a check.
 // Ratios are ours / torch, the median of the per-round ratios. BM3_BENCH_ROUNDS sets the rounds.
+// Each workload also prints its GEMM floor (bench/gemm-work.ts): the step's GEMM flops at this core's
+// measured GEMM peak over torch's epoch, the lowest ratio the same math can reach on this machine.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ import { makeDataset, type Dataset } from '../src/data/dataset.ts';
 import { median } from './stats.ts';
 import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
 import { writeDump } from './workload-dump.ts';
-import { compare, checkLine, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
+import { compare, checkLine, gemmLine, gemmFloor, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
 
 const OFFICE = fileURLToPath(new URL('../../shared/data/sgfd-office', import.meta.url));
 const ROUNDS = Number(process.env.BM3_BENCH_ROUNDS ?? 3);
@@ -43,6 +45,7 @@ function report(r: Compared): void {
   say(`  ${r.w.label}: ours ${f2(median(r.ours))} s/epoch, torch ${r.torch.length ? f2(median(r.torch)) : 'na'} s/epoch `
     + `(medians of ${r.ours.length}; ${r.setup.stepsPerEpoch} steps of ${r.setup.batchSize}); ratio ours/torch ${na(ratio, f3)} `
     + `(per round ${r.ratios.map(f3).join(' ') || 'na'}); peak RSS ours ${na(r.oursRssMb, String)} MB, torch ${na(r.torchRssMb, String)} MB`);
+  say(gemmLine(r, 'epoch'));
 }
 
 export async function run(): Promise<void> {
@@ -74,11 +77,13 @@ export async function run(): Promise<void> {
       results.push(r);
     }
     const [, lfRef, offRef, offPaper] = results;
+    const floor = (r: Compared) => na(gemmFloor(r)?.ratio, f3);
     const peak = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : Math.max(...(xs as number[])));
     say(`load avg ${load()}`);
     say(`bm3: lastfm_ratio=${na(ratioOf(lfRef), f3)} office_ratio_reference=${na(ratioOf(offRef), f3)} `
       + `office_ratio_paper=${na(ratioOf(offPaper), f3)} peak_rss_mb=${na(peak(results.map((r) => r.oursRssMb)), String)} `
-      + `torch_peak_rss_mb=${na(peak(results.map((r) => r.torchRssMb)), String)}`);
+      + `torch_peak_rss_mb=${na(peak(results.map((r) => r.torchRssMb)), String)} `
+      + `gemm_floor_lastfm=${floor(lfRef)} gemm_floor_office_reference=${floor(offRef)} gemm_floor_office_paper=${floor(offPaper)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,6 +14,7 @@ import { median } from './stats.ts';
 import { JsonWorker, TorchRunner, OPENBLAS_VARS, TORCH_MALLOC } from './torch-runner.ts';
 import { type SetupAnswer, type SetupRequest } from './ours-worker.ts';
 import { type DumpMeta } from './workload-dump.ts';
+import { type GemmWork, type GemmPeak } from './gemm-work.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OURS = fileURLToPath(new URL('./ours-worker.ts', import.meta.url));
@@ -59,6 +60,8 @@ export interface Compared {
   /** Why torch's numbers are na (not installed, or its first failure). */
   torchNa: string | null;
   torchInfo: Record<string, unknown> | null;
+  /** The step's GEMM work and this core's GEMM peak, measured by our side after the rounds. */
+  gemm: (GemmWork & { peak: GemmPeak }) | null;
 }
 
 export const THREADS = 1;
@@ -93,7 +96,7 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
     })))?.check ?? null;
     await unit(ours, w.unit);
     await viaTorch((t) => unit(t, w.unit));
-    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo };
+    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo, gemm: null };
     for (let i = 0; i < rounds; i++) {
       let a = 0;
       let b: number | null = null;
@@ -106,6 +109,8 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
     r.torchRssMb = torch ? (torch as TorchRunner).peakRssMb() : null;
     r.torchNa = torchNa;
     if (torchNa) { r.torch = []; r.ratios = []; }
+    // After the peak RSS is read: the profiled session is a second copy of the step.
+    r.gemm = await ours.request<GemmWork & { peak: GemmPeak }>({ cmd: 'gemm' });
     return r;
   } finally {
     await ours.stop();
@@ -125,6 +130,33 @@ export const f3 = (x: number) => x.toFixed(3);
 export const na = (x: number | null | undefined, f: (v: number) => string) => (x === null || x === undefined || !Number.isFinite(x) ? 'na' : f(x));
 /** Median per-round ratio ours / torch, or null without torch. */
 export const ratioOf = (r: Compared): number | null => (r.ratios.length ? median(r.ratios) : null);
+
+/** Steps in one timed unit of `r`. */
+const unitSteps = (r: Compared) => ('epoch' in r.w.unit ? r.setup.stepsPerEpoch : r.w.unit.steps);
+
+/**
+ * The GEMM floor of a unit — its GEMM flops at this core's best measured GEMM rate, everything else
+ * free — and that floor over torch's median unit: no implementation of this math reaches a lower
+ * ratio ours / torch on this machine.
+ */
+export function gemmFloor(r: Compared): { seconds: number; ratio: number | null } | null {
+  if (!r.gemm) return null;
+  const seconds = (r.gemm.flopsPerStep * unitSteps(r)) / (r.gemm.peak.bestGflops * 1e9);
+  return { seconds, ratio: r.torch.length ? seconds / median(r.torch) : null };
+}
+
+/** "  <label> GEMM work: 21.96 GFLOP/step; …": the floor line under a workload's timing line. */
+export function gemmLine(r: Compared, unitName: string): string {
+  const floor = gemmFloor(r);
+  if (!floor || !r.gemm) return `  ${r.w.label} GEMM work: na`;
+  const g = r.gemm;
+  const rate = (x: number) => `${x.toFixed(0)} GFLOP/s`;
+  const oursUnit = median(r.ours);
+  return `  ${r.w.label} GEMM work: ${(g.flopsPerStep / 1e9).toFixed(2)} GFLOP/step (ORT profile of 3 steps); this core's GEMM peak `
+    + `${rate(g.peak.bestGflops)} (best of 7, median ${rate(g.peak.medianGflops)}, ${g.peak.shape}) → GEMM floor ${floor.seconds.toFixed(3)} s/${unitName} `
+    + `= ${na(floor.ratio, f3)} of torch's (the lowest ratio this math allows here); our GEMM kernels ${rate(g.oursGemmGflops)}, `
+    + `ours overall ${rate((g.flopsPerStep * unitSteps(r)) / oursUnit / 1e9)} of GEMM work`;
+}
 
 /** "lastfm: 1,858 users × 1,425 items, 56,075 interactions (44,820 train), image 128-d + text 384-d, 11 classes; <source>" */
 export function describeData(label: string, m: DumpMeta): string {

@@ -6,6 +6,8 @@
 //       batch once and answers the loss terms of that first step (before its update)
 //   {"cmd": "epoch"}           -> {"s": wall seconds of one epoch, "steps"}
 //   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step}
+//   {"cmd": "gemm"}           -> {"flopsPerStep", "oursGemmGflops", "peak"}: the step's GEMM work from
+//                                 ORT's profile of 3 steps, and this core's GEMM peak (bench/gemm-work.ts)
 //   {"cmd": "quit"}
 // Epochs and steps run as the trainer (src/train/trainer.ts) runs them: the step in a worker thread
 // with the feature tables validation does not read lent to it (openStepper, the trainer's default), the
@@ -24,6 +26,7 @@ import { overlappedSteps } from '../src/runtime/epoch.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
 import { readDump, writeFeeds, writeParams } from './workload-dump.ts';
+import { profileGemmWork, gemmPeak } from './gemm-work.ts';
 
 export interface SetupRequest {
   dir: string;
@@ -46,16 +49,21 @@ export interface SetupAnswer {
   check: Record<string, number>;
 }
 
-interface Current { bb: Backbone; step: Stepper; close(failed: boolean): Promise<void>; scoring: unknown; rng: Rng; order: Generator<Int32Array> | null }
+interface Current { bb: Backbone; request: SetupRequest; step: Stepper; close(failed: boolean): Promise<void>; scoring: unknown; rng: Rng; order: Generator<Int32Array> | null }
 let current: Current | null = null;
 
-async function setup(r: SetupRequest): Promise<SetupAnswer> {
+/** The request's backbone on its dumped data (fresh arrays: the step's worker holds the first ones). */
+function backboneOf(r: SetupRequest) {
   const { ds, teacher } = readDump(r.dir);
   const spec = backboneSpec(r.model);
   const config = resolveBackboneConfig(spec, r.config);
   const d = Number(config.embedding_dim);
   const sgfd = r.variant === 'vanilla' ? null : sgfdConfig(r.variant, { latentDim: d });
-  const bb = spec.create(ds, config, sgfd, sgfd?.twoStage ? teacher : null);
+  return { ds, config, sgfd, bb: spec.create(ds, config, sgfd, sgfd?.twoStage ? teacher : null) };
+}
+
+async function setup(r: SetupRequest): Promise<SetupAnswer> {
+  const { ds, config, sgfd, bb } = backboneOf(r);
   const params = bb.model.namedParameters();
   const rng = new Rng(1);
   const values = initialValues(params, rng);
@@ -69,7 +77,7 @@ async function setup(r: SetupRequest): Promise<SetupAnswer> {
   const feeds = bb.batchFeeds(rows, rng);
   writeFeeds(join(r.dir, r.run, 'check'), feeds);
   const check = await step.run(feeds);
-  current = { bb, step, close, scoring, rng, order: null };
+  current = { bb, request: r, step, close, scoring, rng, order: null };
   return { config, sgfd, trainRows: bb.trainRows, batchSize: bb.batchSize, stepsPerEpoch: Math.ceil(bb.trainRows / bb.batchSize), check };
 }
 
@@ -101,11 +109,18 @@ async function steps(n: number): Promise<{ s: number; ms: number[] }> {
   return { s: (performance.now() - t0) / 1000, ms };
 }
 
+async function gemm(r: SetupRequest): Promise<unknown> {
+  const { bb } = backboneOf(r);
+  const compiled = compileTrainStep(bb.model.namedParameters(), (b) => bb.buildLoss(b), bb.optimizer);
+  return { ...(await profileGemmWork(bb, compiled, r.threads)), peak: await gemmPeak(r.threads) };
+}
+
 async function answer(req: { cmd: string } & Record<string, unknown>): Promise<unknown> {
   switch (req.cmd) {
     case 'setup': return setup(req as unknown as SetupRequest);
     case 'epoch': return epoch();
     case 'steps': return steps(Number(req.n));
+    case 'gemm': return gemm(current!.request);
     default: return { error: `unknown cmd ${req.cmd}` };
   }
 }

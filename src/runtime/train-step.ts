@@ -140,5 +140,8 @@ export class TrainStep {
     this.step = step;
   }
 
+  /** Ends ORT's profile (a session created with `profilePrefix`): the JSON file is complete after this. */
+  async endProfiling(): Promise<void> { await this.session.endProfiling(); }
+
   async release(): Promise<void> { await this.session.release(); }
 }
