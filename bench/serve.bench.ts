@@ -2,7 +2,9 @@
 // 17,000 items × d = 128 and 5,000 users; an open-loop client sends GET /v1/recommend (k = 20, every
 // other request with exclude_seen) at a fixed rate for a fixed count, bounded by a deadline.
 // Latency is measured from each request's scheduled send time (no coordinated omission).
-// Target: p99 < 10 ms at 500 req/s on 2 cores.
+// Target: p99 < 10 ms at 500 req/s on 2 cores. SERVE_BENCH_ROUNDS rounds (default 3) of REQUESTS
+// each on one server; the summary line gives the median round (a single p99 on this shared machine
+// moves between 5 and 11 ms from one run to the next).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
@@ -20,6 +22,7 @@ const RATE = 500;
 const WARMUP = 500;
 const REQUESTS = 3000;
 const DEADLINE_MS = 30_000;
+const ROUNDS = Number(process.env.SERVE_BENCH_ROUNDS ?? 3);
 
 function syntheticModel(dir: string): void {
   const rng = new Rng(3);
@@ -102,12 +105,17 @@ export async function run(): Promise<void> {
     const started = await startChild(dir, 1);
     child = started.child;
     await openLoop(started.url, WARMUP, 0);
-    const load = await openLoop(started.url, REQUESTS, WARMUP);
-    const rps = (REQUESTS - load.errors) / load.seconds;
-    const [p50, p99] = [median(load.ms), quantile(load.ms, 0.99)];
-    process.stdout.write(`loopback: ${ITEMS} items × d = ${DIM}, ${USERS} users, k = ${K}, offered ${RATE} req/s × ${REQUESTS} (after ${WARMUP} warm-up), server --threads 1\n`);
-    process.stdout.write(`  max ${quantile(load.ms, 1).toFixed(2)} ms, p90 ${quantile(load.ms, 0.9).toFixed(2)} ms\n`);
-    process.stdout.write(`serve: rps=${rps.toFixed(0)} p50_ms=${p50.toFixed(2)} p99_ms=${p99.toFixed(2)} errors=${load.errors}\n`);
+    process.stdout.write(`loopback: ${ITEMS} items × d = ${DIM}, ${USERS} users, k = ${K}, offered ${RATE} req/s, ${ROUNDS} rounds × ${REQUESTS} (after ${WARMUP} warm-up), server --threads 1\n`);
+    const rounds: { rps: number; p50: number; p99: number; errors: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const load = await openLoop(started.url, REQUESTS, WARMUP + r * REQUESTS);
+      const round = { rps: (REQUESTS - load.errors) / load.seconds, p50: median(load.ms), p99: quantile(load.ms, 0.99), errors: load.errors };
+      rounds.push(round);
+      process.stdout.write(`  round ${r + 1}: p50 ${round.p50.toFixed(2)} ms, p90 ${quantile(load.ms, 0.9).toFixed(2)} ms, p99 ${round.p99.toFixed(2)} ms, max ${quantile(load.ms, 1).toFixed(2)} ms, ${round.rps.toFixed(0)} req/s, ${round.errors} errors\n`);
+    }
+    const mid = (f: (x: (typeof rounds)[number]) => number) => median(rounds.map(f));
+    process.stdout.write(`serve: rps=${mid((x) => x.rps).toFixed(0)} p50_ms=${mid((x) => x.p50).toFixed(2)} p99_ms=${mid((x) => x.p99).toFixed(2)} `
+      + `errors=${rounds.reduce((a, x) => a + x.errors, 0)} p99_rounds_ms=${rounds.map((x) => x.p99.toFixed(2)).join(',')}\n`);
   } finally {
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child!.once('exit', r));
