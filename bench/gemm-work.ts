@@ -88,9 +88,9 @@ export async function profileGemmWork(bb: Backbone, compiled: CompiledTrainStep,
   }
 }
 
-export interface GemmPeak { bestGflops: number; medianGflops: number; shape: string }
+export interface GemmPeak { bestGflops: number; medianGflops: number; shape: string; ms: number[]; flop: number }
 
-/** This core's GEMM rate: a plain ORT MatMul 2048×4096 @ 4096×1024 at `threads` threads, best and median of `samples`. */
+/** The machine's GEMM rate: a plain ORT MatMul 2048×4096 @ 4096×1024 at `threads` threads, best and median of `samples` (after one warm-up). */
 export async function gemmPeak(threads: number, samples = 7): Promise<GemmPeak> {
   const [m, k, n] = [2048, 4096, 1024];
   const g = new G.Graph('gemm_peak');
@@ -100,13 +100,15 @@ export async function gemmPeak(threads: number, samples = 7): Promise<GemmPeak> 
   const feeds = { a: tensor(table(m, k), [m, k]), b: tensor(table(k, n), [k, n]) };
   const session = await createSession(G.serialize(g), { threads });
   try {
-    const rates: number[] = [];
+    const ms: number[] = [];
     for (let i = 0; i <= samples; i++) {
       const t = performance.now();
       await session.run(feeds);
-      if (i > 0) rates.push((2 * m * k * n) / (performance.now() - t) / 1e6);
+      if (i > 0) ms.push(performance.now() - t);
     }
-    return { bestGflops: Math.max(...rates), medianGflops: median(rates), shape: `${m}×${k} @ ${k}×${n}` };
+    const flop = 2 * m * k * n;
+    const rates = ms.map((x) => flop / x / 1e6);
+    return { bestGflops: Math.max(...rates), medianGflops: median(rates), shape: `${m}×${k} @ ${k}×${n}`, ms, flop };
   } finally {
     await session.release();
   }

@@ -14,6 +14,7 @@ import { buildCsr } from '../src/data/dataset.ts';
 import { scoreChunks, chunkUsers, type ScoreSource, type BatchScoreOptions } from '../src/score/batch-score.ts';
 import { writeScoreFile } from '../src/score/score-arrow.ts';
 import { median } from './stats.ts';
+import { gemmPeak } from './gemm-work.ts';
 
 const [USERS, ITEMS, DIM, SEEN, K] = [19412, 11924, 128, 7, 20];
 const THREADS = 2;
@@ -23,24 +24,6 @@ const MEMORY_MB = 256;
 function gaussianTable(rng: Rng, rows: number, dim: number): Float32Array {
   const scale = 1 / Math.sqrt(dim);
   return Float32Array.from({ length: rows * dim }, () => rng.normal() * scale);
-}
-
-/** Milliseconds of one plain MatMul run per sample (after one warm-up). */
-async function gemmPeak(samples: number): Promise<{ ms: number[]; flop: number }> {
-  const [m, k, n] = [2048, 4096, 1024];
-  const g = new G.Graph('gemm_peak');
-  g.output(G.matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])), 'c');
-  const rng = new Rng(5);
-  const feeds = { a: tensor(gaussianTable(rng, m, k), [m, k]), b: tensor(gaussianTable(rng, k, n), [k, n]) };
-  const session = await createSession(G.serialize(g), { threads: THREADS });
-  const ms: number[] = [];
-  for (let i = 0; i <= samples; i++) {
-    const t = performance.now();
-    await session.run(feeds);
-    if (i > 0) ms.push(performance.now() - t);
-  }
-  await session.release();
-  return { ms, flop: 2 * m * k * n };
 }
 
 /** Milliseconds of one pass of plain MatMuls of the scorer's shape: every chunk of users @ the item table [d, items] (one score per user fetched). */
@@ -92,7 +75,7 @@ export async function run(): Promise<void> {
   try {
     await timePass(source, users.subarray(0, 2048), o, null); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
-      const p = await gemmPeak(3);
+      const p = await gemmPeak(THREADS, 3);
       peakMs.push(...p.ms);
       flopPeak = p.flop;
       floorMs.push(await gemmFloor(source as ScoreSource & { kind: 'dot' }, chunk));
