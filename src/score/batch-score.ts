@@ -31,8 +31,13 @@ export interface BatchScoreOptions {
  * make, and TopK's working copy.
  */
 const ROW_COPIES = 3;
-/** Past this many users per chunk a run gets no faster (measured: GEMM and TopK are both saturated). */
-export const MAX_CHUNK = 1024;
+/**
+ * Most users per chunk. Past 256 a chunk's run gets no faster (GEMM and TopK are saturated: 157 vs
+ * 162 GFLOP/s at 1,024), but its score matrix is 4× the memory a process must touch for the first
+ * time — slow on some machines (≈ 10 µs a page on ours): a Toys-sized pass in a fresh process took
+ * 670 ms at 1,024 users a chunk and 552 ms at 256 (medians of 5), peaking 76 MB lower.
+ */
+export const MAX_CHUNK = 256;
 
 /** Users per chunk so that ROW_COPIES float32 rows of nItems fit `memoryMb` (at least 1, at most MAX_CHUNK). */
 export function chunkUsers(nItems: number, memoryMb: number): number {

@@ -73,9 +73,42 @@ export async function writeScoreFile(path: string, chunks: AsyncIterable<ScoredC
   if (o.userIds === undefined || o.itemIds === undefined) throw new TypeError('writeScoreFile: id maps must be given (null when absent)');
   const schema = scoreSchema(o);
   async function* batches(): AsyncGenerator<RecordBatch> {
-    for await (const chunk of chunks) yield chunkBatch(schema, chunk, o.k, o);
+    let held: ScoredChunk[] = [];
+    let users = 0;
+    for await (const chunk of chunks) {
+      held.push(chunk);
+      users += chunk.users.length;
+      if (users < BATCH_USERS) continue;
+      yield chunkBatch(schema, joinChunks(held), o.k, o);
+      held = [];
+      users = 0;
+    }
+    if (held.length) yield chunkBatch(schema, joinChunks(held), o.k, o);
   }
   return writeBatchFile(path, schema, batches(), o.format);
+}
+
+/**
+ * Users per record batch: scoring chunks are gathered up to this many before they are written, since
+ * each batch costs its writer ≈ 1.5 ms whatever its size (a Toys-sized pass in 256-user chunks:
+ * 76 batches, +120 ms), and readers do better with fewer, larger batches too.
+ */
+export const BATCH_USERS = 1024;
+
+/** The chunks as one, in order. */
+export function joinChunks(chunks: ScoredChunk[]): ScoredChunk {
+  if (chunks.length === 1) return chunks[0];
+  const join = <T extends Int32Array | Float32Array>(parts: T[], make: (n: number) => T): T => {
+    const out = make(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  };
+  return {
+    users: join(chunks.map((c) => c.users), (n) => new Int32Array(n)),
+    items: join(chunks.map((c) => c.items), (n) => new Int32Array(n)),
+    scores: join(chunks.map((c) => c.scores), (n) => new Float32Array(n)),
+  };
 }
 
 /**

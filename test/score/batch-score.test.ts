@@ -10,7 +10,7 @@ import { scoreChunks, chunkUsers, MAX_CHUNK, type ScoreSource } from '../../src/
 import { selectUsers, parseShard, shardOf } from '../../src/score/user-selection.ts';
 import { scoreRun } from '../../src/score/score-run.ts';
 import { runEmbeddings } from '../../src/score/run-source.ts';
-import { writeScoreFile, type ScoredChunk } from '../../src/score/score-arrow.ts';
+import { writeScoreFile, chunkBatch, joinChunks, scoreSchema, BATCH_USERS, type ScoredChunk } from '../../src/score/score-arrow.ts';
 import { loadRun } from '../../src/run/load-run.ts';
 import { scorer } from '../../src/run/scoring.ts';
 import { topK } from '../../src/eval/ranking.ts';
@@ -167,4 +167,29 @@ test('per-user sources run at most the backbone\'s chunk of users at once, ranki
     const want = bruteTopK((i) => table[u * nItems + i], nItems, 4, new Set());
     assert.deepEqual([Array.from(c.items.subarray(r * 4, r * 4 + 4)), Array.from(c.scores.subarray(r * 4, r * 4 + 4))], [want.items, want.scores], `user ${u}`);
   }));
+});
+
+test('the score file gathers scoring chunks into record batches of at least BATCH_USERS users, rows in order', async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'scores.arrow');
+  const k = 2;
+  const sizes = [400, 400, 300, 500, 50]; // batches: 400+400+300 = 1100, then 500+50 at the end
+  const chunks: ScoredChunk[] = [];
+  let next = 0;
+  for (const n of sizes) {
+    const users = Int32Array.from({ length: n }, () => next++);
+    // user u ranks items u and −1 (none: that slot gives no row) when u is a multiple of 7
+    chunks.push({ users, items: Int32Array.from({ length: n * k }, (_, j) => (j % k === 1 && users[j >> 1] % 7 === 0 ? -1 : users[j >> 1] + j % k)), scores: Float32Array.from({ length: n * k }, (_, j) => users[j >> 1] - (j % k)) });
+  }
+  assert.ok(BATCH_USERS >= 1024 && 400 + 400 < BATCH_USERS && 400 + 400 + 300 >= BATCH_USERS, 'the sizes above straddle BATCH_USERS');
+  async function* all(): AsyncGenerator<ScoredChunk> { for (const c of chunks) yield c; }
+  const rows = await writeScoreFile(out, all(), { k, format: 'file', userIds: null, itemIds: null, metadata: {} });
+  const table = tableFromIPC(readFileSync(out));
+  assert.deepEqual(table.batches.map((b) => b.numRows), [1100 * k - Math.ceil(1100 / 7), 550 * k - (Math.ceil(1650 / 7) - Math.ceil(1100 / 7))]);
+  assert.equal(rows, table.numRows);
+  const joined = joinChunks(chunks);
+  const want = chunkBatch(scoreSchema({ userIds: null, itemIds: null, metadata: {} }), joined, k, { userIds: null, itemIds: null });
+  for (const col of ['user_id', 'item_id', 'rank', 'score']) {
+    assert.deepEqual(Array.from(table.getChild(col)!.toArray() as ArrayLike<number>), Array.from(want.getChild(col)!.toArray() as ArrayLike<number>), col);
+  }
 });
