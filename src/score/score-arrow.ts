@@ -45,18 +45,29 @@ export function scoreSchema(o: Pick<ScoreFileOptions, 'userIds' | 'itemIds' | 'm
 
 /** The rows of one chunk as a record batch of `schema`. */
 export function chunkBatch(schema: Schema, chunk: ScoredChunk, k: number, o: Pick<ScoreFileOptions, 'userIds' | 'itemIds'>): RecordBatch {
+  return chunksBatch(schema, [chunk], k, o);
+}
+
+/** The rows of consecutive chunks as one record batch of `schema` (no joined copy of the chunks). */
+export function chunksBatch(schema: Schema, chunks: readonly ScoredChunk[], k: number, o: Pick<ScoreFileOptions, 'userIds' | 'itemIds'>): RecordBatch {
   let n = 0;
-  for (let j = 0; j < chunk.items.length; j++) if (chunk.items[j] >= 0) n++;
+  for (const c of chunks) for (let j = 0; j < c.items.length; j++) if (c.items[j] >= 0) n++;
   const user = new Int32Array(n);
   const item = new Int32Array(n);
   const rank = new Int16Array(n);
   const score = new Float32Array(n);
-  for (let j = 0, w = 0; j < chunk.items.length; j++) {
-    if (chunk.items[j] < 0) continue;
-    user[w] = chunk.users[Math.floor(j / k)];
-    item[w] = chunk.items[j];
-    rank[w] = (j % k) + 1;
-    score[w++] = chunk.scores[j];
+  let w = 0;
+  for (const c of chunks) {
+    for (let r = 0, j = 0; r < c.users.length; r++) {
+      const u = c.users[r];
+      for (let slot = 1; slot <= k; slot++, j++) {
+        if (c.items[j] < 0) continue;
+        user[w] = u;
+        item[w] = c.items[j];
+        rank[w] = slot;
+        score[w++] = c.scores[j];
+      }
+    }
   }
   const ids = (dense: Int32Array, map: readonly string[] | null): Data => (map
     ? vectorFromArray(Array.from(dense, (i) => map[i]), new Utf8()).data[0]
@@ -79,11 +90,11 @@ export async function writeScoreFile(path: string, chunks: AsyncIterable<ScoredC
       held.push(chunk);
       users += chunk.users.length;
       if (users < BATCH_USERS) continue;
-      yield chunkBatch(schema, joinChunks(held), o.k, o);
+      yield chunksBatch(schema, held, o.k, o);
       held = [];
       users = 0;
     }
-    if (held.length) yield chunkBatch(schema, joinChunks(held), o.k, o);
+    if (held.length) yield chunksBatch(schema, held, o.k, o);
   }
   return writeBatchFile(path, schema, batches(), o.format);
 }
@@ -94,22 +105,6 @@ export async function writeScoreFile(path: string, chunks: AsyncIterable<ScoredC
  * 76 batches, +120 ms), and readers do better with fewer, larger batches too.
  */
 export const BATCH_USERS = 1024;
-
-/** The chunks as one, in order. */
-export function joinChunks(chunks: ScoredChunk[]): ScoredChunk {
-  if (chunks.length === 1) return chunks[0];
-  const join = <T extends Int32Array | Float32Array>(parts: T[], make: (n: number) => T): T => {
-    const out = make(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) { out.set(p, at); at += p.length; }
-    return out;
-  };
-  return {
-    users: join(chunks.map((c) => c.users), (n) => new Int32Array(n)),
-    items: join(chunks.map((c) => c.items), (n) => new Int32Array(n)),
-    scores: join(chunks.map((c) => c.scores), (n) => new Float32Array(n)),
-  };
-}
 
 /**
  * Writes `schema`, then every batch of `batches` as it arrives, to `path` (Arrow IPC file or
