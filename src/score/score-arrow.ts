@@ -43,11 +43,6 @@ export function scoreSchema(o: Pick<ScoreFileOptions, 'userIds' | 'itemIds' | 'm
   return new Schema(fields, new Map(Object.entries(o.metadata).map(([k, v]) => [`sgfd.${k}`, v])));
 }
 
-/** The rows of one chunk as a record batch of `schema`. */
-export function chunkBatch(schema: Schema, chunk: ScoredChunk, k: number, o: Pick<ScoreFileOptions, 'userIds' | 'itemIds'>): RecordBatch {
-  return chunksBatch(schema, [chunk], k, o);
-}
-
 /** The rows of consecutive chunks as one record batch of `schema` (no joined copy of the chunks). */
 export function chunksBatch(schema: Schema, chunks: readonly ScoredChunk[], k: number, o: Pick<ScoreFileOptions, 'userIds' | 'itemIds'>): RecordBatch {
   let n = 0;

@@ -10,7 +10,7 @@ import { scoreChunks, chunkUsers, MAX_CHUNK, type ScoreSource } from '../../src/
 import { selectUsers, parseShard, shardOf } from '../../src/score/user-selection.ts';
 import { scoreRun } from '../../src/score/score-run.ts';
 import { runEmbeddings } from '../../src/score/run-source.ts';
-import { writeScoreFile, chunkBatch, scoreSchema, BATCH_USERS, type ScoredChunk } from '../../src/score/score-arrow.ts';
+import { writeScoreFile, chunksBatch, scoreSchema, BATCH_USERS, type ScoredChunk } from '../../src/score/score-arrow.ts';
 import { loadRun } from '../../src/run/load-run.ts';
 import { scorer } from '../../src/run/scoring.ts';
 import { topK } from '../../src/eval/ranking.ts';
@@ -188,7 +188,7 @@ test('the score file gathers scoring chunks into record batches of at least BATC
   assert.deepEqual(table.batches.map((b) => b.numRows), [1100 * k - Math.ceil(1100 / 7), 550 * k - (Math.ceil(1650 / 7) - Math.ceil(1100 / 7))]);
   assert.equal(rows, table.numRows);
   const joined: ScoredChunk = { users: Int32Array.from(chunks.flatMap((c) => [...c.users])), items: Int32Array.from(chunks.flatMap((c) => [...c.items])), scores: Float32Array.from(chunks.flatMap((c) => [...c.scores])) };
-  const want = chunkBatch(scoreSchema({ userIds: null, itemIds: null, metadata: {} }), joined, k, { userIds: null, itemIds: null });
+  const want = chunksBatch(scoreSchema({ userIds: null, itemIds: null, metadata: {} }), [joined], k, { userIds: null, itemIds: null });
   for (const col of ['user_id', 'item_id', 'rank', 'score']) {
     assert.deepEqual(Array.from(table.getChild(col)!.toArray() as ArrayLike<number>), Array.from(want.getChild(col)!.toArray() as ArrayLike<number>), col);
   }
