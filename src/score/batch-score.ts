@@ -97,13 +97,12 @@ function nextChunk(users: Int32Array, from: number, chunk: number, o: BatchScore
   return { to, fetch };
 }
 
-/** Whether `item` is in user u's (sorted) row of `csr`. */
-function inRow(csr: Csr, u: number, item: number): boolean {
-  let lo = csr.indptr[u];
-  let hi = csr.indptr[u + 1] - 1;
+/** Whether `item` is in the sorted `indices[lo, hi)` (binary search). */
+function inSorted(indices: Int32Array, lo: number, hi: number, item: number): boolean {
+  hi--;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const v = csr.indices[mid];
+    const v = indices[mid];
     if (v === item) return true;
     if (v < item) lo = mid + 1; else hi = mid - 1;
   }
@@ -114,15 +113,23 @@ function inRow(csr: Csr, u: number, item: number): boolean {
 export function dropExcluded(top: { items: Int32Array; scores: Float32Array }, users: Int32Array, fetch: number, k: number, exclude: readonly Csr[]): { items: Int32Array; scores: Float32Array } {
   const items = new Int32Array(users.length * k).fill(-1);
   const scores = new Float32Array(users.length * k).fill(-Infinity);
-  users.forEach((u, r) => {
+  for (let r = 0; r < users.length; r++) {
+    const u = users[r];
     let w = r * k;
-    for (let j = r * fetch; j < (r + 1) * fetch && w < (r + 1) * k; j++) {
+    const end = (r + 1) * k;
+    for (let j = r * fetch; j < (r + 1) * fetch && w < end; j++) {
       const item = top.items[j];
-      if (item < 0 || exclude.some((csr) => inRow(csr, u, item))) continue;
+      if (item < 0) continue;
+      let excluded = false;
+      for (let c = 0; c < exclude.length && !excluded; c++) {
+        const { indptr, indices } = exclude[c];
+        excluded = inSorted(indices, indptr[u], indptr[u + 1], item);
+      }
+      if (excluded) continue;
       items[w] = item;
       scores[w++] = top.scores[j];
     }
-  });
+  }
   return { items, scores };
 }
 
