@@ -1,5 +1,6 @@
 // Reductions (ReduceSum/Mean/Max over several axes, keepdims both ways), Softmax, LogSoftmax, CumSum.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
 import * as R from './reference.ts';
 import { checkOp, f64, runGraph, assertClose } from './harness.ts';
@@ -56,4 +57,27 @@ for (const reverse of [false, true]) {
       await checkOp((_g, x) => G.cumsum(x.x, axis, reverse), { x: f64([4, 3]) }, { ref: (x) => R.cumsum(x.x, axis, reverse) });
     });
   }
+}
+
+// A reduction's gradient is broadcast back with an Expand; a product consuming it takes the value
+// before the Expand when its other factor has the product's shape (the full-size copy is never made).
+const expands = (build: (g: G.Graph) => { loss: G.Value; wrt: G.Value[] }): number => {
+  const g = new G.Graph();
+  const { loss, wrt } = build(g);
+  G.grad(loss, wrt).forEach((d, i) => g.output(d, `d${i}`));
+  return G.liveParts(g).nodes.filter((n) => n.op === 'Expand').length;
+};
+
+for (const [label, bShape, wantExpands] of [['same shape', [3, 4], 0], ['b broadcast along the reduced axis', [3, 1], 1]] as const) {
+  test(`ReduceSum/ReduceMean of a product, ${label}: exact gradients, ${wantExpands} Expand left`, async () => {
+    await checkOp((_g, x) => [G.reduceSum(G.mul(x.a, x.b), [1]), G.reduceMean(G.div(x.a, x.b), [1], true)],
+      { a: f64([3, 4]), b: f64([...bShape], 'away') },
+      { ref: (x) => [R.reduce(R.binary(x.a, x.b, (p, q) => p * q), [1], false, 'sum'), R.reduce(R.binary(x.a, x.b, (p, q) => p / q), [1], true, 'mean')] });
+    const n = expands((g) => {
+      const a = g.input('a', 'float64', [3, 4]);
+      const b = g.input('b', 'float64', [...bShape]);
+      return { loss: G.reduceSum(G.mul(G.reduceSum(G.mul(a, b), [1]), g.constant([1, 2, 3], 'float64', [3]))), wrt: [a, b] };
+    });
+    assert.equal(n, wantExpands, 'Expand nodes in the gradient graph');
+  });
 }

@@ -3,7 +3,7 @@ import { type Node, type Value, float } from '../graph.ts';
 import { type GradRule, type GradRules, inputOf, inputsOf } from '../grad-rule.ts';
 import { defineAttrs } from '../op-attrs.ts';
 import { type DType, isFloat, ONNX_DTYPE } from '../dtype.ts';
-import { broadcast, ShapeError } from '../shape.ts';
+import { broadcast, sameShape, ShapeError } from '../shape.ts';
 import { type Operand, lift, emit1, sumToShape, zerosLike } from './util.ts';
 
 function binary(op: string, a: Operand, b: Operand, outDtype?: DType): Value {
@@ -102,17 +102,32 @@ function selectGrad(cmp: (a: Value, b: Value) => Value): GradRule {
 
 const noGradient: GradRule = (n) => n.inputs.map(() => undefined);
 
+
+/**
+ * A gradient that is an Expand (a reduction's gradient broadcast back over the reduced axes) as the
+ * value before it, when its product with `other` has `out`'s shape all the same: the product then
+ * broadcasts it, and the full-size copy is never made (the same numbers, one pass fewer).
+ */
+function unexpanded(dy: Value, other: Value, out: Value): Value {
+  const p = dy.producer;
+  if (p?.op !== 'Expand' || !p.inputs[0]) return dy;
+  const small = p.inputs[0];
+  // Both broadcast to `out`, so their broadcast cannot conflict.
+  return sameShape(broadcast('Mul', small.shape, other.shape), out.shape) ? small : dy;
+}
+
 export const ELEMENTWISE_GRADIENTS: GradRules = {
   Add: (n, [dy]) => [sumToShape(dy!, inputOf(n, 0).shape), sumToShape(dy!, inputOf(n, 1).shape)],
   Sub: (n, [dy]) => [sumToShape(dy!, inputOf(n, 0).shape), sumToShape(neg(dy!), inputOf(n, 1).shape)],
   Mul: (n, [dy]) => {
     const [a, b] = inputsOf(n);
-    return [sumToShape(mul(dy!, b), a.shape), sumToShape(mul(dy!, a), b.shape)];
+    const y = n.outputs[0];
+    return [sumToShape(mul(unexpanded(dy!, b, y), b), a.shape), sumToShape(mul(unexpanded(dy!, a, y), a), b.shape)];
   },
   Div: (n, [dy]) => {
     const [a, b] = inputsOf(n);
     const y = n.outputs[0];
-    return [sumToShape(div(dy!, b), a.shape), sumToShape(neg(div(mul(dy!, y), b)), b.shape)];
+    return [sumToShape(div(unexpanded(dy!, b, y), b), a.shape), sumToShape(neg(div(mul(unexpanded(dy!, y, y), y), b)), b.shape)];
   },
   Neg: (_n, [dy]) => [neg(dy!)],
   Identity: (_n, [dy]) => [dy],

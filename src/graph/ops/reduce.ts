@@ -45,7 +45,7 @@ const reductionRules: GradRules = {
   ReduceMean: (n, [dy]) => {
     const { axes, keepdims } = reduceAttrs.get(n);
     const x = inputOf(n, 0);
-    return [div(expandBack(dy!, x, axes, keepdims), countAlong(x, axes)), undefined];
+    return [expandBack(div(dy!, countAlong(x, axes)), x, axes, keepdims), undefined];
   },
   ReduceMax: (n, [dy]) => {
     const { axes, keepdims } = reduceAttrs.get(n);
