@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
-import { bucketWidth, bucketsOf } from '../../src/graph/ops/row-lists.ts';
+import { bucketWidth, bucketsOf, piecesOf, PIECE_BYTES } from '../../src/graph/ops/row-lists.ts';
 import { tensor } from '../../src/runtime/session.ts';
 import { runGraph, assertClose, uniform, rng } from './harness.ts';
 
@@ -54,6 +54,26 @@ test('sumOfRows with lists already in bucket order needs no reordering and still
   assert.equal(g.nodes.filter((n) => n.op === 'Gather').length, 1, 'one padded gather, no reordering gather');
   const got = (await runGraph(g, { x: tensor(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8), [4, 2]) })).out.data as Float32Array;
   assert.deepEqual(Array.from(got), [7 + 3, 8 + 4, 1 + 1, 2 + 2, 5 + 7, 6 + 8]);
+});
+
+test('a large bucket is gathered in pieces of at most PIECE_BYTES, in order, and sums the same', async () => {
+  assert.deepEqual(piecesOf(10, 1, 1 << 20), [10], '1-wide buckets sum nothing: one gather');
+  assert.deepEqual(piecesOf(5, 32, PIECE_BYTES / 64), [2, 2, 1], 'two outputs of 32 rows fill a piece');
+  assert.deepEqual(piecesOf(3, 2, 8), [3], 'small buckets stay whole');
+  // 24 outputs of 32 rows each, rows of 4,096 floats (16 KB): 2 outputs per 1 MB piece → 12 pieces
+  const [rows, d, outputs, len] = [50, 4096, 24, 32];
+  const r = rng(3);
+  const owner = Array.from({ length: outputs * len }, (_, k) => Math.floor(k / len));
+  const row = owner.map(() => Math.floor(r() * rows));
+  const lists = G.listsOfPairs(owner, row, outputs, rows);
+  const x = uniform(rows * d, 12);
+  const g = new G.Graph();
+  g.output(G.sumOfRows(g.input('x', 'float32', [rows, d]), lists), 'out');
+  assert.equal(g.nodes.filter((n) => n.op === 'ReduceSum').length, 12, 'ReduceSum per piece');
+  const got = (await runGraph(g, { x: tensor(Float32Array.from(x), [rows, d]) })).out.data as Float32Array;
+  const want = new Float64Array(outputs * d);
+  owner.forEach((o, k) => { for (let j = 0; j < d; j++) want[o * d + j] += x[row[k] * d + j]; });
+  assertClose(got, want, 1e-5, 1e-5, 'sums');
 });
 
 test('row lists reject an owner or row outside its range, naming the position', () => {
