@@ -39,19 +39,33 @@ class GrcnModel extends Module {
   }
 }
 
+/** The directed edges (positions in the destination-sorted edge list) from an item to a user: routing's. */
+const itemToUser = (a: NormalisedGraph, nUsers: number) => Array.from(a.dst, (d, k) => (d < nUsers ? k : -1)).filter((k) => k >= 0);
+
 /** Graph constants: all edges (both directions, by destination) and the item→user edges used by routing. */
-function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number, train: { users: Int32Array; items: Int32Array }) {
-  const toUser = Array.from(a.dst, (d, k) => (d < nUsers ? k : -1)).filter((k) => k >= 0);
+function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number, nInteractions: number) {
+  const toUser = itemToUser(a, nUsers);
   return {
     src: G.indexConstant(g, a.src, a.nodes),
     dst: G.indexConstant(g, a.dst, a.nodes),
-    /** Undirected edges (the training interactions) and, per directed edge, its undirected edge. */
-    pairUser: G.indexConstant(g, train.users, a.nodes),
-    pairItem: G.indexConstant(g, Array.from(train.items, (i) => nUsers + i), a.nodes),
-    pair: G.indexConstant(g, a.pair, train.users.length),
-    /** Item rows (0-based among items) and users of the item→user edges. */
-    routeItem: G.indexConstant(g, toUser.map((k) => a.src[k] - nUsers), a.nodes - nUsers),
+    /** Per directed edge, its undirected edge (training interaction). */
+    pair: G.indexConstant(g, a.pair, nInteractions),
+    /** Users of the item→user edges. */
     routeUser: G.indexConstant(g, toUser.map((k) => a.dst[k]), nUsers),
+  };
+}
+
+/**
+ * The same edges as lists for the edge-valued sums and dot products (G.weightedSumOfRows,
+ * G.rowDotsOfEdges), which never build an [edges × d] tensor: every directed edge (into its
+ * destination), the item→user edges (into the user, rows among items), the interactions (user × item).
+ */
+function edgeLists(a: NormalisedGraph, nUsers: number, train: { users: Int32Array; items: Int32Array }) {
+  const toUser = itemToUser(a, nUsers);
+  return {
+    all: G.edgeLists(a.dst, a.src, a.nodes, a.nodes),
+    route: G.edgeLists(toUser.map((k) => a.dst[k]), toUser.map((k) => a.src[k] - nUsers), nUsers, a.nodes - nUsers),
+    pairs: G.edgeLists(train.users, Array.from(train.items, (i) => nUsers + i), a.nodes, a.nodes),
   };
 }
 type Edges = ReturnType<typeof edgeConstants>;
@@ -64,6 +78,7 @@ class Grcn implements Backbone {
   readonly trainRows: number;
   private readonly train: { users: Int32Array; items: Int32Array };
   private readonly adj: NormalisedGraph;
+  private readonly lists: ReturnType<typeof edgeLists>;
   constructor(private readonly ds: Dataset, private readonly cfg: GrcnConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     if (cfg.routing !== 'users' && cfg.routing !== 'reference-noop') throw new Error(`grcn.routing must be 'users' or 'reference-noop', got '${cfg.routing}'`);
     this.model = new GrcnModel(ds, cfg.embedding_dim, sgfd, kind);
@@ -72,16 +87,16 @@ class Grcn implements Backbone {
     this.train = trainInteractions(ds);
     this.trainRows = this.train.users.length;
     this.adj = normalisedBipartite(ds.nUsers, ds.nItems, this.train.users, this.train.items);
+    this.lists = edgeLists(this.adj, ds.nUsers, this.train);
   }
 
   /** User preferences refined by routing: p ← L2(p + Σ_{i ∈ N(u)} softmax_i⟨p, f_i⟩ · f_i), from p = L2(P). */
   private route(p0: Value, items: Value, e: Edges): Value {
     let p = G.l2Normalize(p0, -1);
     if (this.cfg.routing === 'reference-noop') return p;
-    const f = G.gather(items, e.routeItem);
     for (let t = 0; t < this.cfg.routing_iterations; t++) {
-      const alpha = G.segmentSoftmax(G.rowDot(G.gather(p, e.routeUser), f), e.routeUser);
-      p = G.l2Normalize(G.add(p, G.segmentSumBy(G.mul(G.unsqueeze(alpha, [1]), f), e.routeUser)), -1);
+      const alpha = G.segmentSoftmax(G.rowDotsOfEdges(items, p, this.lists.route), e.routeUser);
+      p = G.l2Normalize(G.add(p, G.weightedSumOfRows(items, alpha, this.lists.route)), -1);
     }
     return p;
   }
@@ -89,7 +104,7 @@ class Grcn implements Backbone {
   /** Final node representations [U + I, d·(1 + M)], and the item-side SGFD terms when requested. */
   private represent(b: Binder, sgfdItems?: Value) {
     const g = b.graph;
-    const e = edgeConstants(g, this.adj, this.ds.nUsers, this.train);
+    const e = edgeConstants(g, this.adj, this.ds.nUsers, this.train.users.length);
     const tables = this.model.extractor.tables(g, this.ds.nItems);
     const own = !this.model.extractor.normalised;
     const items = this.model.extractor.allItems(b, tables).map((f) => (own ? G.l2Normalize(G.leakyRelu(f, 0.01), -1) : f));
@@ -98,19 +113,18 @@ class Grcn implements Backbone {
     items.forEach((f, m) => {
       const x = G.l2Normalize(G.concat([this.route(b.param(this.model.preferences[m]), f, e), f], 0), -1);
       // ⟨x_i, x_j⟩ is the same in both directions: one dot product per interaction.
-      const score = G.gather(G.rowDot(G.gather(x, e.pairUser), G.gather(x, e.pairItem)), e.pair);
-      const xs = G.gather(x, e.src);
+      const score = G.gather(G.rowDotsOfEdges(x, x, this.lists.pairs), e.pair);
       const alpha = G.segmentSoftmax(score, e.dst);
       attention.push(G.unsqueeze(alpha, [1]));
-      contents.push(G.add(x, G.segmentSumBy(G.mul(attention[m], xs), e.dst)));
+      contents.push(G.add(x, G.weightedSumOfRows(x, alpha, this.lists.all)));
     });
     // Edge weight: max over modalities of attention × per-node confidence of the edge's source.
     const conf = G.gather(b.param(this.model.confidence), e.src);
     let w = G.reduceMax(G.mul(attention.length > 1 ? G.concat(attention, 1) : attention[0], conf), [1], true);
     if (this.cfg.pruning) w = G.relu(w);
     const X = G.l2Normalize(b.param(this.model.idEmbedding), -1);
-    const h1 = G.segmentSumBy(G.mul(G.gather(X, e.src), w), e.dst);
-    const h2 = G.segmentSumBy(G.mul(G.gather(h1, e.src), w), e.dst);
+    const h1 = G.weightedSumOfRows(X, w, this.lists.all);
+    const h2 = G.weightedSumOfRows(h1, w, this.lists.all);
     const reps = G.concat([G.add(G.add(X, h1), h2), ...contents], 1);
     const sgfd = sgfdItems ? this.model.extractor.forward(b, tables, sgfdItems).sgfd : null;
     return { reps, sgfd };

@@ -1,0 +1,169 @@
+// Sums and dot products over the edges of a graph known at build time, with per-edge values, without
+// any [E, …] edge tensor: edges are grouped by owner into padded buckets (row-lists.ts), gathered and
+// reduced in pieces of at most PIECE_BYTES so each piece is reduced while still in cache.
+//   weightedSumOfRows: out[o] = Σ_{e: owner e = o} w[e] · data[row e]            (SpMM, edge values)
+//   rowDotsOfEdges:    s[e]   = ⟨a[row e], b[owner e]⟩                           (SDDMM)
+// Each is the other's gradient (with the edges' roles swapped where needed), so both are race-free
+// and deterministic. GRCN's routing, edge attention and confidence-weighted propagation run on them.
+import { type Value, type Graph, int } from '../graph.ts';
+import { ShapeError } from '../shape.ts';
+import { bytesPerElement } from '../dtype.ts';
+import { emit1, zeros } from './util.ts';
+import { concat, reshape, unsqueeze } from './layout.ts';
+import { mul } from './elementwise.ts';
+import { matmul } from './matmul.ts';
+import { reduceSum } from './reduce.ts';
+import { bucketWidth, piecesOf } from './row-lists.ts';
+
+/** Edges e = 0 … E−1, each from data row `row[e]` to output `owner[e]`. */
+export interface EdgeLists {
+  owner: Int32Array; row: Int32Array; numOwners: number; numRows: number;
+  /** The same edges with owners and rows swapped (built on first use). */
+  transposed?: EdgeLists;
+}
+
+export function edgeLists(owner: ArrayLike<number>, row: ArrayLike<number>, numOwners: number, numRows: number): EdgeLists {
+  if (owner.length !== row.length) throw new RangeError(`edge lists: ${owner.length} owners but ${row.length} rows`);
+  if (owner.length === 0) throw new RangeError('edge lists: no edges');
+  for (let e = 0; e < owner.length; e++) {
+    if (!(owner[e] >= 0 && owner[e] < numOwners)) throw new RangeError(`edge lists: owner[${e}] = ${owner[e]} is outside [0, ${numOwners})`);
+    if (!(row[e] >= 0 && row[e] < numRows)) throw new RangeError(`edge lists: row[${e}] = ${row[e]} is outside [0, ${numRows})`);
+  }
+  return { owner: Int32Array.from(owner), row: Int32Array.from(row), numOwners, numRows };
+}
+
+export function transposedEdges(l: EdgeLists): EdgeLists {
+  l.transposed ??= { owner: l.row, row: l.owner, numOwners: l.numRows, numRows: l.numOwners, transposed: l };
+  return l.transposed;
+}
+
+/** One piece of a bucket: its owners [n], and per owner `width` data rows and edge ids (padding: numRows, E). */
+interface Piece { width: number; owners: BigInt64Array; rows: BigInt64Array; edges: BigInt64Array }
+
+/** The pieces of every bucket in order; where each owner's result sits in their concatenation; each edge's slot. */
+interface Layout { pieces: Piece[]; position: BigInt64Array; inOrder: boolean; slot: BigInt64Array }
+
+function layoutOf(l: EdgeLists, rowBytes: number): Layout {
+  const E = l.owner.length;
+  const count = new Int32Array(l.numOwners + 1);
+  for (let e = 0; e < E; e++) count[l.owner[e] + 1]++;
+  const start = Int32Array.from(count);
+  for (let o = 0; o < l.numOwners; o++) start[o + 1] += start[o];
+  const byOwner = new Int32Array(E);
+  const fill = start.slice(0, l.numOwners);
+  for (let e = 0; e < E; e++) byOwner[fill[l.owner[e]]++] = e;
+  const byWidth = new Map<number, number[]>();
+  for (let o = 0; o < l.numOwners; o++) {
+    const n = start[o + 1] - start[o];
+    if (n === 0) continue;
+    const w = bucketWidth(n);
+    const list = byWidth.get(w);
+    if (list) list.push(o); else byWidth.set(w, [o]);
+  }
+  const pieces: Piece[] = [];
+  const position = new BigInt64Array(l.numOwners);
+  const slot = new BigInt64Array(E);
+  let next = 0;
+  let slots = 0;
+  for (const [width, owners] of [...byWidth.entries()].sort((a, b) => a[0] - b[0])) {
+    let from = 0;
+    for (const n of piecesOf(owners.length, width, rowBytes)) {
+      const p: Piece = { width, owners: new BigInt64Array(n), rows: new BigInt64Array(n * width).fill(BigInt(l.numRows)), edges: new BigInt64Array(n * width).fill(BigInt(E)) };
+      for (let j = 0; j < n; j++) {
+        const o = owners[from + j];
+        p.owners[j] = BigInt(o);
+        position[o] = BigInt(next++);
+        for (let k = start[o]; k < start[o + 1]; k++) {
+          const e = byOwner[k];
+          const at = j * width + k - start[o];
+          p.rows[at] = BigInt(l.row[e]);
+          p.edges[at] = BigInt(e);
+          slot[e] = BigInt(slots + at);
+        }
+      }
+      slots += n * width;
+      from += n;
+      pieces.push(p);
+    }
+  }
+  const inOrder = next === l.numOwners && position.every((p, o) => p === BigInt(o));
+  for (let o = 0; o < l.numOwners; o++) if (start[o + 1] === start[o]) position[o] = BigInt(next);
+  return { pieces, position, inOrder, slot };
+}
+
+/** The layout's index constants in `g`, made once per graph and row size. */
+interface Tables { graph: Graph; rowBytes: number; layout: Layout; owners: Value[]; rows: Value[]; edges: Value[]; position?: Value; slot: Value }
+const made = new WeakMap<EdgeLists, Tables[]>();
+
+function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
+  const list = (made.get(l) ?? []).filter((t) => t.graph === g);
+  const cached = list.find((t) => t.rowBytes === rowBytes);
+  if (cached) return cached;
+  const layout = layoutOf(l, rowBytes);
+  const shapeOf = (p: Piece) => (p.width === 1 ? [p.owners.length] : [p.owners.length, p.width]);
+  const t: Tables = {
+    graph: g, rowBytes, layout,
+    owners: layout.pieces.map((p) => g.constant(p.owners, 'int64', [p.owners.length])),
+    rows: layout.pieces.map((p) => g.constant(p.rows, 'int64', shapeOf(p))),
+    edges: layout.pieces.map((p) => g.constant(p.edges, 'int64', shapeOf(p))),
+    position: layout.inOrder ? undefined : g.constant(layout.position, 'int64', [l.numOwners]),
+    slot: g.constant(layout.slot, 'int64', [l.owner.length]),
+  };
+  made.set(l, [...list, t]);
+  return t;
+}
+
+const gatherRows = (x: Value, idx: Value) => emit1('Gather', [x, idx], x.dtype, [...idx.shape, ...x.shape.slice(1)], { axis: int(0) });
+
+/** A [rows, d] table with a zero row appended (the padding's target), and its row size in bytes. */
+function padded(x: Value, rows: number, what: string): { table: Value; rowBytes: number } {
+  if (x.rank !== 2 || x.shape[0] !== rows || typeof x.shape[1] !== 'number') throw new ShapeError(`${what}: ${x} must be [${rows}, d] with a static d`);
+  return { table: concat([x, zeros(x.graph, x.dtype, [1, x.shape[1]], x)], 0), rowBytes: x.shape[1] * bytesPerElement(x.dtype) };
+}
+
+/** Per-edge values as a vector [E] (from [E] or [E, 1]). */
+function edgeVector(w: Value, E: number, what: string): Value {
+  if (w.shape[0] !== E || w.rank > 2 || (w.rank === 2 && w.shape[1] !== 1)) throw new ShapeError(`${what}: ${w} must be [${E}] or [${E}, 1], one value per edge`);
+  return w.rank === 1 ? w : reshape(w, [E]);
+}
+
+/** out[o] = Σ_{e: owner e = o} w[e] · data[row e] for data [numRows, d] and w [E] or [E, 1] → [numOwners, d]. */
+export function weightedSumOfRows(data: Value, w: Value, l: EdgeLists): Value {
+  const g = data.graph;
+  const E = l.owner.length;
+  const wv = edgeVector(w, E, 'weightedSumOfRows');
+  return g.withGradient([data, w], () => {
+    const { table, rowBytes } = padded(data, l.numRows, 'weightedSumOfRows');
+    const weights = concat([wv, zeros(g, wv.dtype, [1], wv)], 0);
+    const t = tablesOf(g, l, rowBytes);
+    // A piece's weighted sum is a batch of [1, K] · [K, d] products: no [n, K, d] product is made.
+    const parts = t.rows.map((rows, i) => {
+      const x = gatherRows(table, rows);
+      const we = gatherRows(weights, t.edges[i]);
+      return rows.rank === 1 ? mul(x, unsqueeze(we, [1])) : reshape(matmul(unsqueeze(we, [1]), x), [rows.shape[0], data.shape[1]]);
+    });
+    const d = data.shape[1];
+    if (!t.position) return parts.length === 1 ? parts[0] : concat(parts, 0);
+    return gatherRows(concat([...parts, zeros(g, data.dtype, [1, d], data)], 0), t.position);
+  }, (dy) => {
+    const dw = rowDotsOfEdges(data, dy, l);
+    return [weightedSumOfRows(dy, wv, transposedEdges(l)), w.rank === 1 ? dw : reshape(dw, [E, 1])];
+  });
+}
+
+/** s[e] = ⟨a[row e], b[owner e]⟩ for a [numRows, d], b [numOwners, d] → [E]. */
+export function rowDotsOfEdges(a: Value, b: Value, l: EdgeLists): Value {
+  const g = a.graph;
+  if (b.rank !== 2 || b.shape[0] !== l.numOwners || b.shape[1] !== a.shape[1]) throw new ShapeError(`rowDotsOfEdges: ${b} must be [${l.numOwners}, ${a.shape[1]}]`);
+  return g.withGradient([a, b], () => {
+    const { table, rowBytes } = padded(a, l.numRows, 'rowDotsOfEdges');
+    const t = tablesOf(g, l, rowBytes);
+    const parts = t.rows.map((rows, i) => {
+      const x = gatherRows(table, rows);
+      const y = gatherRows(b, t.owners[i]);
+      if (rows.rank === 1) return reduceSum(mul(x, y), [1]);
+      return reshape(matmul(x, unsqueeze(y, [2])), [-1]);
+    });
+    return gatherRows(parts.length === 1 ? parts[0] : concat(parts, 0), t.slot);
+  }, (ds) => [weightedSumOfRows(b, ds, transposedEdges(l)), weightedSumOfRows(a, ds, l)]);
+}
