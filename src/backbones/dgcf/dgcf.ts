@@ -50,24 +50,28 @@ const COR_NODES = 'cor_nodes';
 
 type Edges = ReturnType<typeof graphConstants>;
 
-/** One disentangling layer: routing iterations over the intent-aware graph; returns the new node table. */
-function disentangle(ego: Value, c: Edges, factors: number, iterations: number): Value {
-  const [N, d] = ego.shape as number[];
+/**
+ * One disentangling layer: routing iterations over the intent-aware graph; returns the new node table.
+ * Each factor's chunk is summed over the edges with its own weights, and the routing scores are per-edge
+ * dot products of node rows (G.weightedSumOfRows, G.rowDotsOfEdges): no [edges × d] tensor is made.
+ */
+function disentangle(ego: Value, c: Edges, lists: G.EdgeLists, factors: number, iterations: number): Value {
+  const d = ego.shape[1] as number;
   const E = c.src.shape[0] as number;
-  const chunk = d / factors;
-  const tails = G.reshape(G.gather(ego, c.src), [E, factors, chunk]);
-  const tailKeys = G.tanh(G.l2Normalize(tails, -1));
+  const chunks = G.split(ego, Array(factors).fill(d / factors), 1);
+  const keys = chunks.map((x) => G.tanh(G.l2Normalize(x, -1)));
   let logits: Value = G.zeros(ego.graph, 'float32', [E, factors]);
   let out = ego;
   for (let t = 0; t < iterations; t++) {
     const weights = G.softmax(logits, -1);
     const dInvSqrt = G.pow(G.add(G.segmentSumBy(weights, c.dst), DEGREE_EPS), -0.5);
     const norm = G.mul(G.mul(weights, G.gather(dInvSqrt, c.dst)), G.gather(dInvSqrt, c.src));
-    const perFactor = G.segmentSumBy(G.mul(tails, G.unsqueeze(norm, [2])), c.dst);
-    out = G.reshape(perFactor, [N, d]);
+    const columns = factors === 1 ? [norm] : G.split(norm, Array(factors).fill(1), 1);
+    const perFactor = chunks.map((x, f) => G.weightedSumOfRows(x, columns[f], lists));
+    out = factors === 1 ? perFactor[0] : G.concat(perFactor, 1);
     if (t === iterations - 1) break;
-    const heads = G.l2Normalize(G.gather(perFactor, c.dst), -1);
-    logits = G.add(logits, G.reduceSum(G.mul(heads, tailKeys), [-1]));
+    const scores = perFactor.map((h, f) => G.unsqueeze(G.rowDotsOfEdges(keys[f], G.l2Normalize(h, -1), lists), [1]));
+    logits = G.add(logits, factors === 1 ? scores[0] : G.concat(scores, 1));
   }
   return out;
 }
@@ -75,6 +79,8 @@ function disentangle(ego: Value, c: Edges, factors: number, iterations: number):
 class Dgcf extends BprDotBackbone {
   readonly model: IdEmbeddings;
   private readonly adj: NormalisedGraph;
+  /** The directed edges into their destinations, for the per-factor edge sums. */
+  private readonly lists: G.EdgeLists;
   constructor(ds: Dataset, private readonly cfg: typeof DGCF_DEFAULTS) {
     super(ds, cfg, 'ego');
     const { embedding_dim: d, n_factors: K } = cfg;
@@ -84,13 +90,14 @@ class Dgcf extends BprDotBackbone {
     if (!(Number.isInteger(cfg.cor_rows) && cfg.cor_rows >= 1)) throw new Error(`dgcf: cor_rows must be a positive integer, got ${cfg.cor_rows}`);
     this.model = new IdEmbeddings(ds.nUsers, ds.nItems, d, init.xavierUniform());
     this.adj = normalisedBipartite(ds.nUsers, ds.nItems, this.triplets.users, this.triplets.items);
+    this.lists = G.edgeLists(this.adj.dst, this.adj.src, this.adj.nodes, this.adj.nodes);
   }
   protected represent(b: Binder) {
     const c = graphConstants(b.graph, this.adj);
     let h = this.model.nodes(b);
     const layers = [h];
     for (let l = 0; l < this.cfg.n_layers; l++) {
-      h = disentangle(h, c, this.cfg.n_factors, this.cfg.n_iterations);
+      h = disentangle(h, c, this.lists, this.cfg.n_factors, this.cfg.n_iterations);
       layers.push(h);
     }
     return splitNodes(meanOfLayers(layers), this.ds.nUsers, this.ds.nItems);
