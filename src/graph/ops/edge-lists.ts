@@ -92,7 +92,7 @@ function layoutOf(l: EdgeLists, rowBytes: number): Layout {
 }
 
 /** The layout's index constants in `g`, made once per graph and row size. */
-interface Tables { graph: Graph; rowBytes: number; layout: Layout; owners: Value[]; rows: Value[]; edges: Value[]; position?: Value; slot: Value }
+interface Tables { graph: Graph; rowBytes: number; owners: Value[]; rows: Value[]; edges: Value[]; position?: Value; slot: Value }
 const made = new WeakMap<EdgeLists, Tables[]>();
 
 function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
@@ -102,7 +102,7 @@ function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
   const layout = layoutOf(l, rowBytes);
   const shapeOf = (p: Piece) => (p.width === 1 ? [p.owners.length] : [p.owners.length, p.width]);
   const t: Tables = {
-    graph: g, rowBytes, layout,
+    graph: g, rowBytes,
     owners: layout.pieces.map((p) => g.constant(p.owners, 'int64', [p.owners.length])),
     rows: layout.pieces.map((p) => g.constant(p.rows, 'int64', shapeOf(p))),
     edges: layout.pieces.map((p) => g.constant(p.edges, 'int64', shapeOf(p))),
