@@ -88,10 +88,10 @@ export function sumOfRows(data: Value, l: RowLists): Value {
 /** Largest padded copy [n, K, …] gathered at once (bytes): small enough to be summed from cache. */
 export const PIECE_BYTES = 1 << 20;
 
-/** Outputs per piece of a bucket of width `width` over rows of `rowBytes` (all of them for 1-wide buckets, which sum nothing). */
-export function piecesOf(outputs: number, width: number, rowBytes: number): number[] {
+/** Outputs per piece of a bucket of width `width` over rows of `rowBytes`, pieces of at most `budget` bytes (all of them for 1-wide buckets, which sum nothing). */
+export function piecesOf(outputs: number, width: number, rowBytes: number, budget = PIECE_BYTES): number[] {
   if (width === 1 || !(rowBytes > 0)) return [outputs];
-  const per = Math.max(1, Math.floor(PIECE_BYTES / (width * rowBytes)));
+  const per = Math.max(1, Math.floor(budget / (width * rowBytes)));
   const n = Math.ceil(outputs / per);
   return Array.from({ length: n }, (_, i) => Math.min(per, outputs - i * per));
 }
