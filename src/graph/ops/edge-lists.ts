@@ -13,7 +13,7 @@ import { concat, reshape, unsqueeze } from './layout.ts';
 import { mul } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { reduceSum } from './reduce.ts';
-import { bucketWidth, piecesOf } from './row-lists.ts';
+import { piecesOf, outputsByWidth, outputPositions, inOutputOrder } from './row-lists.ts';
 
 /**
  * Largest padded copy [n, K, d] one batched product reads (bytes). Larger than row-lists' pieces: with
@@ -47,8 +47,8 @@ export function transposedEdges(l: EdgeLists): EdgeLists {
 /** One piece of a bucket: its owners [n], and per owner `width` data rows and edge ids (padding: numRows, E). */
 interface Piece { width: number; owners: BigInt64Array; rows: BigInt64Array; edges: BigInt64Array }
 
-/** The pieces of every bucket in order; where each owner's result sits in their concatenation; each edge's slot. */
-interface Layout { pieces: Piece[]; position: BigInt64Array; inOrder: boolean; slot: BigInt64Array }
+/** The pieces of every bucket in order; where each owner's result sits in their concatenation (absent: in order); each edge's slot. */
+interface Layout { pieces: Piece[]; position?: BigInt64Array; slot: BigInt64Array }
 
 function layoutOf(l: EdgeLists, rowBytes: number): Layout {
   const E = l.owner.length;
@@ -59,27 +59,16 @@ function layoutOf(l: EdgeLists, rowBytes: number): Layout {
   const byOwner = new Int32Array(E);
   const fill = start.slice(0, l.numOwners);
   for (let e = 0; e < E; e++) byOwner[fill[l.owner[e]]++] = e;
-  const byWidth = new Map<number, number[]>();
-  for (let o = 0; o < l.numOwners; o++) {
-    const n = start[o + 1] - start[o];
-    if (n === 0) continue;
-    const w = bucketWidth(n);
-    const list = byWidth.get(w);
-    if (list) list.push(o); else byWidth.set(w, [o]);
-  }
   const pieces: Piece[] = [];
-  const position = new BigInt64Array(l.numOwners);
   const slot = new BigInt64Array(E);
-  let next = 0;
   let slots = 0;
-  for (const [width, owners] of [...byWidth.entries()].sort((a, b) => a[0] - b[0])) {
+  for (const [width, owners] of outputsByWidth(start)) {
     let from = 0;
     for (const n of piecesOf(owners.length, width, rowBytes, EDGE_PIECE_BYTES)) {
       const p: Piece = { width, owners: new BigInt64Array(n), rows: new BigInt64Array(n * width).fill(BigInt(l.numRows)), edges: new BigInt64Array(n * width).fill(BigInt(E)) };
       for (let j = 0; j < n; j++) {
         const o = owners[from + j];
         p.owners[j] = BigInt(o);
-        position[o] = BigInt(next++);
         for (let k = start[o]; k < start[o + 1]; k++) {
           const e = byOwner[k];
           const at = j * width + k - start[o];
@@ -93,9 +82,8 @@ function layoutOf(l: EdgeLists, rowBytes: number): Layout {
       pieces.push(p);
     }
   }
-  const inOrder = next === l.numOwners && position.every((p, o) => p === BigInt(o));
-  for (let o = 0; o < l.numOwners; o++) if (start[o + 1] === start[o]) position[o] = BigInt(next);
-  return { pieces, position, inOrder, slot };
+  const position = outputPositions(pieces.flatMap((p) => Array.from(p.owners, Number)), start);
+  return { pieces, position, slot };
 }
 
 /** The layout's index constants in `g`, made once per graph and row size. */
@@ -113,7 +101,7 @@ function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
     owners: layout.pieces.map((p) => g.constant(p.owners, 'int64', [p.owners.length])),
     rows: layout.pieces.map((p) => g.constant(p.rows, 'int64', shapeOf(p))),
     edges: layout.pieces.map((p) => g.constant(p.edges, 'int64', shapeOf(p))),
-    position: layout.inOrder ? undefined : g.constant(layout.position, 'int64', [l.numOwners]),
+    position: layout.position && g.constant(layout.position, 'int64', [l.numOwners]),
     slot: g.constant(layout.slot, 'int64', [l.owner.length]),
   };
   made.set(l, [...list, t]);
@@ -149,9 +137,7 @@ export function weightedSumOfRows(data: Value, w: Value, l: EdgeLists): Value {
       const we = gatherRows(weights, t.edges[i]);
       return rows.rank === 1 ? mul(x, unsqueeze(we, [1])) : reshape(matmul(unsqueeze(we, [1]), x), [rows.shape[0], data.shape[1]]);
     });
-    const d = data.shape[1];
-    if (!t.position) return parts.length === 1 ? parts[0] : concat(parts, 0);
-    return gatherRows(concat([...parts, zeros(g, data.dtype, [1, d], data)], 0), t.position);
+    return inOutputOrder(parts, t.position, zeros(g, data.dtype, [1, data.shape[1]], data));
   }, (dy) => {
     const dw = rowDotsOfEdges(data, dy, l);
     return [weightedSumOfRows(dy, wv, transposedEdges(l)), w.rank === 1 ? dw : reshape(dw, [E, 1])];

@@ -46,23 +46,50 @@ export function bucketWidth(n: number): number {
 /** One padded gather per width: the outputs it holds and their row table [outputs × width]. */
 interface Bucket { width: number; outputs: number[]; table: BigInt64Array }
 
-export function bucketsOf(l: RowLists): Bucket[] {
+/** Outputs with a non-empty list (CSR `offsets`), grouped by bucket width, widths ascending. */
+export function outputsByWidth(offsets: Int32Array): [number, number[]][] {
   const byWidth = new Map<number, number[]>();
-  for (let o = 0; o + 1 < l.offsets.length; o++) {
-    const n = l.offsets[o + 1] - l.offsets[o];
+  for (let o = 0; o + 1 < offsets.length; o++) {
+    const n = offsets[o + 1] - offsets[o];
     if (n === 0) continue;
     const w = bucketWidth(n);
     const list = byWidth.get(w);
     if (list) list.push(o); else byWidth.set(w, [o]);
   }
+  return [...byWidth.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+export function bucketsOf(l: RowLists): Bucket[] {
   const pad = BigInt(l.dataRows);
-  return [...byWidth.entries()].sort((a, b) => a[0] - b[0]).map(([width, outputs]) => {
+  return outputsByWidth(l.offsets).map(([width, outputs]) => {
     const table = new BigInt64Array(outputs.length * width).fill(pad);
     outputs.forEach((o, j) => {
       for (let k = l.offsets[o]; k < l.offsets[o + 1]; k++) table[j * width + k - l.offsets[o]] = BigInt(l.rows[k]);
     });
     return { width, outputs, table };
   });
+}
+
+/**
+ * Where each output's row sits in the concatenation of the buckets' results (`order`: the outputs in
+ * that concatenation), empty outputs pointing one past it (at a zero row); absent when that is
+ * already output order.
+ */
+export function outputPositions(order: Iterable<number>, offsets: Int32Array): BigInt64Array | undefined {
+  const outputs = offsets.length - 1;
+  const position = new BigInt64Array(outputs);
+  let next = 0;
+  for (const o of order) position[o] = BigInt(next++);
+  if (next === outputs && position.every((p, o) => p === BigInt(o))) return undefined;
+  for (let o = 0; o < outputs; o++) if (offsets[o + 1] === offsets[o]) position[o] = BigInt(next);
+  return position;
+}
+
+/** The buckets' results `parts` (rows in bucket order) as rows in output order, zeros for empty outputs. */
+export function inOutputOrder(parts: Value[], position: Value | undefined, zeroRow: Value): Value {
+  if (!position) return parts.length === 1 ? parts[0] : concat(parts, 0);
+  const stacked = concat([...parts, zeroRow], 0);
+  return emit1('Gather', [stacked, position], stacked.dtype, [position.shape[0], ...stacked.shape.slice(1)], { axis: int(0) });
 }
 
 /**
@@ -80,9 +107,7 @@ export function sumOfRows(data: Value, l: RowLists): Value {
   const t = tablesOf(g, l, width * bytesPerElement(data.dtype));
   const gatherRows = (idx: Value) => emit1('Gather', [padded, idx], data.dtype, [...idx.shape, ...rest], { axis: int(0) });
   const parts = t.tables.map((idx) => (idx.rank === 1 ? gatherRows(idx) : reduceSum(gatherRows(idx), [1])));
-  if (!t.position) return parts.length === 1 ? parts[0] : concat(parts, 0);
-  const stacked = concat([...parts, zeroRow], 0);
-  return emit1('Gather', [stacked, t.position], data.dtype, [l.offsets.length - 1, ...rest], { axis: int(0) });
+  return inOutputOrder(parts, t.position, zeroRow);
 }
 
 /** Largest padded copy [n, K, …] gathered at once (bytes): small enough to be summed from cache. */
@@ -113,13 +138,8 @@ function tablesOf(g: Graph, l: RowLists, rowBytes: number): Tables {
       return g.constant(piece, 'int64', [n, b.width]);
     });
   });
-  const outputs = l.offsets.length - 1;
-  const position = new BigInt64Array(outputs);
-  let next = 0;
-  for (const b of buckets) for (const o of b.outputs) position[o] = BigInt(next++);
-  const inOrder = next === outputs && position.every((p, o) => p === BigInt(o));
-  for (let o = 0; o < outputs; o++) if (l.offsets[o + 1] === l.offsets[o]) position[o] = BigInt(next);
-  const t: Tables = { graph: g, rowBytes, tables, position: inOrder ? undefined : g.constant(position, 'int64', [outputs]) };
+  const position = outputPositions(buckets.flatMap((b) => b.outputs), l.offsets);
+  const t: Tables = { graph: g, rowBytes, tables, position: position && g.constant(position, 'int64', [position.length]) };
   made.set(l, t);
   return t;
 }
