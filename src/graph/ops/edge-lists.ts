@@ -9,7 +9,7 @@ import { type Value, type Graph, int } from '../graph.ts';
 import { ShapeError } from '../shape.ts';
 import { bytesPerElement } from '../dtype.ts';
 import { emit1, zeros } from './util.ts';
-import { concat, reshape, unsqueeze } from './layout.ts';
+import { concat, reshape } from './layout.ts';
 import { mul } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { reduceSum } from './reduce.ts';
@@ -86,8 +86,12 @@ function layoutOf(l: EdgeLists, rowBytes: number): Layout {
   return { pieces, position, slot };
 }
 
-/** The layout's index constants in `g`, made once per graph and row size. */
-interface Tables { graph: Graph; rowBytes: number; owners: Value[]; rows: Value[]; edges: Value[]; position?: Value; slot: Value }
+/**
+ * The layout's index constants in `g`, made once per graph and row size, shaped so each piece's ops
+ * need no Unsqueeze or Reshape of their own: rows [n, K], owners [n] (K > 1, for a [rows, d, 1] table)
+ * or [n, 1] (K = 1), edges [n, 1, K].
+ */
+interface Tables { graph: Graph; rowBytes: number; widths: number[]; owners: Value[]; rows: Value[]; edges: Value[]; position?: Value; slot: Value }
 const made = new WeakMap<EdgeLists, Tables[]>();
 
 function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
@@ -95,12 +99,12 @@ function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
   const cached = list.find((t) => t.rowBytes === rowBytes);
   if (cached) return cached;
   const layout = layoutOf(l, rowBytes);
-  const shapeOf = (p: Piece) => (p.width === 1 ? [p.owners.length] : [p.owners.length, p.width]);
   const t: Tables = {
     graph: g, rowBytes,
-    owners: layout.pieces.map((p) => g.constant(p.owners, 'int64', [p.owners.length])),
-    rows: layout.pieces.map((p) => g.constant(p.rows, 'int64', shapeOf(p))),
-    edges: layout.pieces.map((p) => g.constant(p.edges, 'int64', shapeOf(p))),
+    widths: layout.pieces.map((p) => p.width),
+    owners: layout.pieces.map((p) => g.constant(p.owners, 'int64', p.width === 1 ? [p.owners.length, 1] : [p.owners.length])),
+    rows: layout.pieces.map((p) => g.constant(p.rows, 'int64', [p.owners.length, p.width])),
+    edges: layout.pieces.map((p) => g.constant(p.edges, 'int64', [p.owners.length, 1, p.width])),
     position: layout.position && g.constant(layout.position, 'int64', [l.numOwners]),
     slot: g.constant(layout.slot, 'int64', [l.owner.length]),
   };
@@ -135,9 +139,10 @@ export function weightedSumOfRows(data: Value, w: Value, l: EdgeLists): Value {
     const parts = t.rows.map((rows, i) => {
       const x = gatherRows(table, rows);
       const we = gatherRows(weights, t.edges[i]);
-      return rows.rank === 1 ? mul(x, unsqueeze(we, [1])) : reshape(matmul(unsqueeze(we, [1]), x), [rows.shape[0], data.shape[1]]);
+      return t.widths[i] === 1 ? mul(x, we) : matmul(we, x);
     });
-    return inOutputOrder(parts, t.position, zeros(g, data.dtype, [1, data.shape[1]], data));
+    const d = data.shape[1];
+    return reshape(inOutputOrder(parts, t.position, zeros(g, data.dtype, [1, 1, d], data)), [l.numOwners, d]);
   }, (dy) => {
     const dw = rowDotsOfEdges(data, dy, l);
     return [weightedSumOfRows(dy, wv, transposedEdges(l)), w.rank === 1 ? dw : reshape(dw, [E, 1])];
@@ -151,11 +156,11 @@ export function rowDotsOfEdges(a: Value, b: Value, l: EdgeLists): Value {
   return g.withGradient([a, b], () => {
     const { table, rowBytes } = padded(a, l.numRows, 'rowDotsOfEdges');
     const t = tablesOf(g, l, rowBytes);
+    const columns = t.widths.some((w) => w > 1) ? reshape(b, [l.numOwners, b.shape[1], 1]) : b;
     const parts = t.rows.map((rows, i) => {
       const x = gatherRows(table, rows);
-      const y = gatherRows(b, t.owners[i]);
-      if (rows.rank === 1) return reduceSum(mul(x, y), [1]);
-      return reshape(matmul(x, unsqueeze(y, [2])), [-1]);
+      if (t.widths[i] === 1) return reshape(reduceSum(mul(x, gatherRows(b, t.owners[i])), [2]), [-1]);
+      return reshape(matmul(x, gatherRows(columns, t.owners[i])), [-1]);
     });
     return gatherRows(parts.length === 1 ? parts[0] : concat(parts, 0), t.slot);
   }, (ds) => [weightedSumOfRows(b, ds, transposedEdges(l)), weightedSumOfRows(a, ds, l)]);
