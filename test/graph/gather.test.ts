@@ -104,6 +104,25 @@ for (const precision of ['float32', 'float64'] as const) {
   });
 }
 
+test('segment sums of narrow float32 rows accumulate in float64 by default: small segments after a long run stay exact', async () => {
+  // 200,000 ones in segment 0, then segment 1 = [0.1, 0.2, 0.3]: a float32 running sum is near 2e5
+  // (spacing 0.0156) when segment 1 starts, so its difference of running sums is off by ~1e-2.
+  const n = 200_000;
+  const seg = Int32Array.from({ length: n + 3 }, (_, i) => (i < n ? 0 : 1));
+  const x = Float32Array.from({ length: n + 3 }, (_, i) => (i < n ? 1 : [0.1, 0.2, 0.3][i - n]));
+  const sums = async (precision?: 'float32' | 'float64', width = 1) => {
+    const g = new G.Graph();
+    const v = g.input('x', 'float32', [n + 3, width]);
+    g.output(G.segmentSumBy(v, G.indexConstant(g, seg, 2), precision ? { precision } : {}), 'y');
+    const wide = Float32Array.from({ length: (n + 3) * width }, (_, i) => x[Math.floor(i / width)]);
+    return Array.from((await runGraph(g, { x: tensor(wide, [n + 3, width]) })).y.data as Float32Array);
+  };
+  const exact = Math.fround(Math.fround(0.1) + Math.fround(0.2) + Math.fround(0.3));
+  assert.equal((await sums())[1], exact, 'default, one value per row');
+  assert.equal((await sums(undefined, G.WIDE_SUM_MAX_WIDTH))[G.WIDE_SUM_MAX_WIDTH], exact, 'default, the widest rows summed in float64');
+  assert.ok(Math.abs((await sums('float32'))[1] - 0.6) > 1e-3, 'float32 running sums lose segment 1 (the case the default avoids)');
+});
+
 test('gatherRuns: a per-distinct-id tensor spread back to the elements; gradient = per-run sums', async () => {
   // ids [1, 4, 1, 0, 4, 4]: runs (ascending ids) 0 → id 0, 1 → id 1, 2 → id 4
   const idList = [1, 4, 1, 0, 4, 4];
