@@ -158,7 +158,8 @@ export function gemmLine(r: Compared, unitName: string): string {
   return `  ${r.w.label} GEMM work: ${(g.flopsPerStep / 1e9).toFixed(2)} GFLOP/step (ORT profile of 3 steps); this core's GEMM peak `
     + `${rate(g.peak.bestGflops)} (best of 7, median ${rate(g.peak.medianGflops)}, ${g.peak.shape}) → GEMM floor ${floor.seconds.toFixed(3)} s/${unitName} `
     + `= ${na(floor.ratio, f3)} of torch's (the lowest ratio this math allows here); our GEMM kernels ${rate(g.oursGemmGflops)}, `
-    + `ours overall ${rate((g.flopsPerStep * unitSteps(r)) / oursUnit / 1e9)} of GEMM work`;
+    + `ours overall ${rate((g.flopsPerStep * unitSteps(r)) / oursUnit / 1e9)} of GEMM work`
+    + (g.matrixVectorFlops > 0 ? `; not counted: ${(g.matrixVectorFlops / 1e9).toFixed(2)} GFLOP/step of matrix–vector products (memory-bound)` : '');
 }
 
 /** "lastfm: 1,858 users × 1,425 items, 56,075 interactions (44,820 train), image 128-d + text 384-d, 11 classes; <source>" */

@@ -41,20 +41,34 @@ export function productFlops(a: number[], b: number[] | null, out: number[]): nu
   return 2 * o * Math.round(k);
 }
 
-/** Per run of the profiled session: GEMM flops and GEMM kernel milliseconds (means over runs). */
-export function gemmWorkOfProfile(events: ProfileEvent[]): { flops: number; kernelMs: number; runs: number } {
+/** True for a matrix–vector product (out [..., M, 1], [..., 1, N] or a vector): memory-bound, no GEMM. */
+export function isMatrixVector(out: number[]): boolean {
+  return out.length < 2 || out[out.length - 1] === 1 || out[out.length - 2] === 1;
+}
+
+/**
+ * Per run of the profiled session: GEMM flops and GEMM kernel milliseconds (means over runs).
+ * Matrix–vector products (GRCN's and DGCF's edge sums: batches of [1, K] · [K, d]) stream their
+ * matrix once and cannot run at GEMM peak: they are counted apart (`matrixVectorFlops`), not in the floor.
+ */
+export function gemmWorkOfProfile(events: ProfileEvent[]): { flops: number; kernelMs: number; runs: number; matrixVectorFlops: number } {
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').length;
   if (runs === 0) throw new Error('profile holds no model_run event');
   let flops = 0;
   let us = 0;
+  let matrixVector = 0;
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !PRODUCT_OPS.has(e.args?.op_name ?? '')) continue;
     const [a, b, out] = [dimsOf(e.args?.input_type_shape, 0), dimsOf(e.args?.input_type_shape, 1), dimsOf(e.args?.output_type_shape, 0)];
     if (!a || !out) throw new Error(`profile: ${e.name} lacks its shapes`);
+    if (isMatrixVector(out)) {
+      matrixVector += productFlops(a, b, out);
+      continue;
+    }
     flops += productFlops(a, b, out);
     us += e.dur;
   }
-  return { flops: flops / runs, kernelMs: us / 1000 / runs, runs };
+  return { flops: flops / runs, kernelMs: us / 1000 / runs, runs, matrixVectorFlops: matrixVector / runs };
 }
 
 export interface GemmWork {
@@ -62,6 +76,8 @@ export interface GemmWork {
   flopsPerStep: number;
   /** Our GEMM kernels' rate in the profiled steps (ORT's own timing). */
   oursGemmGflops: number;
+  /** Flops of one step's matrix–vector products (not in the floor). */
+  matrixVectorFlops: number;
 }
 
 /** Profiles `steps` train steps of `bb` on its own batches (fresh parameters: shapes are what count). */
@@ -82,7 +98,7 @@ export async function profileGemmWork(bb: Backbone, compiled: CompiledTrainStep,
     const file = readdirSync(dir).find((f) => f.endsWith('.json'));
     if (!file) throw new Error(`ORT wrote no profile into ${dir}`);
     const w = gemmWorkOfProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[]);
-    return { flopsPerStep: w.flops, oursGemmGflops: w.flops / w.kernelMs / 1e6 };
+    return { flopsPerStep: w.flops, oursGemmGflops: w.flops / w.kernelMs / 1e6, matrixVectorFlops: w.matrixVectorFlops };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
