@@ -39,19 +39,15 @@ class GrcnModel extends Module {
   }
 }
 
-/** The directed edges (positions in the destination-sorted edge list) from an item to a user: routing's. */
-const itemToUser = (a: NormalisedGraph, nUsers: number) => Array.from(a.dst, (d, k) => (d < nUsers ? k : -1)).filter((k) => k >= 0);
-
-/** Graph constants: all edges (both directions, by destination) and the item→user edges used by routing. */
-function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number, nInteractions: number) {
-  const toUser = itemToUser(a, nUsers);
+/** Graph constants: all edges (both directions, by destination) and the users of routing's item→user edges, in its lists' edge order. */
+function edgeConstants(g: G.Graph, a: NormalisedGraph, route: G.EdgeLists, nUsers: number, nInteractions: number) {
   return {
     src: G.indexConstant(g, a.src, a.nodes),
     dst: G.indexConstant(g, a.dst, a.nodes),
     /** Per directed edge, its undirected edge (training interaction). */
     pair: G.indexConstant(g, a.pair, nInteractions),
     /** Users of the item→user edges. */
-    routeUser: G.indexConstant(g, toUser.map((k) => a.dst[k]), nUsers),
+    routeUser: G.indexConstant(g, route.owner, nUsers),
   };
 }
 
@@ -61,7 +57,8 @@ function edgeConstants(g: G.Graph, a: NormalisedGraph, nUsers: number, nInteract
  * destination), the item→user edges (into the user, rows among items), the interactions (user × item).
  */
 function edgeLists(a: NormalisedGraph, nUsers: number, train: { users: Int32Array; items: Int32Array }) {
-  const toUser = itemToUser(a, nUsers);
+  // The directed edges (positions in the destination-sorted edge list) from an item to a user.
+  const toUser = Array.from(a.dst, (d, k) => (d < nUsers ? k : -1)).filter((k) => k >= 0);
   return {
     all: G.edgeLists(a.dst, a.src, a.nodes, a.nodes),
     route: G.edgeLists(toUser.map((k) => a.dst[k]), toUser.map((k) => a.src[k] - nUsers), nUsers, a.nodes - nUsers),
@@ -104,7 +101,7 @@ class Grcn implements Backbone {
   /** Final node representations [U + I, d·(1 + M)], and the item-side SGFD terms when requested. */
   private represent(b: Binder, sgfdItems?: Value) {
     const g = b.graph;
-    const e = edgeConstants(g, this.adj, this.ds.nUsers, this.train.users.length);
+    const e = edgeConstants(g, this.adj, this.lists.route, this.ds.nUsers, this.train.users.length);
     const tables = this.model.extractor.tables(g, this.ds.nItems);
     const own = !this.model.extractor.normalised;
     const items = this.model.extractor.allItems(b, tables).map((f) => (own ? G.l2Normalize(G.leakyRelu(f, 0.01), -1) : f));
