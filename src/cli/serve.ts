@@ -1,7 +1,7 @@
 // `sgfd score` (batch top-K to Arrow), `sgfd export` (model directory), `sgfd serve` (HTTP endpoint).
 import type { CommandModule } from 'yargs';
 import { scoreRun, type ScoreRunOptions } from '../score/index.ts';
-import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, type ExcludeSeen } from '../score/index.ts';
+import { DEFAULT_EXCLUDE, EXCLUDE_CHOICES, SCORE_ENGINES, type ExcludeSeen, type ScoreEngineChoice } from '../score/index.ts';
 import { exportModel } from '../export/index.ts';
 import { startServer } from '../serve/index.ts';
 import { DEFAULT_LIMITS } from '../serve/index.ts';
@@ -9,7 +9,7 @@ import { mallocTuned } from '../runtime/index.ts';
 
 interface ScoreArgs {
   run: string; data?: string; k: number; out: string; users: string; shard?: string; 'exclude-seen': ExcludeSeen;
-  'memory-mb': number; threads: number; format?: 'file' | 'stream'; quiet: boolean; 'allow-unfinished': boolean; force: boolean;
+  'memory-mb': number; threads: number; engine: ScoreEngineChoice; format?: 'file' | 'stream'; quiet: boolean; 'allow-unfinished': boolean; force: boolean;
   queue?: string; shards?: number;
 }
 
@@ -34,6 +34,10 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     })
     .option('memory-mb', { type: 'number', default: 256, describe: 'budget for the per-chunk score matrices' })
     .option('threads', { type: 'number', default: 2 })
+    .option('engine', {
+      choices: SCORE_ENGINES, default: 'auto' as const,
+      describe: "dot-product models: 'native' (sgfd's fused kernel, built by npm install when a C++ compiler is present) or 'onnxruntime'; 'auto' takes native when built. Same results; recorded as sgfd.engine",
+    })
     .option('format', { choices: ['file', 'stream'] as const, describe: 'Arrow IPC format (default: by extension)' })
     .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })
     .option('allow-unfinished', ALLOW_UNFINISHED)
@@ -42,7 +46,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     if ((a.queue === undefined) !== (a.shards === undefined)) throw new Error('--queue and --shards go together (one machine: --shard i/n per process)');
     const options = {
       run: a.run, data: a.data, k: a.k, out: a.out, users: a.users, shard: a.shard, exclude: a['exclude-seen'],
-      memoryMb: a['memory-mb'], threads: a.threads, format: a.format, quiet: a.quiet, force: a.force, allowUnfinished: a['allow-unfinished'], onUnfinished: () => unfinishedWarning(a.run),
+      memoryMb: a['memory-mb'], threads: a.threads, engine: a.engine, format: a.format, quiet: a.quiet, force: a.force, allowUnfinished: a['allow-unfinished'], onUnfinished: () => unfinishedWarning(a.run),
     };
     const r = a.queue === undefined ? await scoreRun(options) : await scoreOnQueueFromCli(options, a.queue, a.shards!);
     process.stdout.write(`${r.path}: ${r.rows} rows for ${r.users} users in ${r.seconds.toFixed(2)} s (${r.usersPerSecond.toFixed(0)} users/s)\n`);

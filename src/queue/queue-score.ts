@@ -39,7 +39,7 @@ export async function scoreOnQueue(o: QueueScoreOptions): Promise<ScoreRunResult
   const base: Omit<ScoreShardPayload, 'out' | 'shard'> = {
     run, data: o.data === undefined ? undefined : resolve(o.data), k: o.k,
     users: o.users.startsWith('@') ? `@${resolve(o.users.slice(1))}` : o.users,
-    exclude: o.exclude, memoryMb: o.memoryMb, threads: o.threads, format: 'stream', allowUnfinished: o.allowUnfinished,
+    exclude: o.exclude, memoryMb: o.memoryMb, threads: o.threads, engine: o.engine, format: 'stream', allowUnfinished: o.allowUnfinished,
   };
   try {
     const marker = writeMarker(shardRoot);

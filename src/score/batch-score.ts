@@ -1,12 +1,15 @@
-// Batch top-K scoring on ONNX Runtime: one session, users in chunks sized to a memory budget, each
-// chunk one run of (scores → excluded pairs set to −∞ → TopK), results handed out chunk by chunk.
+// Batch top-K scoring: dot-product sources on the native fused kernel when it is built
+// (native-dot.ts), else — and for per-user score graphs — on ONNX Runtime: one session, users in
+// chunks sized to a memory budget, each chunk one run of (scores → TopK), excluded items dropped
+// from an over-fetched top-K; results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
-import { createSession, tensor, type Feeds, type ort } from '../runtime/index.ts';
+import { createSession, nativeKernels, tensor, type Feeds, type ort } from '../runtime/index.ts';
 import { type Scorer } from '../eval/index.ts';
 import { type Csr } from '../data/index.ts';
 import { dotTopKGraph, userIdTopKGraph } from '../model/index.ts';
 import { SCORER_IO, topKOutputs } from '../model/index.ts';
 import { type ScoredChunk } from './score-arrow.ts';
+import { assertFiniteRows, nativeDotChunks } from './native-dot.ts';
 
 /**
  * What scores users: dot-product representations (score = ⟨users[u], items[i]⟩), or a backbone's
@@ -24,6 +27,23 @@ export interface BatchScoreOptions {
   /** Budget for the per-chunk score matrices, MiB. */
   memoryMb: number;
   threads?: number;
+  /** 'auto' (default): native for dot-product sources when built, else ONNX Runtime. */
+  engine?: ScoreEngineChoice;
+}
+
+export const SCORE_ENGINES = ['auto', 'native', 'onnxruntime'] as const;
+export type ScoreEngineChoice = typeof SCORE_ENGINES[number];
+
+/** The engine `choice` resolves to for `source`; throws if 'native' is asked for and cannot run. */
+export function scoreEngine(source: ScoreSource, choice: ScoreEngineChoice = 'auto'): 'native' | 'onnxruntime' {
+  if (choice === 'onnxruntime') return 'onnxruntime';
+  if (source.kind !== 'dot') {
+    if (choice === 'native') throw new Error('--engine native: this run scores with its own per-user graph, which only ONNX Runtime runs (use --engine auto)');
+    return 'onnxruntime';
+  }
+  const { kernels, why } = nativeKernels();
+  if (!kernels && choice === 'native') throw new Error(`--engine native: the native kernels are not available: ${why}`);
+  return kernels ? 'native' : 'onnxruntime';
 }
 
 /**
@@ -54,6 +74,11 @@ export function chunkUsers(nItems: number, memoryMb: number): number {
 export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: BatchScoreOptions): AsyncGenerator<ScoredChunk> {
   const nItems = source.nItems;
   if (!Number.isInteger(o.k) || o.k < 1 || o.k > nItems) throw new RangeError(`--k must be an integer in [1, ${nItems}] (the number of items), got ${o.k}`);
+  if (source.kind === 'dot' && scoreEngine(source, o.engine) === 'native') {
+    yield* nativeDotChunks(nativeKernels().kernels!, source, users, o, (ids) => userRows(source.users, source.dim, ids));
+    return;
+  }
+  if (source.kind === 'dot') assertFiniteRows(source.items, source.dim, 'item');
   const graph = source.kind === 'dot'
     ? dotTopKGraph({ dim: source.dim, items: source.items, k: 'input', mask: false })
     : userIdTopKGraph(source.scorer);
@@ -68,7 +93,10 @@ export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: Ba
       const { to, fetch } = nextChunk(users, from, chunk, o, nItems);
       const rows = users.subarray(from, to);
       const feeds: Feeds = { ...fixed, [SCORER_IO.k]: tensor(BigInt64Array.of(BigInt(fetch)), [1]) };
-      if (source.kind === 'dot') feeds[SCORER_IO.userEmbedding] = tensor(userRows(source.users, source.dim, rows), [rows.length, source.dim]);
+      if (source.kind === 'dot') {
+        assertFiniteRows(source.users, source.dim, 'user', rows);
+        feeds[SCORER_IO.userEmbedding] = tensor(userRows(source.users, source.dim, rows), [rows.length, source.dim]);
+      }
       else feeds[SCORER_IO.userIds] = tensor(BigInt64Array.from(rows, (u) => BigInt(u)), [rows.length]);
       const top = topKOutputs(await session.run(feeds));
       yield { users: rows.slice(), ...dropExcluded(top, rows, fetch, o.k, o.exclude) };

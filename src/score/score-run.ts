@@ -1,7 +1,7 @@
 // `sgfd score`: a run's top-K for a selection (or shard) of users, streamed to an Arrow file.
 import { loadRun } from '../run/index.ts';
 import { readIdMap } from '../data/index.ts';
-import { scoreChunks } from './batch-score.ts';
+import { scoreChunks, scoreEngine, type ScoreEngineChoice } from './batch-score.ts';
 import { runScoreSource } from './run-source.ts';
 import { writeScoreFile, type ScoredChunk } from './score-arrow.ts';
 import { excludedSplits, parseShard, selectUsers, shardOf, EXCLUDE_DOCS, type ExcludeSeen } from './user-selection.ts';
@@ -24,6 +24,8 @@ export interface ScoreRunOptions {
   /** Replace an existing output file (otherwise that is an error). */
   force?: boolean;
   threads?: number;
+  /** Which scorer runs dot-product models (default 'auto': the native kernel when built); recorded as sgfd.engine. */
+  engine?: ScoreEngineChoice;
   /** Default: 'stream' for a `.arrows` path, else 'file'. */
   format?: 'file' | 'stream';
   quiet?: boolean;
@@ -48,10 +50,11 @@ export async function scoreRun(o: ScoreRunOptions): Promise<ScoreRunResult> {
   const users = shardOf(selection, shard);
   const exclude = excludedSplits(run.ds, o.exclude);
   const source = await runScoreSource(run, o.threads);
+  const engine = scoreEngine(source, o.engine);
   const progress = new ProgressBar(!!o.quiet, 24);
   async function* tracked(): AsyncGenerator<ScoredChunk> {
     let done = 0;
-    for await (const chunk of scoreChunks(source, users, { k: o.k, exclude, memoryMb: o.memoryMb, threads: o.threads })) {
+    for await (const chunk of scoreChunks(source, users, { k: o.k, exclude, memoryMb: o.memoryMb, threads: o.threads, engine })) {
       done += chunk.users.length;
       progress.draw('', users.length ? done / users.length : 1, `${done}/${users.length} users ${(done / Math.max(progress.seconds, 1e-9)).toFixed(0)} users/s`);
       yield chunk;
@@ -71,6 +74,7 @@ export async function scoreRun(o: ScoreRunOptions): Promise<ScoreRunResult> {
       ...(run.finished ? {} : { run_finished: 'false' }),
       users: o.users === 'all' ? 'all' : `${selection.length} listed`,
       shard: `${shard.index}/${shard.count}`,
+      engine,
       ids: userIds || itemIds ? `original (${[userIds ? 'user' : '', itemIds ? 'item' : ''].filter(Boolean).join(', ')} id map)` : 'dense',
       created: new Date().toISOString(),
     },

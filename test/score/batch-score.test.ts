@@ -12,6 +12,7 @@ import { scoreRun } from '../../src/score/score-run.ts';
 import { runEmbeddings } from '../../src/score/run-source.ts';
 import { writeScoreFile, chunksBatch, scoreSchema, BATCH_USERS, type ScoredChunk } from '../../src/score/score-arrow.ts';
 import { loadRun } from '../../src/run/load-run.ts';
+import { nativeKernels } from '../../src/runtime/native.ts';
 import { scorer } from '../../src/run/scoring.ts';
 import { topK } from '../../src/eval/ranking.ts';
 import { csrOf } from '../eval/helpers.ts';
@@ -30,7 +31,7 @@ async function collect(chunks: AsyncIterable<ScoredChunk>): Promise<ScoredChunk[
   return out;
 }
 
-test('ONNX top-K equals the brute-force reference: ids, order (ties by item id), scores, masking', async () => {
+test('ONNX Runtime top-K equals the brute-force reference: ids, order (ties by item id), scores, masking', async () => {
   const [nUsers, nItems, dim, k] = [23, 37, 5, 7];
   const source: ScoreSource = { kind: 'dot', users: integerTable(nUsers, dim, 1), items: integerTable(nItems, dim, 2), dim, nItems };
   const train = csrOf(Array.from({ length: nUsers }, (_, u) => [u % nItems, (u * 5) % nItems, 3]));
@@ -38,7 +39,7 @@ test('ONNX top-K equals the brute-force reference: ids, order (ties by item id),
   const users = Int32Array.from([5, 0, 4, 22, 7, 8, 9, 10, 1]); // out of order, non-consecutive: row copies
   const budgetMb = (3 * 4 * nItems * 4) / (1024 * 1024); // 4 users per chunk
   assert.equal(chunkUsers(nItems, budgetMb), 4);
-  const chunks = await collect(scoreChunks(source, users, { k, exclude: [train, valid], memoryMb: budgetMb, threads: 1 }));
+  const chunks = await collect(scoreChunks(source, users, { k, exclude: [train, valid], memoryMb: budgetMb, threads: 1, engine: 'onnxruntime' }));
   assert.deepEqual(chunks.map((c) => c.users.length), [4, 4, 1]);
   let ties = 0;
   chunks.flatMap((c) => Array.from(c.users, (u, r) => ({ u, items: c.items.subarray(r * k, (r + 1) * k), scores: c.scores.subarray(r * k, (r + 1) * k) }))).forEach(({ u, items, scores }) => {
@@ -103,6 +104,7 @@ test('sgfd score on a trained run: original ids, provenance, masking, brute-forc
   assert.equal(JSON.parse(meta.get('sgfd.model')!).backbone, 'bm3');
   assert.equal(JSON.parse(meta.get('sgfd.dataset')!).users, 90);
   assert.ok(!Number.isNaN(Date.parse(meta.get('sgfd.created')!)));
+  assert.equal(meta.get('sgfd.engine'), nativeKernels().kernels ? 'native' : 'onnxruntime');
   const run = loadRun(runDir);
   const emb = (await runEmbeddings(run))!;
   const rows = rowsOf(table);
@@ -114,6 +116,9 @@ test('sgfd score on a trained run: original ids, provenance, masking, brute-forc
     assertRanking({ items: mine.map((r) => Number(String(r.item).slice(5))), scores: mine.map((r) => r.score) }, want, 1e-5, `user ${u}`);
     assert.ok(mine.every((r) => String(r.item).startsWith('item-')));
   }
+  const viaOrt = rowsOf(tableFromIPC(readFileSync((await scoreRun({ ...base, engine: 'onnxruntime', out: join(root, 'ort.arrow') })).path)));
+  assert.deepEqual(viaOrt.map((r) => [r.user, r.item, r.rank]), rows.map((r) => [r.user, r.item, r.rank]), 'either engine: the same rows');
+  viaOrt.forEach((r, j) => assert.ok(Math.abs(r.score - rows[j].score) <= 1e-5 * Math.max(1, Math.abs(r.score)), `row ${j}: score ${r.score} vs ${rows[j].score}`));
   const shards = [];
   for (let i = 0; i < 3; i++) shards.push(await scoreRun({ ...base, shard: `${i}/3`, out: join(root, `part-${i}.arrows`) }));
   assert.deepEqual(shards.map((s) => s.users), [30, 30, 30]);

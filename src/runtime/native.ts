@@ -1,0 +1,54 @@
+// sgfd's optional native kernels (native/, built by `npm run build:native`, which `npm install`
+// runs). Absent — no compiler, another CPU architecture, SGFD_NATIVE=0 — callers use their ONNX
+// Runtime path, which gives the same results.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { projectFile } from './code-location.ts';
+
+export interface NativeKernels {
+  /**
+   * Each user's best k items by dot product, fused (the score matrix is never stored): users
+   * [n·dim], the item table packed by packItemPanels, excluded items per user as CSR offsets [n + 1]
+   * into ascending item lists; fills outItems / outScores [n·k] best first (ties: lower item first;
+   * item −1 and score −∞ where fewer than k items are left). Runs on `threads` threads.
+   */
+  dotTopK(users: Float32Array, panels: Float32Array, nItems: number, dim: number, k: number,
+    excludedPtr: Int32Array, excludedItems: Int32Array, threads: number, outItems: Int32Array, outScores: Float32Array): void;
+}
+
+/** Items per panel of the packed item table (native/dot_top_k.h PANEL). */
+export const PANEL = 16;
+
+export const NATIVE_MODULE = 'native/build/Release/sgfd_native.node';
+
+let loaded: { kernels: NativeKernels | null; why: string } | null = null;
+
+/** The native kernels, or null with the reason they are not in use. */
+export function nativeKernels(): { kernels: NativeKernels | null; why: string } {
+  if (loaded) return loaded;
+  const path = projectFile(NATIVE_MODULE);
+  if (process.env.SGFD_NATIVE === '0') loaded = { kernels: null, why: 'SGFD_NATIVE=0' };
+  else if (!existsSync(path)) loaded = { kernels: null, why: `${NATIVE_MODULE} is not built (npm run build:native)` };
+  else {
+    try {
+      loaded = { kernels: createRequire(import.meta.url)(path) as NativeKernels, why: 'loaded' };
+    } catch (e) {
+      loaded = { kernels: null, why: `${NATIVE_MODULE} does not load (${(e as Error).message.split('\n')[0]})` };
+    }
+  }
+  return loaded;
+}
+
+/**
+ * The item table [nItems, dim] as the native kernels read it: panels of PANEL items, each stored
+ * dimension by dimension ([panel][dim][PANEL]), zero past the last item.
+ */
+export function packItemPanels(items: Float32Array, nItems: number, dim: number): Float32Array {
+  if (items.length !== nItems * dim) throw new RangeError(`packItemPanels: expected ${nItems}×${dim} values, got ${items.length}`);
+  const panels = new Float32Array(Math.ceil(nItems / PANEL) * dim * PANEL);
+  for (let i = 0; i < nItems; i++) {
+    const base = Math.floor(i / PANEL) * dim * PANEL + (i % PANEL);
+    for (let j = 0; j < dim; j++) panels[base + j * PANEL] = items[i * dim + j];
+  }
+  return panels;
+}

@@ -1,0 +1,70 @@
+// Batch top-K for dot-product sources on the native fused kernel (src/runtime/native.ts): no score
+// matrix, no over-fetch — excluded items are skipped inside the kernel. Same results as the ONNX
+// Runtime scorer, ties included (test/score/native-dot.test.ts).
+import { availableParallelism } from 'node:os';
+import { type Csr } from '../data/index.ts';
+import { type NativeKernels, packItemPanels } from '../runtime/index.ts';
+import { type ScoredChunk } from './score-arrow.ts';
+
+/** Users per kernel call: the unit of progress; the kernel's own memory is ≈ (2k + 48) × 8 bytes a user. */
+export const NATIVE_CHUNK = 512;
+
+/**
+ * Throws, naming the row, if a row of `table` [rows, dim] — those in `ids`, or all — holds NaN or ±∞:
+ * a NaN score would otherwise rank nowhere, silently.
+ */
+export function assertFiniteRows(table: Float32Array, dim: number, what: 'user' | 'item', ids?: Int32Array): void {
+  const n = ids ? ids.length : table.length / dim;
+  for (let r = 0; r < n; r++) {
+    const row = ids ? ids[r] : r;
+    for (let j = 0; j < dim; j++) {
+      const v = table[row * dim + j];
+      if (!Number.isFinite(v)) throw new Error(`score: ${what} ${row} (dense id): its representation holds ${v} (dimension ${j}); the run's parameters are not finite`);
+    }
+  }
+}
+
+/** Per user of `users`, the items any of `exclude` lists, ascending and distinct, as CSR offsets + items. */
+export function excludedOf(users: Int32Array, exclude: readonly Csr[]): { ptr: Int32Array; items: Int32Array } {
+  const ptr = new Int32Array(users.length + 1);
+  let total = 0;
+  for (let r = 0; r < users.length; r++) for (const c of exclude) total += c.indptr[users[r] + 1] - c.indptr[users[r]];
+  const items = new Int32Array(total);
+  let w = 0;
+  for (let r = 0; r < users.length; r++) {
+    const from = w;
+    for (const c of exclude) {
+      const lo = c.indptr[users[r]], hi = c.indptr[users[r] + 1];
+      items.set(c.indices.subarray(lo, hi), w);
+      w += hi - lo;
+    }
+    if (exclude.length > 1) {
+      const own = items.subarray(from, w).sort();
+      let d = 0;
+      for (let i = 0; i < own.length; i++) if (i === 0 || own[i] !== own[i - 1]) own[d++] = own[i];
+      w = from + d;
+    }
+    ptr[r + 1] = w;
+  }
+  return { ptr, items: items.subarray(0, w) };
+}
+
+export interface NativeDotSource { users: Float32Array; items: Float32Array; dim: number; nItems: number }
+
+/** Top-k of every user in `users`, NATIVE_CHUNK at a time, in the order of `users`. */
+export function* nativeDotChunks(kernels: NativeKernels, source: NativeDotSource, users: Int32Array,
+  o: { k: number; exclude: readonly Csr[]; threads?: number }, rowsOf: (ids: Int32Array) => Float32Array): Generator<ScoredChunk> {
+  const { dim, nItems } = source;
+  assertFiniteRows(source.items, dim, 'item');
+  const panels = packItemPanels(source.items, nItems, dim);
+  const threads = o.threads === undefined ? 2 : o.threads > 0 ? o.threads : availableParallelism();
+  for (let from = 0; from < users.length; from += NATIVE_CHUNK) {
+    const ids = users.subarray(from, Math.min(users.length, from + NATIVE_CHUNK));
+    assertFiniteRows(source.users, dim, 'user', ids);
+    const excluded = excludedOf(ids, o.exclude);
+    const items = new Int32Array(ids.length * o.k);
+    const scores = new Float32Array(ids.length * o.k);
+    kernels.dotTopK(rowsOf(ids), panels, nItems, dim, o.k, excluded.ptr, excluded.items, threads, items, scores);
+    yield { users: ids.slice(), items, scores };
+  }
+}
