@@ -1,7 +1,8 @@
 // Batch scoring on a Toys-sized set (19,412 users × 11,924 items, d = 128 as BM3's default, ~7
-// training items masked per user): the full top-20 pass through the ONNX scorer (Gemm + TopK per
-// chunk, excluded items dropped from an over-fetched top-K) and the same pass streamed to an Arrow
-// file, against two same-run baselines sampled between the passes so they see the same load: the GEMM
+// training items masked per user): the full top-20 pass on the engine `sgfd score` picks (the native
+// fused kernel when built, else ONNX Runtime), the same pass streamed to an Arrow file, and the ONNX
+// Runtime scorer (Gemm + TopK per chunk, excluded items dropped from an over-fetched top-K), against
+// two same-run baselines sampled between the passes so they see the same load: the GEMM
 // floor — the scorer's product alone, same shape (every user chunk · the item tableᵀ, nothing else
 // computed or fetched) — and the machine's GEMM peak (2048×4096 @ 4096×1024 f32, bench/gemm-work.ts).
 // GFLOP/s counts the score matrix only: 2·users·items·d.
@@ -12,14 +13,15 @@ import * as G from '../src/graph/index.ts';
 import { createSession, tensor } from '../src/runtime/session.ts';
 import { Rng } from '../src/data/rng.ts';
 import { buildCsr } from '../src/data/dataset.ts';
-import { scoreChunks, chunkUsers, type ScoreSource, type BatchScoreOptions } from '../src/score/batch-score.ts';
+import { scoreChunks, chunkUsers, scoreEngine, type ScoreSource, type BatchScoreOptions } from '../src/score/batch-score.ts';
 import { writeScoreFile } from '../src/score/score-arrow.ts';
+import { NATIVE_CHUNK } from '../src/score/native-dot.ts';
 import { median } from './stats.ts';
 import { gemmPeak } from './gemm-work.ts';
 
 const [USERS, ITEMS, DIM, SEEN, K] = [19412, 11924, 128, 7, 20];
 const THREADS = 2;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const MEMORY_MB = 256;
 
 function gaussianTable(rng: Rng, rows: number, dim: number): Float32Array {
@@ -71,9 +73,13 @@ export async function run(): Promise<void> {
   const chunk = chunkUsers(ITEMS, MEMORY_MB);
   const engineMs: number[] = [];
   const fileMs: number[] = [];
+  const ortMs: number[] = [];
+  const engine = scoreEngine(source);
+  const ort: BatchScoreOptions = { ...o, engine: 'onnxruntime' };
   let flopPeak = 0;
   try {
     await timePass(source, users.subarray(0, 2048), o, null); // warm-up
+    await timePass(source, users.subarray(0, 2048), ort, null);
     for (let r = 0; r < ROUNDS; r++) {
       const p = await gemmPeak(THREADS, 3);
       peakMs.push(...p.ms);
@@ -81,6 +87,7 @@ export async function run(): Promise<void> {
       floorMs.push(await gemmFloor(source as ScoreSource & { kind: 'dot' }, chunk));
       engineMs.push(await timePass(source, users, o, null));
       fileMs.push(await timePass(source, users, o, join(dir, `scores-${r}.arrow`)));
+      ortMs.push(await timePass(source, users, ort, null));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -94,11 +101,12 @@ export async function run(): Promise<void> {
     const x = gflops(median(ms));
     process.stdout.write(`  ${label.padEnd(15)} median ${f(median(ms))} ms  ${f(x)} GFLOP/s  (${(100 * x / floor).toFixed(0)}% of floor, ${(100 * x / peak).toFixed(0)}% of peak)${note}\n`);
   };
-  process.stdout.write(`toys-sized: ${USERS} users × ${ITEMS} items, d = ${DIM}, k = ${K}, ${SEEN} masked per user, chunk ${chunk} users (--memory-mb ${MEMORY_MB}), ${THREADS} threads, ${ROUNDS} rounds\n`);
-  line('scoring engine', engineMs);
+  process.stdout.write(`toys-sized: ${USERS} users × ${ITEMS} items, d = ${DIM}, k = ${K}, ${SEEN} masked per user, ${engine === 'native' ? `native chunks of ${NATIVE_CHUNK} users, ONNX Runtime chunks of ${chunk}` : `chunk ${chunk} users`} (--memory-mb ${MEMORY_MB}), ${THREADS} threads, ${ROUNDS} rounds\n`);
+  line(`${engine} engine`, engineMs);
   line('+ Arrow file', fileMs);
+  if (engine !== 'onnxruntime') line('onnxruntime', ortMs, ` (the ONNX scorer: ${f(median(ortMs) / median(engineMs))}× the ${engine} engine's time)`);
   line('GEMM floor', floorMs, ` (plain Gemm ${chunk}×${DIM} @ (${ITEMS}×${DIM})ᵀ per chunk)`);
   process.stdout.write(`  GEMM peak       median ${f(median(peakMs))} ms  ${f(peak)} GFLOP/s  (2048×4096 @ 4096×1024)\n`);
   const usersPerS = USERS / (median(fileMs) / 1000);
-  process.stdout.write(`score: users_per_s=${usersPerS.toFixed(0)} gflops=${f(gflops(median(fileMs)))} floor_gflops=${f(floor)} of_floor=${(gflops(median(fileMs)) / floor).toFixed(2)} peak_gflops=${f(peak)}\n`);
+  process.stdout.write(`score: engine=${engine} users_per_s=${usersPerS.toFixed(0)} gflops=${f(gflops(median(fileMs)))} floor_gflops=${f(floor)} of_floor=${(gflops(median(fileMs)) / floor).toFixed(2)} onnxruntime_of_floor=${(gflops(median(ortMs)) / floor).toFixed(2)} peak_gflops=${f(peak)}\n`);
 }
