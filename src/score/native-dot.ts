@@ -6,8 +6,16 @@ import { type Csr } from '../data/index.ts';
 import { type NativeKernels, packItemPanels } from '../runtime/index.ts';
 import { type ScoredChunk } from './score-arrow.ts';
 
-/** Users per kernel call: the unit of progress; the kernel's own memory is ≈ (2k + 48) × 8 bytes a user. */
+/** Most users per kernel call (the unit of progress). */
 export const NATIVE_CHUNK = 512;
+
+/**
+ * Users per kernel call within `memoryMb`: the kernel holds up to 2k + 80 candidates (score + item,
+ * 8 bytes each) per user while it runs, and its outputs k more.
+ */
+export function nativeChunkUsers(k: number, memoryMb: number): number {
+  return Math.max(1, Math.min(NATIVE_CHUNK, Math.floor((memoryMb * 1024 * 1024) / ((3 * k + 80) * 8))));
+}
 
 /**
  * Throws, naming the row, if a row of `table` [rows, dim] — those in `ids`, or all — holds NaN or ±∞:
@@ -53,13 +61,14 @@ export interface NativeDotSource { users: Float32Array; items: Float32Array; dim
 
 /** Top-k of every user in `users`, NATIVE_CHUNK at a time, in the order of `users`. */
 export function* nativeDotChunks(kernels: NativeKernels, source: NativeDotSource, users: Int32Array,
-  o: { k: number; exclude: readonly Csr[]; threads?: number }, rowsOf: (ids: Int32Array) => Float32Array): Generator<ScoredChunk> {
+  o: { k: number; exclude: readonly Csr[]; memoryMb: number; threads?: number }, rowsOf: (ids: Int32Array) => Float32Array): Generator<ScoredChunk> {
   const { dim, nItems } = source;
   assertFiniteRows(source.items, dim, 'item');
   const panels = packItemPanels(source.items, nItems, dim);
   const threads = o.threads === undefined ? 2 : o.threads > 0 ? o.threads : availableParallelism();
-  for (let from = 0; from < users.length; from += NATIVE_CHUNK) {
-    const ids = users.subarray(from, Math.min(users.length, from + NATIVE_CHUNK));
+  const chunk = nativeChunkUsers(o.k, o.memoryMb);
+  for (let from = 0; from < users.length; from += chunk) {
+    const ids = users.subarray(from, Math.min(users.length, from + chunk));
     assertFiniteRows(source.users, dim, 'user', ids);
     const excluded = excludedOf(ids, o.exclude);
     const items = new Int32Array(ids.length * o.k);

@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { scoreChunks, scoreEngine, type ScoreSource, type ScoreEngineChoice } from '../../src/score/batch-score.ts';
-import { excludedOf, assertFiniteRows, NATIVE_CHUNK } from '../../src/score/native-dot.ts';
+import { excludedOf, assertFiniteRows, nativeChunkUsers, NATIVE_CHUNK } from '../../src/score/native-dot.ts';
 import { nativeKernels, packItemPanels, PANEL } from '../../src/runtime/native.ts';
 import { type ScoredChunk } from '../../src/score/score-arrow.ts';
 import { Rng } from '../../src/data/rng.ts';
@@ -111,6 +111,12 @@ test('the kernel checks its arguments', { skip }, () => {
   assert.throws(() => k.dotTopK(new Float32Array(2), new Float32Array(PANEL), 1, 2, 2, Int32Array.of(0, 0), new Int32Array(0), 1, ...out()), /^Error: dotTopK: panels must hold ceil\(nItems \/ 16\) × dim × 16 floats$/);
   assert.throws(() => k.dotTopK(new Float32Array(2), new Float32Array(2 * PANEL), 1, 2, 2, Int32Array.of(0, 1), new Int32Array(0), 1, ...out()), /excludedPtr must be \[nUsers \+ 1\] offsets/);
   assert.throws(() => k.dotTopK(new Float32Array(2), new Float32Array(2 * PANEL), 1, 2, 3, Int32Array.of(0, 0), new Int32Array(0), 1, ...out()), /outputs must hold nUsers × k values/);
+});
+
+test('native chunks follow --memory-mb: k = 20 takes 512 users, k = every Toys item fewer, never none', () => {
+  assert.equal(nativeChunkUsers(20, 256), NATIVE_CHUNK);
+  assert.equal(nativeChunkUsers(11924, 64), 233, "64 MiB / ((3 · 11,924 + 80) · 8 bytes)");
+  assert.equal(nativeChunkUsers(11924, 0.001), 1);
 });
 
 test('packed item panels and merged exclusions', () => {
