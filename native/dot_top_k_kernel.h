@@ -46,15 +46,28 @@ inline void selectBest(float* s, int32_t* it, int n, int k) {
   }
 }
 
-/** Keeps, in order, the candidates of [0, n) that fewer than k others rank above (n ≤ MAX_COUNTED). */
+/**
+ * Keeps, in order, the candidates of [0, n) that fewer than k others rank above (n ≤ MAX_COUNTED).
+ * Counting higher scores alone decides it unless scores tie at the k-th place; only then are ties
+ * counted by item as well (the exact top k is a subset of the first count's).
+ */
 inline void keepBestCounted(float* s, int32_t* it, int n, int k) {
   unsigned char keep[MAX_COUNTED];
+  int kept = 0;
   for (int i = 0; i < n; i++) {
     const float si = s[i];
-    const int32_t ii = it[i];
-    int better = 0;
-    for (int j = 0; j < n; j++) better += (s[j] > si) | ((s[j] == si) & (it[j] < ii));
-    keep[i] = better < k;
+    int higher = 0;
+    for (int j = 0; j < n; j++) higher += s[j] > si;
+    kept += keep[i] = higher < k;
+  }
+  if (kept > k) {
+    for (int i = 0; i < n; i++) {
+      const float si = s[i];
+      const int32_t ii = it[i];
+      int better = 0;
+      for (int j = 0; j < n; j++) better += (s[j] > si) | ((s[j] == si) & (it[j] < ii));
+      keep[i] = better < k;
+    }
   }
   int w = 0;
   for (int i = 0; i < n; i++) {
