@@ -32,7 +32,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
       choices: EXCLUDE_CHOICES, default: DEFAULT_EXCLUDE,
       describe: 'interactions never recommended back; the default is every interaction the run trained or selected on (train and valid: what test evaluation excludes); recorded in the file\'s metadata (sgfd.exclude_seen)',
     })
-    .option('memory-mb', { type: 'number', default: 256, describe: 'budget for the per-chunk score matrices' })
+    .option('memory-mb', { type: 'number', default: 256, describe: "memory for a chunk of users: the ONNX scorer's score matrices, or the native kernel's candidates" })
     .option('threads', { type: 'number', default: 2 })
     .option('engine', {
       choices: SCORE_ENGINES, default: 'auto' as const,
