@@ -47,8 +47,9 @@ export function packItemPanels(items: Float32Array, nItems: number, dim: number)
   if (items.length !== nItems * dim) throw new RangeError(`packItemPanels: expected ${nItems}×${dim} values, got ${items.length}`);
   const panels = new Float32Array(Math.ceil(nItems / PANEL) * dim * PANEL);
   for (let i = 0; i < nItems; i++) {
-    const base = Math.floor(i / PANEL) * dim * PANEL + (i % PANEL);
-    for (let j = 0; j < dim; j++) panels[base + j * PANEL] = items[i * dim + j];
+    const base = (i - (i % PANEL)) * dim + (i % PANEL);
+    const row = items.subarray(i * dim, (i + 1) * dim);
+    for (let j = 0; j < dim; j++) panels[base + j * PANEL] = row[j];
   }
   return panels;
 }

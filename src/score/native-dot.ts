@@ -24,11 +24,12 @@ export function nativeChunkUsers(k: number, memoryMb: number): number {
 export function assertFiniteRows(table: Float32Array, dim: number, what: 'user' | 'item', ids?: Int32Array): void {
   const n = ids ? ids.length : table.length / dim;
   for (let r = 0; r < n; r++) {
-    const row = ids ? ids[r] : r;
-    for (let j = 0; j < dim; j++) {
-      const v = table[row * dim + j];
-      if (!Number.isFinite(v)) throw new Error(`score: ${what} ${row} (dense id): its representation holds ${v} (dimension ${j}); the run's parameters are not finite`);
-    }
+    const base = (ids ? ids[r] : r) * dim;
+    let probe = 0; // stays 0 unless a value is NaN or ±∞ (x · 0 is NaN for those): no branch per value
+    for (let j = 0; j < dim; j++) probe += table[base + j] * 0;
+    if (probe === 0) continue;
+    const j = table.subarray(base, base + dim).findIndex((v) => !Number.isFinite(v));
+    throw new Error(`score: ${what} ${base / dim} (dense id): its representation holds ${table[base + j]} (dimension ${j}); the run's parameters are not finite`);
   }
 }
 
