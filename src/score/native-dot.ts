@@ -33,6 +33,19 @@ export function assertFiniteRows(table: Float32Array, dim: number, what: 'user' 
   }
 }
 
+/**
+ * Throws if a user got fewer items than it has rankable ones: the kernel skips NaN scores, which
+ * finite representations still give when a product overflows (∞ − ∞).
+ */
+function assertRanked(items: Int32Array, ids: Int32Array, k: number, nItems: number, excludedPtr: Int32Array): void {
+  for (let r = 0; r < ids.length; r++) {
+    const want = Math.min(k, nItems - (excludedPtr[r + 1] - excludedPtr[r]));
+    let got = 0;
+    while (got < k && items[r * k + got] >= 0) got++;
+    if (got < want) throw new Error(`score: user ${ids[r]} (dense id): ${want - got} of its top ${k} scores are NaN (a product of its representation overflows float32)`);
+  }
+}
+
 /** Per user of `users`, the items any of `exclude` lists, ascending and distinct, as CSR offsets + items. */
 export function excludedOf(users: Int32Array, exclude: readonly Csr[]): { ptr: Int32Array; items: Int32Array } {
   const ptr = new Int32Array(users.length + 1);
@@ -75,6 +88,7 @@ export function* nativeDotChunks(kernels: NativeKernels, source: NativeDotSource
     const items = new Int32Array(ids.length * o.k);
     const scores = new Float32Array(ids.length * o.k);
     kernels.dotTopK(rowsOf(ids), panels, nItems, dim, o.k, excluded.ptr, excluded.items, threads, items, scores);
+    assertRanked(items, ids, o.k, nItems, excluded.ptr);
     yield { users: ids.slice(), items, scores };
   }
 }

@@ -94,6 +94,15 @@ test('a NaN or ±∞ representation stops scoring, naming the row, on either eng
     await assert.rejects(topK({ kind: 'dot', users: Float32Array.of(1, 0), items: Float32Array.of(1, 0, Infinity, 1), dim: 2, nItems: 2 }, Int32Array.of(0), 1, [], engine), /^Error: score: item 1 \(dense id\): its representation holds Infinity \(dimension 0\)/);
   }
   assert.doesNotThrow(() => assertFiniteRows(Float32Array.of(1, NaN), 1, 'user', Int32Array.of(0)), 'only the listed rows are checked');
+  // Finite rows whose products overflow: (1e30, 1e30) · (1e30, −1e30) = ∞ − ∞ = NaN where products
+  // are rounded before they are summed (SSE2; a fused multiply-add gives +∞, which ranks visibly).
+  const overflow = { kind: 'dot' as const, users: Float32Array.of(1e30, 1e30), items: Float32Array.of(1, 1, 1e30, -1e30), dim: 2, nItems: 2 };
+  process.env.SGFD_NATIVE_ISA = 'sse2';
+  try {
+    await assert.rejects(topK(overflow, Int32Array.of(0), 2, [], 'native'), /^Error: score: user 0 \(dense id\): 1 of its top 2 scores are NaN \(a product of its representation overflows float32\)$/);
+  } finally {
+    delete process.env.SGFD_NATIVE_ISA;
+  }
 });
 
 test('engine choice: auto takes native for dot sources when built; native is refused for per-user graphs', { skip }, () => {
