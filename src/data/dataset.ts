@@ -165,3 +165,26 @@ export function selectRows(inter: Interactions, keep: Uint8Array): Interactions 
   }
   return out;
 }
+
+/** Per user of `users`, the items any of `exclude` lists (each CSR row ascending), ascending and distinct, as CSR offsets + items. */
+export function excludedOf(users: Int32Array, exclude: readonly Csr[]): { ptr: Int32Array; items: Int32Array } {
+  const ptr = new Int32Array(users.length + 1);
+  let total = 0;
+  for (let r = 0; r < users.length; r++) for (const c of exclude) total += c.indptr[users[r] + 1] - c.indptr[users[r]];
+  const items = new Int32Array(total);
+  let w = 0;
+  for (let r = 0; r < users.length; r++) {
+    const from = w;
+    for (const c of exclude) {
+      const lo = c.indptr[users[r]], hi = c.indptr[users[r] + 1];
+      items.set(c.indices.subarray(lo, hi), w);
+      w += hi - lo;
+    }
+    const own = exclude.length > 1 ? items.subarray(from, w).sort() : items.subarray(from, w);
+    let d = 0;
+    for (let i = 0; i < own.length; i++) if (i === 0 || own[i] !== own[i - 1]) own[d++] = own[i];
+    w = from + d;
+    ptr[r + 1] = w;
+  }
+  return { ptr, items: items.subarray(0, w) };
+}

@@ -5,7 +5,7 @@ export { type FileDigest, fixedSizeListColumn, readArrowFile, requireColumn, typ
 export { INTERACTIONS_FILE, ITEMS_FILE, MANIFEST_FILE, readDataset, readIdMap, recreateManifest, writeDataset } from './arrow-io.ts';
 export { fileAncestor, removeStaleLeftovers, writeDirAtomically, writeFileAtomic } from './atomic-dir.ts';
 export { canonicalJson, digestFiles, hashValue } from './content-hash.ts';
-export { type Csr, type Dataset, buildCsr, splitCounts } from './dataset.ts';
+export { type Csr, type Dataset, buildCsr, excludedOf, splitCounts } from './dataset.ts';
 export { dataError, rowLocator } from './errors.ts';
 export { parseFeatureSpec } from './import/item-files.ts';
 export { IMPORT_FORMATS, type ImportFormat, importDataset } from './import/pipeline.ts';

@@ -5,7 +5,7 @@
 // never relies on that: it scores whatever ranking this returns.
 import * as G from '../graph/index.ts';
 import { createSession, tensor, type Feeds, ort } from '../runtime/index.ts';
-import { type Csr } from '../data/index.ts';
+import { type Csr, excludedOf } from '../data/index.ts';
 
 export interface Scorer {
   /** Emits scores [B, nItems] (float32) for int64 user ids `users` [B] on graph `g`. */
@@ -87,20 +87,15 @@ function buildTopKGraph(scorer: Scorer, k: number, maskValue: number): { graph: 
  * (each row sorted), de-duplicated so the scatter sees distinct indices.
  */
 export function excludedPairs(users: Int32Array, from: number, to: number, exclude: readonly Csr[]): BigInt64Array {
-  const pairs: bigint[] = [];
-  for (let r = from; r < to; r++) {
-    const u = users[r];
-    const items: number[] = [];
-    for (const csr of exclude) {
-      for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) items.push(csr.indices[p]);
-    }
-    if (exclude.length > 1) items.sort((a, b) => a - b);
-    for (let j = 0; j < items.length; j++) {
-      if (j > 0 && items[j] === items[j - 1]) continue;
-      pairs.push(BigInt(r - from), BigInt(items[j]));
+  const { ptr, items } = excludedOf(users.subarray(from, to), exclude);
+  const pairs = new BigInt64Array(2 * items.length);
+  for (let r = 0; r < to - from; r++) {
+    for (let p = ptr[r]; p < ptr[r + 1]; p++) {
+      pairs[2 * p] = BigInt(r);
+      pairs[2 * p + 1] = BigInt(items[p]);
     }
   }
-  return BigInt64Array.from(pairs);
+  return pairs;
 }
 
 /**

@@ -2,7 +2,7 @@
 // matrix, no over-fetch — excluded items are skipped inside the kernel. Same results as the ONNX
 // Runtime scorer, ties included (test/score/native-dot.test.ts).
 import { availableParallelism } from 'node:os';
-import { type Csr } from '../data/index.ts';
+import { type Csr, excludedOf } from '../data/index.ts';
 import { type NativeKernels, packItemPanels } from '../runtime/index.ts';
 import { type ScoredChunk } from './score-arrow.ts';
 
@@ -44,31 +44,6 @@ function assertRanked(items: Int32Array, ids: Int32Array, k: number, nItems: num
     while (got < k && items[r * k + got] >= 0) got++;
     if (got < want) throw new Error(`score: user ${ids[r]} (dense id): ${want - got} of its top ${k} scores are NaN (a product of its representation overflows float32)`);
   }
-}
-
-/** Per user of `users`, the items any of `exclude` lists, ascending and distinct, as CSR offsets + items. */
-export function excludedOf(users: Int32Array, exclude: readonly Csr[]): { ptr: Int32Array; items: Int32Array } {
-  const ptr = new Int32Array(users.length + 1);
-  let total = 0;
-  for (let r = 0; r < users.length; r++) for (const c of exclude) total += c.indptr[users[r] + 1] - c.indptr[users[r]];
-  const items = new Int32Array(total);
-  let w = 0;
-  for (let r = 0; r < users.length; r++) {
-    const from = w;
-    for (const c of exclude) {
-      const lo = c.indptr[users[r]], hi = c.indptr[users[r] + 1];
-      items.set(c.indices.subarray(lo, hi), w);
-      w += hi - lo;
-    }
-    if (exclude.length > 1) {
-      const own = items.subarray(from, w).sort();
-      let d = 0;
-      for (let i = 0; i < own.length; i++) if (i === 0 || own[i] !== own[i - 1]) own[d++] = own[i];
-      w = from + d;
-    }
-    ptr[r + 1] = w;
-  }
-  return { ptr, items: items.subarray(0, w) };
 }
 
 export interface NativeDotSource { users: Float32Array; items: Float32Array; dim: number; nItems: number }
