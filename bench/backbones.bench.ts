@@ -12,6 +12,7 @@ import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
 import { TrainStep } from '../src/runtime/train-step.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
+import { offloadsPropagation } from '../src/runtime/native.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
 import { type Dataset, makeDataset } from '../src/data/dataset.ts';
@@ -58,7 +59,7 @@ async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null):
   const bb = spec.create(ds, resolveBackboneConfig(spec, {}), sgfd, cache);
   const params = bb.model.namedParameters();
   const rng = new Rng(1);
-  const step = await TrainStep.create(compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer), initialValues(params, rng), bb.optimizer);
+  const step = await TrainStep.create(compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { offloadPropagation: offloadsPropagation() }), initialValues(params, rng), bb.optimizer);
   step.setFixedInputs(bb.fixedFeeds());
   const times: number[] = [];
   for (const rows of batches(bb.trainRows, bb.batchSize, rng)) {

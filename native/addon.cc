@@ -1,7 +1,12 @@
 // sgfd's native kernels for Node (N-API, no C++ wrapper library):
 //   dotTopK(users, panels, nItems, dim, k, excludedPtr, excludedItems, threads, outItems, outScores)
 // fills outItems/outScores [nUsers, k] with each user's best k items by dot product (item −1 and
-// score −∞ where fewer than k items are left), ties ranked by the lower item index.
+// score −∞ where fewer than k items are left), ties ranked by the lower item index;
+//   rowSums(x, cols, ptr, index, weight, threads, out, plus, scale)
+// fills out [rows, cols] with out[r] = scale · (Σ weight[e] · x[index[e]] + plus[r]) over e in
+// [ptr[r], ptr[r + 1]); plus may be null (nothing added) or out itself;
+//   adam(param, m, v, grad, extra, hyper)
+// applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8 values).
 #include <node_api.h>
 #include <algorithm>
 #include <cmath>
@@ -11,11 +16,13 @@
 #include <thread>
 #include <vector>
 #include "dot_top_k.h"
+#include "row_sums.h"
+#include "adam.h"
 
 namespace {
 
-napi_value fail(napi_env env, const std::string& message) {
-  napi_throw_error(env, nullptr, ("dotTopK: " + message).c_str());
+napi_value fail(napi_env env, const char* kernel, const std::string& message) {
+  napi_throw_error(env, nullptr, (std::string(kernel) + ": " + message).c_str());
   return nullptr;
 }
 
@@ -30,17 +37,25 @@ template <typename T> bool typedArray(napi_env env, napi_value v, napi_typedarra
 }
 
 using Kernel = void (*)(const DotTopKJob&, int, int, float*);
+using RowSumsKernel = void (*)(const RowSumsJob&, int, int);
+
+enum class Isa { avx512, avx2, sse2 };
 
 /**
- * The kernel for the widest instruction set this CPU has; SGFD_NATIVE_ISA=avx2 or sse2 caps it (the
- * tests run every kernel that way).
+ * The widest instruction set this CPU has; SGFD_NATIVE_ISA=avx2 or sse2 caps it (the tests run every
+ * kernel that way).
  */
-Kernel widestKernel() {
+Isa widestIsa() {
   __builtin_cpu_init();
   const char* cap = getenv("SGFD_NATIVE_ISA");
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !(cap && !strcmp(cap, "sse2"));
-  if (__builtin_cpu_supports("avx512f") && avx2 && !(cap && !strcmp(cap, "avx2"))) return dotTopKAvx512;
-  return avx2 ? dotTopKAvx2 : dotTopKSse2;
+  if (__builtin_cpu_supports("avx512f") && avx2 && !(cap && !strcmp(cap, "avx2"))) return Isa::avx512;
+  return avx2 ? Isa::avx2 : Isa::sse2;
+}
+
+Kernel widestKernel() {
+  const Isa isa = widestIsa();
+  return isa == Isa::avx512 ? dotTopKAvx512 : isa == Isa::avx2 ? dotTopKAvx2 : dotTopKSse2;
 }
 
 struct Outputs { int32_t* items; float* scores; };
@@ -68,25 +83,25 @@ bool int32Arg(napi_env env, napi_value v, int32_t* out) { return napi_get_value_
 napi_value DotTopK(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value a[10];
-  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 10) return fail(env, "expected 10 arguments");
+  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 10) return fail(env, "dotTopK", "expected 10 arguments");
   float *users, *panels, *outScores;
   int32_t *excludedPtr, *excludedItems, *outItems;
   size_t nUsersDim, nPanelFloats, nPtr, nExcluded, nOutItems, nOutScores;
   int32_t nItems, dim, k, threads;
-  if (!typedArray(env, a[0], napi_float32_array, &users, &nUsersDim)) return fail(env, "users must be a Float32Array");
-  if (!typedArray(env, a[1], napi_float32_array, &panels, &nPanelFloats)) return fail(env, "panels must be a Float32Array");
-  if (!int32Arg(env, a[2], &nItems) || !int32Arg(env, a[3], &dim) || !int32Arg(env, a[4], &k)) return fail(env, "nItems, dim and k must be integers");
-  if (!typedArray(env, a[5], napi_int32_array, &excludedPtr, &nPtr)) return fail(env, "excludedPtr must be an Int32Array");
-  if (!typedArray(env, a[6], napi_int32_array, &excludedItems, &nExcluded)) return fail(env, "excludedItems must be an Int32Array");
-  if (!int32Arg(env, a[7], &threads)) return fail(env, "threads must be an integer");
-  if (!typedArray(env, a[8], napi_int32_array, &outItems, &nOutItems)) return fail(env, "outItems must be an Int32Array");
-  if (!typedArray(env, a[9], napi_float32_array, &outScores, &nOutScores)) return fail(env, "outScores must be a Float32Array");
-  if (dim < 1 || k < 1 || nItems < 1 || nUsersDim % dim != 0) return fail(env, "need dim ≥ 1, k ≥ 1, nItems ≥ 1 and users of whole rows");
+  if (!typedArray(env, a[0], napi_float32_array, &users, &nUsersDim)) return fail(env, "dotTopK", "users must be a Float32Array");
+  if (!typedArray(env, a[1], napi_float32_array, &panels, &nPanelFloats)) return fail(env, "dotTopK", "panels must be a Float32Array");
+  if (!int32Arg(env, a[2], &nItems) || !int32Arg(env, a[3], &dim) || !int32Arg(env, a[4], &k)) return fail(env, "dotTopK", "nItems, dim and k must be integers");
+  if (!typedArray(env, a[5], napi_int32_array, &excludedPtr, &nPtr)) return fail(env, "dotTopK", "excludedPtr must be an Int32Array");
+  if (!typedArray(env, a[6], napi_int32_array, &excludedItems, &nExcluded)) return fail(env, "dotTopK", "excludedItems must be an Int32Array");
+  if (!int32Arg(env, a[7], &threads)) return fail(env, "dotTopK", "threads must be an integer");
+  if (!typedArray(env, a[8], napi_int32_array, &outItems, &nOutItems)) return fail(env, "dotTopK", "outItems must be an Int32Array");
+  if (!typedArray(env, a[9], napi_float32_array, &outScores, &nOutScores)) return fail(env, "dotTopK", "outScores must be a Float32Array");
+  if (dim < 1 || k < 1 || nItems < 1 || nUsersDim % dim != 0) return fail(env, "dotTopK", "need dim ≥ 1, k ≥ 1, nItems ≥ 1 and users of whole rows");
   const int n = static_cast<int>(nUsersDim / dim);
   const size_t nPanels = (static_cast<size_t>(nItems) + PANEL - 1) / PANEL;
-  if (nPanelFloats != nPanels * dim * PANEL) return fail(env, "panels must hold ceil(nItems / 16) × dim × 16 floats");
-  if (nPtr != static_cast<size_t>(n) + 1 || excludedPtr[0] != 0 || static_cast<size_t>(excludedPtr[n]) != nExcluded) return fail(env, "excludedPtr must be [nUsers + 1] offsets into excludedItems");
-  if (nOutItems != static_cast<size_t>(n) * k || nOutScores != static_cast<size_t>(n) * k) return fail(env, "outputs must hold nUsers × k values");
+  if (nPanelFloats != nPanels * dim * PANEL) return fail(env, "dotTopK", "panels must hold ceil(nItems / 16) × dim × 16 floats");
+  if (nPtr != static_cast<size_t>(n) + 1 || excludedPtr[0] != 0 || static_cast<size_t>(excludedPtr[n]) != nExcluded) return fail(env, "dotTopK", "excludedPtr must be [nUsers + 1] offsets into excludedItems");
+  if (nOutItems != static_cast<size_t>(n) * k || nOutScores != static_cast<size_t>(n) * k) return fail(env, "dotTopK", "outputs must hold nUsers × k values");
 
   const int capacity = 2 * k + MAX_TILE_ITEMS + PANEL;
   std::vector<float> scores(static_cast<size_t>(n) * capacity);
@@ -109,10 +124,80 @@ napi_value DotTopK(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value RowSums(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 9) return fail(env, "rowSums", "expected 9 arguments");
+  float *x, *weight, *out, *plus = nullptr;
+  double scale;
+  int32_t *ptr, *index;
+  size_t nX, nPtr, nIndex, nWeight, nOut;
+  int32_t cols, threads;
+  if (!typedArray(env, a[0], napi_float32_array, &x, &nX)) return fail(env, "rowSums", "x must be a Float32Array");
+  if (!int32Arg(env, a[1], &cols) || cols < 1 || nX % cols != 0) return fail(env, "rowSums", "cols must be an integer ≥ 1 dividing x's length");
+  if (!typedArray(env, a[2], napi_int32_array, &ptr, &nPtr) || nPtr < 1) return fail(env, "rowSums", "ptr must be a non-empty Int32Array");
+  if (!typedArray(env, a[3], napi_int32_array, &index, &nIndex)) return fail(env, "rowSums", "index must be an Int32Array");
+  if (!typedArray(env, a[4], napi_float32_array, &weight, &nWeight) || nWeight != nIndex) return fail(env, "rowSums", "weight must be a Float32Array as long as index");
+  if (!int32Arg(env, a[5], &threads)) return fail(env, "rowSums", "threads must be an integer");
+  if (!typedArray(env, a[6], napi_float32_array, &out, &nOut)) return fail(env, "rowSums", "out must be a Float32Array");
+  const int rows = static_cast<int>(nPtr - 1);
+  if (nOut != static_cast<size_t>(rows) * cols) return fail(env, "rowSums", "out must hold (ptr.length − 1) × cols floats");
+  napi_valuetype plusType;
+  size_t nPlus = 0;
+  if (napi_typeof(env, a[7], &plusType) != napi_ok) return fail(env, "rowSums", "bad plus");
+  if (plusType != napi_null && (!typedArray(env, a[7], napi_float32_array, &plus, &nPlus) || nPlus != nOut)) return fail(env, "rowSums", "plus must be null or a Float32Array as long as out");
+  if (napi_get_value_double(env, a[8], &scale) != napi_ok) return fail(env, "rowSums", "scale must be a number");
+  if (x == out || (plus && plus != out && (plus < out + nOut && out < plus + nPlus))) return fail(env, "rowSums", "out must not overlap x, nor plus unless it is out");
+  if (ptr[0] != 0 || static_cast<size_t>(ptr[rows]) != nIndex) return fail(env, "rowSums", "ptr must run from 0 to index.length");
+  const int64_t xRows = static_cast<int64_t>(nX / cols);
+  for (int r = 0; r < rows; r++) if (ptr[r + 1] < ptr[r]) return fail(env, "rowSums", "ptr must not decrease");
+  for (size_t e = 0; e < nIndex; e++) if (index[e] < 0 || index[e] >= xRows) return fail(env, "rowSums", "index " + std::to_string(index[e]) + " at " + std::to_string(e) + " is not a row of x");
+  const Isa isa = widestIsa();
+  const RowSumsKernel kernel = isa == Isa::avx512 ? rowSumsAvx512 : isa == Isa::avx2 ? rowSumsAvx2 : rowSumsSse2;
+  const RowSumsJob job{x, cols, ptr, index, weight, plus, static_cast<float>(scale), out};
+  // Threads take contiguous rows holding about equal numbers of entries.
+  const int workers = std::max(1, std::min(threads, rows));
+  std::vector<int> bounds(workers + 1, rows);
+  bounds[0] = 0;
+  for (int t = 1, r = 0; t < workers; t++) {
+    const int64_t goal = static_cast<int64_t>(nIndex) * t / workers;
+    while (r < rows && ptr[r] < goal) r++;
+    bounds[t] = r;
+  }
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; t++) pool.emplace_back(kernel, std::cref(job), bounds[t], bounds[t + 1]);
+  kernel(job, bounds[0], bounds[1]);
+  for (auto& worker : pool) worker.join();
+  return nullptr;
+}
+
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value a[6];
+  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 6) return fail(env, "adam", "expected 6 arguments");
+  float *param, *m, *v, *grad, *extra = nullptr;
+  double* hyper;
+  size_t n, nm, nv, ng, nExtra = 0, nHyper;
+  if (!typedArray(env, a[0], napi_float32_array, &param, &n)) return fail(env, "adam", "param must be a Float32Array");
+  if (!typedArray(env, a[1], napi_float32_array, &m, &nm) || !typedArray(env, a[2], napi_float32_array, &v, &nv) || !typedArray(env, a[3], napi_float32_array, &grad, &ng)
+      || nm != n || nv != n || ng != n) return fail(env, "adam", "m, v and grad must be Float32Arrays as long as param");
+  napi_valuetype extraType;
+  if (napi_typeof(env, a[4], &extraType) != napi_ok) return fail(env, "adam", "bad extra");
+  if (extraType != napi_null && (!typedArray(env, a[4], napi_float32_array, &extra, &nExtra) || nExtra != n)) return fail(env, "adam", "extra must be null or a Float32Array as long as param");
+  if (!typedArray(env, a[5], napi_float64_array, &hyper, &nHyper) || nHyper != 8) return fail(env, "adam", "hyper must be a Float64Array of 8 values");
+  const AdamHyper h{static_cast<float>(hyper[0]), static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), static_cast<float>(hyper[3]),
+                    static_cast<float>(hyper[4]), static_cast<float>(hyper[5]), static_cast<float>(hyper[6]), static_cast<float>(hyper[7])};
+  adamUpdate(AdamJob{param, m, v, grad, extra, h}, 0, n);
+  return nullptr;
+}
+
+bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+  napi_value f;
+  return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f) == napi_ok && napi_set_named_property(env, exports, name, f) == napi_ok;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value fn;
-  if (napi_create_function(env, "dotTopK", NAPI_AUTO_LENGTH, DotTopK, nullptr, &fn) != napi_ok) return nullptr;
-  if (napi_set_named_property(env, exports, "dotTopK", fn) != napi_ok) return nullptr;
+  if (!exportFunction(env, exports, "dotTopK", DotTopK) || !exportFunction(env, exports, "rowSums", RowSums) || !exportFunction(env, exports, "adam", Adam)) return nullptr;
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // the edges, or dense products with the user × item block where the graph is small and dense enough.
 import * as G from '../graph/index.ts';
 import { type Value, type Graph, computeIndexPlan } from '../graph/index.ts';
+import { type Binder, type Parameter } from '../nn/index.ts';
 
 /** Edges of the bipartite graph over nodes [users; items], both directions, with D^-1/2 A D^-1/2 weights, sorted by destination. */
 export interface NormalisedGraph {
@@ -118,4 +119,22 @@ export function lightGcn(ego: Value, step: (x: Value) => Value, layers: number):
 /** Element-wise mean of the layer outputs (the layer-combination step of LightGCN-style models). */
 export function meanOfLayers(layers: Value[]): Value {
   return layers.length === 1 ? layers[0] : G.mul(G.sumAll(layers), 1 / layers.length);
+}
+
+/**
+ * LightGCN propagation of the node table [tables stacked by rows] (mean of layers 0..L): left to the
+ * train step's runner when the step is compiled to offload it (a native kernel, the same math),
+ * otherwise built into the graph.
+ */
+export function propagatedNodes(b: Binder, tables: Parameter[], a: NormalisedGraph, layers: number): Value {
+  const offloaded = layers > 0 ? b.offloadPropagation?.({ params: tables, layers, ...csrOf(a) }) : undefined;
+  return offloaded ?? lightGcn(G.concat(tables.map((t) => b.param(t)), 0), propagator(b.graph, a), layers);
+}
+
+/** The layer as CSR over destinations (the edges are sorted by destination): row v sums weight · x[src]. */
+function csrOf(a: NormalisedGraph): { ptr: Int32Array; index: Int32Array; weight: Float32Array } {
+  const ptr = new Int32Array(a.nodes + 1);
+  for (let e = 0; e < a.dst.length; e++) ptr[a.dst[e] + 1]++;
+  for (let v = 0; v < a.nodes; v++) ptr[v + 1] += ptr[v];
+  return { ptr, index: a.src, weight: a.weight };
 }

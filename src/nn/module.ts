@@ -34,8 +34,22 @@ export class Parameter {
   get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
 }
 
+/**
+ * A propagation c · Σ_{l = 0..layers} Aˡ [p₀; p₁; …] (c = 1 / (layers + 1)) that a train step may
+ * compute outside its graph: A one symmetric layer as CSR (runtime/propagation-offload.ts).
+ */
+export interface PropagationRequest { params: Parameter[]; layers: number; ptr: Int32Array; index: Int32Array; weight: Float32Array }
+
 /** How a build turns parameters into graph values: inputs (training) or initializers (export). */
-export interface Binder { graph: Graph; param(p: Parameter): Value }
+export interface Binder {
+  graph: Graph;
+  param(p: Parameter): Value;
+  /**
+   * A train step compiled with offloaded propagation: the propagated table as a graph input (the
+   * runner computes it); otherwise undefined, and the caller builds the propagation in the graph.
+   */
+  offloadPropagation?(r: PropagationRequest): Value | undefined;
+}
 
 /** Each named module's dotted path (set by namedParameters): the prefix of the node names it emits. */
 const modulePaths = new WeakMap<object, string>();
@@ -122,7 +136,16 @@ export abstract class Module {
 /** Binder for training graphs: each parameter becomes a float32 graph input named after it. */
 export class InputBinder implements Binder {
   readonly values = new Map<Parameter, Value>();
-  constructor(readonly graph: Graph, readonly dtype: DType = 'float32') {}
+  /** Propagations left to the runner (only when constructed with `offload`), with their graph inputs. */
+  readonly offloads: { request: PropagationRequest; value: Value }[] = [];
+  constructor(readonly graph: Graph, readonly dtype: DType = 'float32', private readonly offload = false) {}
+  offloadPropagation(r: PropagationRequest): Value | undefined {
+    if (!this.offload) return undefined;
+    const rows = r.params.reduce((n, p) => n + p.shape[0], 0);
+    const value = this.graph.input(`offload.propagation.${this.offloads.length}`, this.dtype, [rows, r.params[0].shape[1]]);
+    this.offloads.push({ request: r, value });
+    return value;
+  }
   param(p: Parameter): Value {
     if (!p.name) throw new ShapeError('parameter used before its module tree was named (call namedParameters())');
     let v = this.values.get(p);

@@ -25,6 +25,11 @@ export interface ParamSlot { param: Parameter; value: Value; grad: Value }
 export interface EmittedUpdate { updates: { name: string; value: Value }[]; state: StateSpec[] }
 
 
+/** The optimiser-state tensors a parameter may have. */
+export type OptimizerState = 'm' | 'v' | 'momentum';
+/** The name of a parameter's optimiser-state tensor (a graph input, and a checkpoint entry). */
+export const stateName = (kind: OptimizerState, param: string) => `optim.${kind}.${param}`;
+
 /** Emits the update of every slot; returns the new values (named `<param>.next`) and the state it keeps. */
 export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig): EmittedUpdate {
   const step = g.input(STEP_INPUT, 'float32', []);
@@ -32,8 +37,8 @@ export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig
   const grads = g.moduleScope('optim', () => clipGrads(slots.map((s) => s.grad), cfg.clipNorm));
   const state: StateSpec[] = [];
   const updates: EmittedUpdate['updates'] = [];
-  const stateInput = (kind: string, p: Parameter) => {
-    const name = `optim.${kind}.${p.name}`;
+  const stateInput = (kind: OptimizerState, p: Parameter) => {
+    const name = stateName(kind, p.name);
     state.push({ name, shape: p.shape });
     return { name, value: g.input(name, 'float32', p.shape) };
   };

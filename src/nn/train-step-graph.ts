@@ -6,8 +6,9 @@ import { type Value } from '../graph/index.ts';
 import { type Parameter, InputBinder, type Binder } from './module.ts';
 import { emitGradNorms, type ParamGroup } from './grad-norms.ts';
 import { emitOptimizer, type OptimizerConfig } from './optim.ts';
+import { propagationsOf, directlyRead, offloadOptimizer, nativeAdamPlan } from './offload-step.ts';
 import { STEP_INPUT, LR_INPUT } from '../runtime/index.ts';
-import { type CompiledTrainStep } from '../runtime/index.ts';
+import { type CompiledTrainStep, gradientOf } from '../runtime/index.ts';
 
 export interface LossSpec {
   /** The scalar objective minimised. */
@@ -19,31 +20,46 @@ export interface LossSpec {
 export interface CompileOptions {
   /** Emit each term's gradient norm per parameter group (true: the default groups). */
   gradNorms?: boolean | ParamGroup;
+  /**
+   * Leave LightGCN-style propagations (Binder.offloadPropagation) to the runner's native kernel. Not
+   * with gradNorms or clipNorm: both need every parameter's whole gradient inside the graph.
+   */
+  offloadPropagation?: boolean;
 }
 
 /** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
 export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions = {}): CompiledTrainStep {
   const g = new G.Graph('train_step');
-  const binder = new InputBinder(g);
+  const binder = new InputBinder(g, 'float32', !!o.offloadPropagation && !o.gradNorms && !optimizer.clipNorm);
   const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
-  const used = [...params.values()].filter((p) => binder.values.has(p));
-  const trainable = used.filter((p) => p.trainable);
-  const grads = G.grad(spec.loss, trainable.map((p) => binder.values.get(p)!));
+  const offloaded = new Set(binder.offloads.flatMap((x) => x.request.params));
+  const used = [...params.values()].filter((p) => binder.values.has(p) || offloaded.has(p));
+  const trainable = used.filter((p) => p.trainable && !offloaded.has(p));
+  const outside = used.filter((p) => p.trainable && offloaded.has(p));
+  const direct = directlyRead(binder, spec.loss, outside);
+  const wrt = [...trainable, ...direct].map((p) => binder.values.get(p)!);
+  const grads = G.grad(spec.loss, [...wrt, ...binder.offloads.map((x) => x.value)]);
   const { updates, state } = emitOptimizer(g, trainable.map((p, i) => ({ param: p, value: binder.values.get(p)!, grad: grads[i] })), optimizer);
   g.output(spec.loss, 'loss');
   const terms = Object.entries(spec.terms ?? {});
   for (const [name, v] of terms) g.output(v, `loss.${name}`);
   for (const u of updates) g.output(u.value, u.name);
+  direct.forEach((p, i) => g.output(grads[trainable.length + i], gradientOf(p.name)));
+  binder.offloads.forEach((x, i) => g.output(grads[wrt.length + i], gradientOf(x.value.name)));
+  const offload = binder.offloads.length
+    ? { propagations: propagationsOf(binder), optimizer: offloadOptimizer(outside, optimizer), direct: direct.map((p) => p.name), nativeAdam: nativeAdamPlan(outside, optimizer) }
+    : undefined;
   const diagnostics = o.gradNorms
     ? emitGradNorms({ loss: spec.loss, ...spec.terms }, trainable.map((p) => ({ param: p, value: binder.values.get(p)! })), o.gradNorms === true ? undefined : o.gradNorms)
     : new Map<string, Value>();
   for (const [name, v] of diagnostics) g.output(v, name);
-  const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name)]);
+  const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name), ...binder.offloads.map((x) => x.value.name)]);
   return {
     bytes: G.serialize(g, { docString: 'sgfd fused train step' }),
     params: new Map([...params].map(([n, p]) => [n, { shape: p.shape, size: p.size }])),
     trainable: trainable.map((p) => p.name),
-    state,
+    state: [...state, ...offload?.optimizer.state ?? []],
+    offload,
     terms: ['loss', ...terms.map(([n]) => `loss.${n}`)],
     diagnostics: [...diagnostics.keys()],
     derived: g.derived.slice(),

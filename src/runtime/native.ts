@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { projectFile } from './code-location.ts';
+import { type Device } from './session.ts';
 
 export interface NativeKernels {
   /**
@@ -14,6 +15,18 @@ export interface NativeKernels {
    */
   dotTopK(users: Float32Array, panels: Float32Array, nItems: number, dim: number, k: number,
     excludedPtr: Int32Array, excludedItems: Int32Array, threads: number, outItems: Int32Array, outScores: Float32Array): void;
+  /**
+   * Weighted sums of rows of x [·, cols] (a sparse × dense product, CSR): out[r] = scale · (Σ weight[e] ·
+   * x[index[e]] + plus[r]) over e in [ptr[r], ptr[r + 1]), each row summed in entry order whatever the
+   * thread count; `plus` null adds nothing, and may be `out` itself. Float32 throughout.
+   */
+  rowSums(x: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, weight: Float32Array, threads: number, out: Float32Array, plus: Float32Array | null, scale: number): void;
+  /**
+   * One Adam step on param, m and v in place (float32, in the train-step graph's order), the gradient
+   * grad + extra (extra may be null); hyper: β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, lr / (1 − β1ᵗ),
+   * L2 weight decay.
+   */
+  adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, extra: Float32Array | null, hyper: Float64Array): void;
 }
 
 /** Items per panel of the packed item table (native/dot_top_k.h PANEL). */
@@ -52,4 +65,12 @@ export function packItemPanels(items: Float32Array, nItems: number, dim: number)
     for (let j = 0; j < dim; j++) panels[base + j * PANEL] = row[j];
   }
   return panels;
+}
+
+/**
+ * Whether train steps on `device` leave LightGCN-style propagation to the native row-sums kernel
+ * (runtime/propagation-offload.ts): on the CPU, when the kernels are built. The same math either way.
+ */
+export function offloadsPropagation(device: Device = 'cpu'): boolean {
+  return device === 'cpu' && nativeKernels().kernels !== null;
 }

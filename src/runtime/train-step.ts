@@ -6,6 +6,8 @@ import { type TypedArray, computeIndexPlan } from '../graph/index.ts';
 import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from './step-io.ts';
 import { type NamedTensor } from './checkpoint.ts';
 import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
+import { type OffloadPlan } from './propagation-offload.ts';
+import { OffloadRunner, feedsOf } from './offload-runner.ts';
 
 /** What the runtime needs of a parameter (Parameter satisfies it; so does a plain object). */
 export interface ParamShape { shape: number[]; size: number }
@@ -22,6 +24,8 @@ export interface CompiledTrainStep {
   derived: G.DerivedInput[];
   /** Batch inputs the caller feeds each step (everything but parameters, state and scalars). */
   batchInputs: { name: string; dtype: G.DType; shape: G.Shape }[];
+  /** Propagations computed by the runner, natively, and the update of the parameters they read. */
+  offload?: OffloadPlan;
 }
 
 /** What the runner needs of the optimiser: its initial learning rate (the rest is in the graph). */
@@ -66,6 +70,7 @@ export class TrainStep {
     readonly values: Map<string, Float32Array>,
     readonly state: Map<string, Float32Array>,
     optimizer: StepOptimizer,
+    private readonly offload: OffloadRunner | null,
   ) { this.lr = optimizer.lr; }
 
   static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: StepOptimizer, o: SessionOptions = {}): Promise<TrainStep> {
@@ -76,7 +81,9 @@ export class TrainStep {
     }
     const state = new Map(compiled.state.map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
     const session = await createSession(compiled.bytes, { memPattern: false, ...o });
-    return new TrainStep(compiled, session, values, state, optimizer);
+    const offload = compiled.offload ? await OffloadRunner.create(compiled.offload, o) : null;
+    offload?.adopt(values, state);
+    return new TrainStep(compiled, session, values, state, optimizer, offload);
   }
 
   /** Tensors fed at every step unchanged (feature tables, graph structure): wrapped once, zero-copy. */
@@ -98,11 +105,8 @@ export class TrainStep {
     feeds[STEP_INPUT] = tensor(new Float32Array([this.step + 1]), []);
     feeds[LR_INPUT] = tensor(new Float32Array([this.lr]), []);
     withDerivedFeeds(this.compiled.derived, feeds);
-    const needed = Object.fromEntries(this.session.inputNames.map((n) => {
-      if (!feeds[n]) throw new Error(`train step: missing batch input '${n}'`);
-      return [n, feeds[n]];
-    }));
-    const out = await this.session.run(needed);
+    this.offload?.feed(this.values, feeds);
+    const out = await this.session.run(feedsOf(this.session, feeds));
     const terms: Record<string, number> = {};
     for (const t of this.compiled.terms) terms[t] = (out[t].data as Float32Array)[0];
     const bad = nonFiniteTerms(terms);
@@ -112,8 +116,9 @@ export class TrainStep {
       throw new NonFiniteError(`loss term '${first}' is ${terms[first]}${also} at step ${this.step + 1}; parameters left at step ${this.step}`);
     }
     for (const d of this.compiled.diagnostics) terms[d] = (out[d].data as Float32Array)[0];
+    await this.offload?.update(out, feeds, this.values, this.state, this.step + 1, this.lr);
     for (const name of this.compiled.trainable) this.values.set(name, out[nextName(name)].data as Float32Array);
-    for (const s of this.compiled.state) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
+    for (const s of this.compiled.state) if (out[nextName(s.name)]) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
     this.step++;
     return terms;
   }
@@ -137,11 +142,15 @@ export class TrainStep {
     };
     for (const [name, p] of this.compiled.params) this.values.set(name, take(name, p.size));
     for (const s of this.compiled.state) this.state.set(s.name, take(s.name, s.shape.reduce((a, b) => a * b, 1)));
+    this.offload?.adopt(this.values, this.state);
     this.step = step;
   }
 
   /** Ends ORT's profile (a session created with `profilePrefix`): the JSON file is complete after this. */
   async endProfiling(): Promise<void> { await this.session.endProfiling(); }
 
-  async release(): Promise<void> { await this.session.release(); }
+  async release(): Promise<void> {
+    await this.session.release();
+    await this.offload?.release();
+  }
 }

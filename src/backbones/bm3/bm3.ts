@@ -5,7 +5,7 @@ import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, type ConfigValue, trainInteractions, asInt64, keepMask } from '../backbone.ts';
 import { type ColdStartRule, meanOfFeatures } from '../cold-start-rule.ts';
-import { normalisedBipartite, propagator, lightGcn, type NormalisedGraph } from '../propagation.ts';
+import { normalisedBipartite, propagatedNodes, type NormalisedGraph } from '../propagation.ts';
 import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/index.ts';
 import { type SgfdConfig } from '../../sgfd/index.ts';
 import { type Dataset } from '../../data/index.ts';
@@ -52,9 +52,8 @@ class Bm3 implements Backbone {
 
   /** Online user/item representations before the predictor: LightGCN mean + item ID residual. */
   private online(b: Binder): { u: Value; i: Value } {
-    const U = b.param(this.model.userEmbedding);
+    const h = propagatedNodes(b, [this.model.userEmbedding, this.model.itemEmbedding], this.adj, this.cfg.n_layers);
     const I = b.param(this.model.itemEmbedding);
-    const h = lightGcn(G.concat([U, I], 0), propagator(b.graph, this.adj), this.cfg.n_layers);
     const [u, i] = G.split(h, [this.ds.nUsers, this.ds.nItems], 0);
     return { u, i: G.add(i, I) };
   }

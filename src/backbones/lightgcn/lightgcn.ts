@@ -5,7 +5,7 @@
 // Embeddings N(0, 0.1²) as the reference implementation; Adam.
 import { init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec } from '../backbone.ts';
-import { normalisedBipartite, propagator, lightGcn, type NormalisedGraph } from '../propagation.ts';
+import { normalisedBipartite, propagatedNodes, type NormalisedGraph } from '../propagation.ts';
 import { IdEmbeddings, BprDotBackbone, splitNodes } from '../cf-common.ts';
 import { type Dataset } from '../../data/index.ts';
 
@@ -20,7 +20,7 @@ class LightGcn extends BprDotBackbone {
     this.adj = normalisedBipartite(ds.nUsers, ds.nItems, this.triplets.users, this.triplets.items);
   }
   protected represent(b: Binder) {
-    const h = lightGcn(this.model.nodes(b), propagator(b.graph, this.adj), this.cfg.n_layers);
+    const h = propagatedNodes(b, [this.model.userEmbedding, this.model.itemEmbedding], this.adj, this.cfg.n_layers);
     return splitNodes(h, this.ds.nUsers, this.ds.nItems);
   }
 }

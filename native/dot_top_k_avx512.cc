@@ -1,5 +1,0 @@
-// 8 users × 48 items a tile: 24 accumulators of the 32 zmm registers (8 × 32 and 12 × 32 measured
-// 3–10 % slower on the Toys-sized bench shape).
-#pragma GCC target("avx512f,avx2,fma")
-#include "dot_top_k_kernel.h"
-void dotTopKAvx512(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x16, 8, 3>(job, from, to, scratch); }

@@ -1,0 +1,7 @@
+// The kernels compiled for AVX2 + FMA. Dot-product top-k: 6 users × 16 items a tile, 12 accumulators
+// of the 16 ymm registers. Row sums: 8 vectors (64 columns) a block.
+#pragma GCC target("avx2,fma")
+#include "dot_top_k_kernel.h"
+#include "row_sums_kernel.h"
+void dotTopKAvx2(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x8, 6, 2>(job, from, to, scratch); }
+void rowSumsAvx2(const RowSumsJob& job, int from, int to) { sumRows<f32x8, 8>(job, from, to); }

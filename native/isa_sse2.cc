@@ -1,0 +1,6 @@
+// The kernels for CPUs without AVX2 (x86-64's baseline SSE2). Dot-product top-k: 4 users × 8 items a
+// tile. Row sums: 8 vectors (32 columns) a block.
+#include "dot_top_k_kernel.h"
+#include "row_sums_kernel.h"
+void dotTopKSse2(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x4, 4, 2>(job, from, to, scratch); }
+void rowSumsSse2(const RowSumsJob& job, int from, int to) { sumRows<f32x4, 8>(job, from, to); }

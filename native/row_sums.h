@@ -1,0 +1,21 @@
+// Weighted sums of table rows (a sparse × dense product, CSR): out[r] = scale · (Σ_e weight[e] · x[index[e]]
+// + plus[r]) over e in [ptr[r], ptr[r + 1]), plus optional; each output row summed in entry order (so
+// the result does not depend on how rows are split between threads). See row_sums_kernel.h.
+#pragma once
+#include <cstdint>
+
+struct RowSumsJob {
+  const float* x;         // [xRows, cols]
+  int cols;
+  const int32_t* ptr;     // [rows + 1] offsets into index / weight
+  const int32_t* index;   // rows of x, each < xRows
+  const float* weight;    // one per entry of index
+  const float* plus;      // [rows, cols] or null; may be out itself
+  float scale;
+  float* out;             // [rows, cols]
+};
+
+// One per instruction set (isa_*.cc): output rows [from, to).
+void rowSumsAvx512(const RowSumsJob& job, int from, int to);
+void rowSumsAvx2(const RowSumsJob& job, int from, int to);
+void rowSumsSse2(const RowSumsJob& job, int from, int to);

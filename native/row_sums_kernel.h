@@ -1,0 +1,49 @@
+// The row-sums kernel (row_sums.h), written once for every vector width V. Per output row, a block of
+// ACC vectors of columns is accumulated in registers over the row's entries (one weight broadcast and
+// ACC fused multiply-adds per entry), then single vectors, then scalar columns. Rows of x are read in
+// place: nothing is gathered into memory first.
+//
+// Included by one file per instruction set, after its `#pragma GCC target` (see dot_top_k_kernel.h
+// for why everything here is file-local).
+#include <cstring>
+#include "row_sums.h"
+
+namespace {
+
+template <typename V> inline V loadVector(const float* p) { V v; memcpy(&v, p, sizeof(V)); return v; }
+template <typename V> inline void storeVector(float* p, V v) { memcpy(p, &v, sizeof(V)); }
+
+/** Columns [c, c + ACC·lanes) of one output row. */
+template <typename V, int ACC> inline void sumBlock(const RowSumsJob& job, int row, int c) {
+  constexpr int lanes = sizeof(V) / sizeof(float);
+  V acc[ACC];
+  for (int a = 0; a < ACC; a++) acc[a] = V{} ;
+  const size_t cols = static_cast<size_t>(job.cols);
+  for (int e = job.ptr[row]; e < job.ptr[row + 1]; e++) {
+    const float* src = job.x + static_cast<size_t>(job.index[e]) * cols + c;
+    const float w = job.weight[e];
+    for (int a = 0; a < ACC; a++) acc[a] += w * loadVector<V>(src + a * lanes);
+  }
+  const size_t at = static_cast<size_t>(row) * cols + c;
+  if (job.plus) for (int a = 0; a < ACC; a++) acc[a] += loadVector<V>(job.plus + at + a * lanes);
+  for (int a = 0; a < ACC; a++) storeVector(job.out + at + a * lanes, acc[a] * job.scale);
+}
+
+template <typename V, int ACC> void sumRows(const RowSumsJob& job, int from, int to) {
+  constexpr int lanes = sizeof(V) / sizeof(float);
+  const int cols = job.cols;
+  const size_t stride = static_cast<size_t>(cols);
+  for (int row = from; row < to; row++) {
+    int c = 0;
+    for (; c + ACC * lanes <= cols; c += ACC * lanes) sumBlock<V, ACC>(job, row, c);
+    for (; c + lanes <= cols; c += lanes) sumBlock<V, 1>(job, row, c);
+    for (; c < cols; c++) {
+      float acc = 0;
+      for (int e = job.ptr[row]; e < job.ptr[row + 1]; e++) acc += job.weight[e] * job.x[static_cast<size_t>(job.index[e]) * stride + c];
+      const size_t at = static_cast<size_t>(row) * stride + c;
+      job.out[at] = (job.plus ? acc + job.plus[at] : acc) * job.scale;
+    }
+  }
+}
+
+}  // namespace
