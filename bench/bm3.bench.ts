@@ -19,6 +19,7 @@ import { generateSynthetic } from '../src/data/synth.ts';
 import { withSyntheticFeatures } from '../src/data/synth-features.ts';
 import { makeDataset, type Dataset } from '../src/data/dataset.ts';
 import { median } from './stats.ts';
+import { nativeKernels, trainsNatively } from '../src/runtime/native.ts';
 import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
 import { writeDump } from './workload-dump.ts';
 import { compare, checkLine, gemmLine, gemmFloor, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
@@ -51,6 +52,7 @@ function report(r: Compared): void {
 export async function run(): Promise<void> {
   say(`threads ${THREADS} each side; per workload 1 warm-up epoch each, then ${ROUNDS} interleaved rounds of one epoch each; load avg ${load()}`);
   say(torchEnvLine());
+  say(`ours: ${trainsNatively() ? 'propagation and Adam on the native kernels, outside the step graph (as sgfd train runs them)' : `the whole step in ONNX Runtime (${nativeKernels().why})`}`);
   if (!torchAvailable()) say(TORCH_MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'sgfd-bm3-bench-'));
   try {

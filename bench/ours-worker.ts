@@ -19,7 +19,7 @@ import { backboneSpec, resolveBackboneConfig, type Backbone } from '../src/backb
 import { sgfdConfig, type SgfdConfig, type Profile } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
-import { offloadsPropagation } from '../src/runtime/native.ts';
+import { trainsNatively } from '../src/runtime/native.ts';
 import { type Stepper } from '../src/runtime/epoch.ts';
 import { openStepper } from '../src/train/feature-loan.ts';
 import { scoringGraph } from '../src/run/scoring.ts';
@@ -72,7 +72,7 @@ async function setup(r: SetupRequest): Promise<SetupAnswer> {
   // As the trainer holds them: the validation scoring graph, and the step in a worker with the feature
   // tables that scoring does not read lent to it (openStepper).
   const scoring = await scoringGraph(bb, params, { threads: r.threads });
-  const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { offloadPropagation: offloadsPropagation() });
+  const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { native: trainsNatively() });
   const { stepper: step, close } = await openStepper(ds, compiled, values, bb, true, { threads: r.threads }, scoring ? new Set(scoring.session.inputNames) : null);
   const rows = batches(bb.trainRows, bb.batchSize, rng).next().value as Int32Array;
   const feeds = bb.batchFeeds(rows, rng);

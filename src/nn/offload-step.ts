@@ -1,7 +1,7 @@
-// The parts of a train step with offloaded propagation (runtime/propagation-offload.ts): the step
-// graph takes each propagated table as an input and outputs its gradient, plus the direct gradient of
-// every offloaded parameter the loss also reads; a second graph applies the optimiser to those
-// parameters once the runner has added the propagation's share of their gradients.
+// The parts of a train step that leaves work to the runner's native kernels (runtime/propagation-
+// offload.ts): the step graph takes each propagated table as an input and outputs its gradient, and
+// outputs the gradients of the parameters updated outside it (for those a propagation reads, the part
+// that does not pass through it); the update runs on the native Adam kernel, or on a graph of its own.
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Parameter, type InputBinder } from './module.ts';
@@ -22,9 +22,15 @@ export function propagationsOf(binder: InputBinder): PropagationOffload[] {
   }));
 }
 
-/** Offloaded parameters the loss also reads directly (their own graph inputs reach it). */
-export function directlyRead(binder: InputBinder, loss: Value, params: Parameter[]): Parameter[] {
-  return params.filter((p) => binder.values.has(p) && G.sourcesReaching(loss, [binder.values.get(p)!]).length > 0);
+/** Which trainable parameters the step graph updates, and which the runner does (with those the graph outputs a gradient for). */
+export function splitUpdates(binder: InputBinder, loss: Value, trainable: Parameter[], cfg: OptimizerConfig) {
+  const propagated = new Set(binder.offloads.flatMap((x) => x.request.params));
+  const adamOutside = cfg.type === 'adam' && !cfg.clipNorm;
+  const outside = trainable.filter((p) => propagated.has(p) || (adamOutside && p.maxRowNorm === undefined));
+  const inGraph = trainable.filter((p) => !outside.includes(p));
+  // A propagated parameter has a graph gradient only where the loss also reads it directly.
+  const graphGradients = outside.filter((p) => !propagated.has(p) || (binder.values.has(p) && G.sourcesReaching(loss, [binder.values.get(p)!]).length > 0));
+  return { inGraph, outside, graphGradients };
 }
 
 /** The optimiser graph of the offloaded parameters: their values, state and total gradients in. */

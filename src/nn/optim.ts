@@ -22,7 +22,12 @@ export interface OptimizerConfig {
 }
 
 export interface ParamSlot { param: Parameter; value: Value; grad: Value }
-export interface EmittedUpdate { updates: { name: string; value: Value }[]; state: StateSpec[] }
+export interface EmittedUpdate {
+  updates: { name: string; value: Value }[];
+  state: StateSpec[];
+  /** Adam's bias corrections 1 − β1ᵗ and 1 − β2ᵗ as the graph computes them (float32). */
+  biasCorrections: [Value, Value];
+}
 
 
 /** The optimiser-state tensors a parameter may have. */
@@ -76,7 +81,7 @@ export function emitOptimizer(g: Graph, slots: ParamSlot[], cfg: OptimizerConfig
     updates.push({ name: nextName(m.name), value: m2 });
     updates.push({ name: nextName(v.name), value: v2 });
   }));
-  return { updates, state };
+  return { updates, state, biasCorrections: [bc1, bc2] };
 }
 
 /** Applies the parameter's constraint to its updated value (row-norm clipping). */

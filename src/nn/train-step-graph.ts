@@ -6,9 +6,9 @@ import { type Value } from '../graph/index.ts';
 import { type Parameter, InputBinder, type Binder } from './module.ts';
 import { emitGradNorms, type ParamGroup } from './grad-norms.ts';
 import { emitOptimizer, type OptimizerConfig } from './optim.ts';
-import { propagationsOf, directlyRead, offloadOptimizer, nativeAdamPlan } from './offload-step.ts';
+import { propagationsOf, splitUpdates, offloadOptimizer, nativeAdamPlan } from './offload-step.ts';
 import { STEP_INPUT, LR_INPUT } from '../runtime/index.ts';
-import { type CompiledTrainStep, gradientOf } from '../runtime/index.ts';
+import { type CompiledTrainStep, BIAS_CORRECTIONS, gradientOf } from '../runtime/index.ts';
 
 export interface LossSpec {
   /** The scalar objective minimised. */
@@ -21,34 +21,37 @@ export interface CompileOptions {
   /** Emit each term's gradient norm per parameter group (true: the default groups). */
   gradNorms?: boolean | ParamGroup;
   /**
-   * Leave LightGCN-style propagations (Binder.offloadPropagation) to the runner's native kernel. Not
-   * with gradNorms or clipNorm: both need every parameter's whole gradient inside the graph.
+   * Leave to the runner's native kernels what they do: LightGCN-style propagations
+   * (Binder.offloadPropagation) and, with plain Adam, the parameters' update (OffloadPlan). Not with
+   * gradNorms or clipNorm: both need every parameter's whole gradient inside the graph.
    */
-  offloadPropagation?: boolean;
+  native?: boolean;
 }
 
 /** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
 export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions = {}): CompiledTrainStep {
   const g = new G.Graph('train_step');
-  const binder = new InputBinder(g, 'float32', !!o.offloadPropagation && !o.gradNorms && !optimizer.clipNorm);
+  const native = !!o.native && !o.gradNorms && !optimizer.clipNorm;
+  const binder = new InputBinder(g, 'float32', native);
   const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
-  const offloaded = new Set(binder.offloads.flatMap((x) => x.request.params));
-  const used = [...params.values()].filter((p) => binder.values.has(p) || offloaded.has(p));
-  const trainable = used.filter((p) => p.trainable && !offloaded.has(p));
-  const outside = used.filter((p) => p.trainable && offloaded.has(p));
-  const direct = directlyRead(binder, spec.loss, outside);
-  const wrt = [...trainable, ...direct].map((p) => binder.values.get(p)!);
+  const propagated = new Set(binder.offloads.flatMap((x) => x.request.params));
+  const used = [...params.values()].filter((p) => binder.values.has(p) || propagated.has(p));
+  const { inGraph: trainable, outside, graphGradients } = native
+    ? splitUpdates(binder, spec.loss, used.filter((p) => p.trainable), optimizer)
+    : { inGraph: used.filter((p) => p.trainable), outside: [], graphGradients: [] };
+  const wrt = [...trainable, ...graphGradients].map((p) => binder.values.get(p)!);
   const grads = G.grad(spec.loss, [...wrt, ...binder.offloads.map((x) => x.value)]);
-  const { updates, state } = emitOptimizer(g, trainable.map((p, i) => ({ param: p, value: binder.values.get(p)!, grad: grads[i] })), optimizer);
+  const { updates, state, biasCorrections } = emitOptimizer(g, trainable.map((p, i) => ({ param: p, value: binder.values.get(p)!, grad: grads[i] })), optimizer);
   g.output(spec.loss, 'loss');
   const terms = Object.entries(spec.terms ?? {});
   for (const [name, v] of terms) g.output(v, `loss.${name}`);
   for (const u of updates) g.output(u.value, u.name);
-  direct.forEach((p, i) => g.output(grads[trainable.length + i], gradientOf(p.name)));
+  graphGradients.forEach((p, i) => g.output(grads[trainable.length + i], gradientOf(p.name)));
   binder.offloads.forEach((x, i) => g.output(grads[wrt.length + i], gradientOf(x.value.name)));
-  const offload = binder.offloads.length
-    ? { propagations: propagationsOf(binder), optimizer: offloadOptimizer(outside, optimizer), direct: direct.map((p) => p.name), nativeAdam: nativeAdamPlan(outside, optimizer) }
+  const offload = outside.length
+    ? { propagations: propagationsOf(binder), optimizer: offloadOptimizer(outside, optimizer), graphGradients: graphGradients.map((p) => p.name), nativeAdam: nativeAdamPlan(outside, optimizer) }
     : undefined;
+  if (offload?.nativeAdam) biasCorrections.forEach((v, i) => g.output(v, BIAS_CORRECTIONS[i]));
   const diagnostics = o.gradNorms
     ? emitGradNorms({ loss: spec.loss, ...spec.terms }, trainable.map((p) => ({ param: p, value: binder.values.get(p)! })), o.gradNorms === true ? undefined : o.gradNorms)
     : new Map<string, Value>();

@@ -68,9 +68,10 @@ export function packItemPanels(items: Float32Array, nItems: number, dim: number)
 }
 
 /**
- * Whether train steps on `device` leave LightGCN-style propagation to the native row-sums kernel
- * (runtime/propagation-offload.ts): on the CPU, when the kernels are built. The same math either way.
+ * Whether train steps on `device` leave to the native kernels what they do — LightGCN-style
+ * propagation and Adam's update (runtime/propagation-offload.ts) — on the CPU, when they are built.
+ * The same math either way.
  */
-export function offloadsPropagation(device: Device = 'cpu'): boolean {
+export function trainsNatively(device: Device = 'cpu'): boolean {
   return device === 'cpu' && nativeKernels().kernels !== null;
 }

@@ -1,11 +1,10 @@
-// The runner's side of a train step with offloaded propagation (nn/offload-step.ts compiles it): the
-// propagated tables fed to the step graph, then the offloaded parameters' gradients (through their
-// propagations, plus what the graph read of them directly) and their optimiser update — on the
-// native Adam kernel when the optimiser is plain Adam, otherwise on the plan's optimiser graph.
+// The runner's side of a train step that leaves work to the native kernels (nn/offload-step.ts
+// compiles it): the propagated tables fed to the step graph, then the gradients of the parameters
+// updated outside it (through their propagations, plus what the graph gives back) and their update —
+// on the native Adam kernel when the optimiser is plain Adam, otherwise on the plan's optimiser graph.
 import { type Feeds, type SessionOptions, createSession, ort, tensor } from './session.ts';
-import { type OffloadPlan, OffloadedPropagation, gradientOf, updatedNames } from './propagation-offload.ts';
+import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, updatedNames } from './propagation-offload.ts';
 import { type NativeKernels, nativeKernels } from './native.ts';
-import { STEP_INPUT, LR_INPUT } from './step-io.ts';
 
 /** The feeds a session takes, by its input names. */
 export function feedsOf(session: ort.InferenceSession, feeds: Feeds): Feeds {
@@ -13,11 +12,6 @@ export function feedsOf(session: ort.InferenceSession, feeds: Feeds): Feeds {
     if (!feeds[n]) throw new Error(`train step: missing batch input '${n}'`);
     return [n, feeds[n]];
   }));
-}
-
-/** Adam's bias correction 1 − βᵗ as the graph computes it in float32: 1 − exp(t · ln β). */
-function biasCorrection(beta: number, t: number): number {
-  return Math.fround(1 - Math.fround(Math.exp(Math.fround(Math.fround(t) * Math.fround(Math.log(beta))))));
 }
 
 export class OffloadRunner {
@@ -54,7 +48,7 @@ export class OffloadRunner {
   }
 
   /** After the step graph ran (`out`): the offloaded parameters' gradients and their update, into `values` / `state`. */
-  async update(out: ort.InferenceSession.OnnxValueMapType, feeds: Feeds, values: Map<string, Float32Array>, state: Map<string, Float32Array>, step: number, lr: number): Promise<void> {
+  async update(out: ort.InferenceSession.OnnxValueMapType, feeds: Feeds, values: Map<string, Float32Array>, state: Map<string, Float32Array>, lr: number): Promise<void> {
     const grads = new Map<string, Float32Array>();
     for (const p of this.propagations) {
       for (const [name, g] of p.gradient(out[p.p.gradient].data as Float32Array)) {
@@ -63,24 +57,26 @@ export class OffloadRunner {
         else grads.set(name, g);
       }
     }
-    const direct = (name: string) => (this.plan.direct.includes(name) ? out[gradientOf(name)].data as Float32Array : null);
+    const fromGraph = (name: string) => (this.plan.graphGradients.includes(name) ? out[gradientOf(name)].data as Float32Array : null);
     const adam = this.plan.nativeAdam;
     if (adam) {
-      const bc1 = biasCorrection(adam.beta1, step);
-      const sqrtBc2 = Math.fround(Math.sqrt(biasCorrection(adam.beta2, step)));
+      const [bc1, bc2] = BIAS_CORRECTIONS.map((n) => (out[n].data as Float32Array)[0]);
+      const sqrtBc2 = Math.fround(Math.sqrt(bc2));
       for (const q of adam.params) {
         const plr = q.lrScale === 1 ? Math.fround(lr) : Math.fround(Math.fround(lr) * Math.fround(q.lrScale));
         const hyper = Float64Array.of(adam.beta1, 1 - adam.beta1, adam.beta2, 1 - adam.beta2, sqrtBc2, adam.eps, Math.fround(plr / bc1), q.weightDecay);
-        this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, grads.get(q.name)!, direct(q.name), hyper);
+        const through = grads.get(q.name);
+        this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, through ?? fromGraph(q.name)!, through ? fromGraph(q.name) : null, hyper);
       }
       return;
     }
-    for (const name of this.plan.direct) {
-      const d = direct(name)!;
-      const g = grads.get(name)!;
+    for (const name of this.plan.graphGradients) {
+      const d = fromGraph(name)!;
+      const g = grads.get(name);
+      if (!g) { grads.set(name, d); continue; }
       for (let j = 0; j < g.length; j++) g[j] = d[j] + g[j];
     }
-    const optFeeds: Feeds = { ...feeds, [STEP_INPUT]: tensor(Float32Array.of(step), []), [LR_INPUT]: tensor(Float32Array.of(lr), []) };
+    const optFeeds: Feeds = { ...feeds }; // with the step's scalars (Adam's t, the learning rate)
     for (const name of this.plan.optimizer.params) optFeeds[gradientOf(name)] = tensor(grads.get(name)!, feeds[name].dims as number[]);
     const next = await this.optimizer!.run(feedsOf(this.optimizer!, optFeeds));
     for (const [name, to] of updatedNames(this.plan.optimizer)) (values.has(name) ? values : state).set(name, next[to].data as Float32Array);

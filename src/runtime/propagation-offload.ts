@@ -23,16 +23,25 @@ export interface PropagationOffload {
   weight: Float32Array;
 }
 
-/** What a train step with offloaded propagation adds to a fused one (see CompiledTrainStep). */
+/**
+ * What a train step with work left to the runner adds to a fused one (see CompiledTrainStep): the
+ * propagations, and the update of the parameters the step graph does not update itself — those the
+ * propagations read and, when the optimiser is plain Adam, every parameter without a row-norm
+ * constraint (the native Adam kernel is one pass over each parameter; the graph's update is about a
+ * dozen elementwise kernels, and its outputs are copied out of ORT each step).
+ */
 export interface OffloadPlan {
   propagations: PropagationOffload[];
-  /** The update of the offloaded parameters: a graph of its own, fed `gradientOf(param)`. */
+  /** The update of the parameters updated outside the step graph: a graph of its own, fed `gradientOf(param)`. */
   optimizer: { bytes: Uint8Array; params: string[]; state: StateSpec[] };
-  /** Offloaded parameters the loss also reads directly: the step outputs `gradientOf(name)` for them. */
-  direct: string[];
+  /**
+   * Parameters updated outside whose gradient (all of it, or for those a propagation reads, the part
+   * that does not pass through it) the step graph outputs as `gradientOf(name)`.
+   */
+  graphGradients: string[];
   /**
    * The same update as `optimizer`'s graph, for the native kernel: plain Adam (L2 weight decay, per-group
-   * learning-rate scales, no row-norm constraint); null for other optimisers, which run the graph.
+   * learning-rate scales, no row-norm constraint); null otherwise, and the graph runs.
    */
   nativeAdam: NativeAdamPlan | null;
 }
@@ -43,6 +52,12 @@ export interface NativeAdamPlan {
   /** Each parameter with its optimiser-state tensors (first and second moments). */
   params: { name: string; m: string; v: string; lrScale: number; weightDecay: number }[];
 }
+
+/**
+ * The step graph's outputs of Adam's bias corrections 1 − β1ᵗ and 1 − β2ᵗ, for the native update: its
+ * own float32 exp, so that the update is the graph's to the last bit.
+ */
+export const BIAS_CORRECTIONS = ['optim.bias_correction1', 'optim.bias_correction2'] as const;
 
 /** The name of a parameter's gradient, as the step graph outputs it and the optimiser graph takes it. */
 export const gradientOf = (name: string) => `grad.${name}`;

@@ -116,7 +116,7 @@ export class TrainStep {
       throw new NonFiniteError(`loss term '${first}' is ${terms[first]}${also} at step ${this.step + 1}; parameters left at step ${this.step}`);
     }
     for (const d of this.compiled.diagnostics) terms[d] = (out[d].data as Float32Array)[0];
-    await this.offload?.update(out, feeds, this.values, this.state, this.step + 1, this.lr);
+    await this.offload?.update(out, feeds, this.values, this.state, this.lr);
     for (const name of this.compiled.trainable) this.values.set(name, out[nextName(name)].data as Float32Array);
     for (const s of this.compiled.state) if (out[nextName(s.name)]) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
     this.step++;

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { NonFiniteError, EPOCH_INPUT, offloadsPropagation, type BatchTensor } from '../runtime/index.ts';
+import { NonFiniteError, EPOCH_INPUT, trainsNatively, type BatchTensor } from '../runtime/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
@@ -61,7 +61,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const rng = new Rng(o.seed);
   const values = initialValues(params, rng);
   for (const [k, v] of initial ?? []) if (values.has(k)) values.set(k, v);
-  const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms, offloadPropagation: offloadsPropagation(o.device) });
+  const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms, native: trainsNatively(o.device) });
   const session = { device: o.device, threads: o.threads };
   const scoring = await scoringGraph(backbone, params, session);
   const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, session, scoring ? new Set(scoring.session.inputNames) : null);
