@@ -10,7 +10,8 @@
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones/index.ts';
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
-import { TrainStep, type CompiledTrainStep } from '../src/runtime/train-step.ts';
+import { TrainStep } from '../src/runtime/train-step.ts';
+import { nativeWork } from '../src/runtime/propagation-offload.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
 import { trainsNatively } from '../src/runtime/native.ts';
 import { batches } from '../src/data/samplers.ts';
@@ -53,11 +54,6 @@ async function grcnAgainstTorch(): Promise<number | null> {
   }
 }
 
-/** What the step leaves to the native kernels, e.g. 'propagation + Adam' ('' for nothing). */
-function nativeWork(c: CompiledTrainStep): string {
-  return [c.offload?.propagations.length ? 'propagation' : '', c.offload?.nativeAdam ? 'Adam' : ''].filter(Boolean).join(' + ');
-}
-
 async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null): Promise<{ s: number; stepMs: number; steps: number; offloaded: boolean; native: string }> {
   const spec = backboneSpec(name);
   const cache = sgfd?.twoStage ? ds.modalities.map(() => new Float32Array(ds.nItems * sgfd.latentDim).fill(0.01)) : null;
@@ -78,7 +74,7 @@ async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null):
   await step.release();
   const steps = Math.ceil(bb.trainRows / bb.batchSize);
   const stepMs = median(times);
-  return { s: (stepMs * steps) / 1000, stepMs, steps, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled) };
+  return { s: (stepMs * steps) / 1000, stepMs, steps, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled.offload) };
 }
 
 export async function run(): Promise<void> {
@@ -92,7 +88,7 @@ export async function run(): Promise<void> {
     for (const [label, sg] of variants) {
       const r = await epochSeconds(ds, name, sg);
       if (label === 'vanilla') out[name] = r.s;
-      console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps${r.native ? `; native: ${r.native}` : ''})`);
+      console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps${r.native !== 'none' ? `; native: ${r.native}` : ''})`);
     }
   }
   const lf = makeDataset(lastfmShape().parts);

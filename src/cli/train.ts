@@ -47,7 +47,7 @@ export const trainCommand: CommandModule<object, Args> = {
     const metrics = await runTraining(settings, a.out, log);
     if (a['save-graphs']) log(`${a.out}/${RUN_GRAPHS_DIR}: ${Object.keys((await saveRunGraphs(a.out, settings, { threads: a.threads, log })).files).join(', ')}, artifact.json`);
     if (!metrics) return;
-    process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch\n`);
+    process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch${metrics.native_kernels && metrics.native_kernels !== 'none' ? ` (native kernels: ${metrics.native_kernels})` : ''}\n`);
     process.stdout.write(metricsTable({ valid: metrics.valid, test: metrics.test }));
   },
 };

@@ -60,7 +60,11 @@ export interface ResolvedConfig {
 }
 
 /** metrics.json: the best-validation parameters' metrics, the best epoch, epochs run, training s/epoch. */
-export interface RunMetrics { valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number }
+export interface RunMetrics {
+  valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number;
+  /** What the train step left to the native kernels ('propagation + Adam', 'Adam', … or 'none'): the same math either way. */
+  native_kernels?: string;
+}
 
 /** A saved config.json as today's code writes it: SGFD settings added since it was written take the values it ran with. */
 export function upgradeConfig(saved: ResolvedConfig): ResolvedConfig {

@@ -10,4 +10,4 @@ export { EPOCH_INPUT, LR_INPUT, STEP_INPUT, type StateSpec, nextName } from './s
 export { type BatchTensor, type CompiledTrainStep, NonFiniteError, TrainStep } from './train-step.ts';
 export { WorkerTrainStep } from './worker-step.ts';
 export { type NativeKernels, NATIVE_MODULE, PANEL, nativeKernels, trainsNatively, packItemPanels } from './native.ts';
-export { type NativeAdamPlan, type OffloadPlan, type PropagationOffload, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf } from './propagation-offload.ts';
+export { type NativeAdamPlan, type OffloadPlan, type PropagationOffload, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, nativeWork } from './propagation-offload.ts';

@@ -59,6 +59,11 @@ export interface NativeAdamPlan {
  */
 export const BIAS_CORRECTIONS = ['optim.bias_correction1', 'optim.bias_correction2'] as const;
 
+/** What a step leaves to the native kernels: 'propagation + Adam', 'propagation', 'Adam' or 'none'. */
+export function nativeWork(plan: OffloadPlan | undefined): string {
+  return [plan?.propagations.length ? 'propagation' : '', plan?.nativeAdam ? 'Adam' : ''].filter(Boolean).join(' + ') || 'none';
+}
+
 /** The name of a parameter's gradient, as the step graph outputs it and the optimiser graph takes it. */
 export const gradientOf = (name: string) => `grad.${name}`;
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { NonFiniteError, EPOCH_INPUT, trainsNatively, type BatchTensor } from '../runtime/index.ts';
+import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, type BatchTensor } from '../runtime/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
@@ -144,7 +144,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const valid = await evaluate(s, ds, 'valid', eo);
   const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
-  return writeResults(outDir, valid, test, best.epoch, epoch, seconds);
+  return writeResults(outDir, valid, test, best.epoch, epoch, seconds, nativeWork(compiled.offload));
 }
 
 const GRAD_NORM = 'gradnorm.';
@@ -166,8 +166,8 @@ function epochMeans(sums: Record<string, number>, n: number): { losses: Record<s
 }
 
 /** metrics.json and the per-user files; `test` null leaves test unscored ({} in metrics.json). */
-function writeResults(outDir: string, valid: MetricReport, test: MetricReport | null, bestEpoch: number, epochs: number, seconds: number[]): RunMetrics {
-  const metrics: RunMetrics = { valid: valid.means, test: test?.means ?? {}, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1) };
+function writeResults(outDir: string, valid: MetricReport, test: MetricReport | null, bestEpoch: number, epochs: number, seconds: number[], native: string): RunMetrics {
+  const metrics: RunMetrics = { valid: valid.means, test: test?.means ?? {}, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1), native_kernels: native };
   writePerUser(join(outDir, RUN_FILES.perUser('valid')), valid.users, valid.perUser);
   if (test) writePerUser(join(outDir, RUN_FILES.perUser('test')), test.users, test.perUser);
   writeJson(join(outDir, RUN_FILES.metrics), metrics);

@@ -1,6 +1,7 @@
 // BM3 (vanilla and SGFD) learns on the synthetic default, and resuming after a forced stop
 // reproduces the uninterrupted run's final metrics exactly.
 import test from 'node:test';
+import { nativeKernels } from '../../src/runtime/native.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,8 @@ test('vanilla BM3 learns: validation Recall@20 far above a random ranking', asyn
     assert.ok(m.valid['recall@20'] > 4 * randomRecall, `valid recall@20 ${m.valid['recall@20']} vs random ≈ ${randomRecall}`);
     assert.ok(m.test['recall@20'] > 3 * randomRecall, `test recall@20 ${m.test['recall@20']}`);
     const written = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-    assert.deepEqual(Object.keys(written), ['valid', 'test', 'best_epoch', 'epochs_run', 'seconds_per_epoch']);
+    assert.deepEqual(Object.keys(written), ['valid', 'test', 'best_epoch', 'epochs_run', 'seconds_per_epoch', 'native_kernels']);
+    assert.equal(written.native_kernels, nativeKernels().kernels ? 'propagation + Adam' : 'none', 'what ran natively is recorded');
     assert.equal(written.epochs_run, 12);
     const log = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(log.length, 12);
