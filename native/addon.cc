@@ -80,10 +80,27 @@ void scoreRange(Kernel kernel, const DotTopKJob& job, int from, int to, float* s
 
 bool int32Arg(napi_env env, napi_value v, int32_t* out) { return napi_get_value_int32(env, v, out) == napi_ok; }
 
+/** A Float32Array of `length` floats, or null (data stays null): false for anything else. */
+bool optionalFloats(napi_env env, napi_value v, size_t length, float** data) {
+  napi_valuetype type;
+  if (napi_typeof(env, v, &type) != napi_ok) return false;
+  if (type == napi_null) return true;
+  size_t n = 0;
+  return typedArray(env, v, napi_float32_array, data, &n) && n == length;
+}
+
+/** Exactly N arguments into `a`. */
+template <size_t N> bool arguments(napi_env env, napi_callback_info info, napi_value (&a)[N]) {
+  size_t argc = N;
+  return napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) == napi_ok && argc == N;
+}
+
+/** Whether [a, a + na) and [b, b + nb) share memory. */
+bool overlap(const float* a, size_t na, const float* b, size_t nb) { return a < b + nb && b < a + na; }
+
 napi_value DotTopK(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
   napi_value a[10];
-  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 10) return fail(env, "dotTopK", "expected 10 arguments");
+  if (!arguments(env, info, a)) return fail(env, "dotTopK", "expected 10 arguments");
   float *users, *panels, *outScores;
   int32_t *excludedPtr, *excludedItems, *outItems;
   size_t nUsersDim, nPanelFloats, nPtr, nExcluded, nOutItems, nOutScores;
@@ -125,9 +142,8 @@ napi_value DotTopK(napi_env env, napi_callback_info info) {
 }
 
 napi_value RowSums(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value a[9];
-  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 9) return fail(env, "rowSums", "expected 9 arguments");
+  if (!arguments(env, info, a)) return fail(env, "rowSums", "expected 9 arguments");
   float *x, *weight, *out, *plus = nullptr;
   double scale;
   int32_t *ptr, *index;
@@ -142,12 +158,9 @@ napi_value RowSums(napi_env env, napi_callback_info info) {
   if (!typedArray(env, a[6], napi_float32_array, &out, &nOut)) return fail(env, "rowSums", "out must be a Float32Array");
   const int rows = static_cast<int>(nPtr - 1);
   if (nOut != static_cast<size_t>(rows) * cols) return fail(env, "rowSums", "out must hold (ptr.length − 1) × cols floats");
-  napi_valuetype plusType;
-  size_t nPlus = 0;
-  if (napi_typeof(env, a[7], &plusType) != napi_ok) return fail(env, "rowSums", "bad plus");
-  if (plusType != napi_null && (!typedArray(env, a[7], napi_float32_array, &plus, &nPlus) || nPlus != nOut)) return fail(env, "rowSums", "plus must be null or a Float32Array as long as out");
+  if (!optionalFloats(env, a[7], nOut, &plus)) return fail(env, "rowSums", "plus must be null or a Float32Array as long as out");
   if (napi_get_value_double(env, a[8], &scale) != napi_ok) return fail(env, "rowSums", "scale must be a number");
-  if (x == out || (plus && plus != out && (plus < out + nOut && out < plus + nPlus))) return fail(env, "rowSums", "out must not overlap x, nor plus unless it is out");
+  if (overlap(x, nX, out, nOut) || (plus && plus != out && overlap(plus, nOut, out, nOut))) return fail(env, "rowSums", "out must not overlap x, nor plus unless it is out");
   if (ptr[0] != 0 || static_cast<size_t>(ptr[rows]) != nIndex) return fail(env, "rowSums", "ptr must run from 0 to index.length");
   const int64_t xRows = static_cast<int64_t>(nX / cols);
   for (int r = 0; r < rows; r++) if (ptr[r + 1] < ptr[r]) return fail(env, "rowSums", "ptr must not decrease");
@@ -172,18 +185,15 @@ napi_value RowSums(napi_env env, napi_callback_info info) {
 }
 
 napi_value Adam(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value a[6];
-  if (napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) != napi_ok || argc != 6) return fail(env, "adam", "expected 6 arguments");
+  if (!arguments(env, info, a)) return fail(env, "adam", "expected 6 arguments");
   float *param, *m, *v, *grad, *extra = nullptr;
   double* hyper;
-  size_t n, nm, nv, ng, nExtra = 0, nHyper;
+  size_t n, nm, nv, ng, nHyper;
   if (!typedArray(env, a[0], napi_float32_array, &param, &n)) return fail(env, "adam", "param must be a Float32Array");
   if (!typedArray(env, a[1], napi_float32_array, &m, &nm) || !typedArray(env, a[2], napi_float32_array, &v, &nv) || !typedArray(env, a[3], napi_float32_array, &grad, &ng)
       || nm != n || nv != n || ng != n) return fail(env, "adam", "m, v and grad must be Float32Arrays as long as param");
-  napi_valuetype extraType;
-  if (napi_typeof(env, a[4], &extraType) != napi_ok) return fail(env, "adam", "bad extra");
-  if (extraType != napi_null && (!typedArray(env, a[4], napi_float32_array, &extra, &nExtra) || nExtra != n)) return fail(env, "adam", "extra must be null or a Float32Array as long as param");
+  if (!optionalFloats(env, a[4], n, &extra)) return fail(env, "adam", "extra must be null or a Float32Array as long as param");
   if (!typedArray(env, a[5], napi_float64_array, &hyper, &nHyper) || nHyper != 8) return fail(env, "adam", "hyper must be a Float64Array of 8 values");
   const AdamHyper h{static_cast<float>(hyper[0]), static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), static_cast<float>(hyper[3]),
                     static_cast<float>(hyper[4]), static_cast<float>(hyper[5]), static_cast<float>(hyper[6]), static_cast<float>(hyper[7])};
