@@ -24,7 +24,7 @@ export class OffloadRunner {
 
   static async create(plan: OffloadPlan, o: SessionOptions): Promise<OffloadRunner> {
     const { kernels, why } = nativeKernels();
-    if (!kernels) throw new Error(`train step: this step leaves its propagation to the native kernels, which are not in use (${why})`);
+    if (!kernels) throw new Error(`train step: this step was compiled to leave work to the native kernels, which are not in use (${why}); compile it without the native option`);
     const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, o.threads ?? 2));
     const optimizer = plan.nativeAdam ? null : await createSession(plan.optimizer.bytes, { memPattern: false, ...o });
     return new OffloadRunner(plan, kernels, propagations, optimizer);
