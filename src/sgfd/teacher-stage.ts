@@ -4,7 +4,7 @@
 import * as G from '../graph/index.ts';
 import { type Value } from '../graph/index.ts';
 import { type Binder, initialValues, type OptimizerConfig } from '../nn/index.ts';
-import { TrainStep } from '../runtime/index.ts';
+import { TrainStep, trainsNatively } from '../runtime/index.ts';
 import { runEpoch } from '../runtime/index.ts';
 import { compileTrainStep, type LossSpec } from '../nn/index.ts';
 import { compileForward } from '../nn/index.ts';
@@ -79,7 +79,9 @@ export async function trainTeacher(ds: Dataset, cfg: SgfdConfig, partial: Partia
   const { rng, model, params, held, train, values } = teacherStart(ds, cfg, o);
   const labels = ds.labels!;
   const optimizer = teacherOptimizer(o);
-  const compiled = compileTrainStep(params, teacherLoss(model, ds, cfg), optimizer);
+  // Adam on the native kernel when it is built: the graph's update to the last bit (a 4096-d teacher
+  // layer's update is a dozen passes over its weights in the graph, one natively).
+  const compiled = compileTrainStep(params, teacherLoss(model, ds, cfg), optimizer, { native: trainsNatively(o.session?.device) });
   const step = await TrainStep.create(compiled, values, optimizer, o.session);
   const labels64 = BigInt64Array.from(labels, (l) => BigInt(Math.max(l, 0)));
   step.setFixedInputs({ ...featureFeeds(ds), labels: { data: labels64, dims: [ds.nItems] } });
