@@ -1,6 +1,7 @@
 // Running fused train steps (compiled by nn/train-step-graph.ts: model + loss + backward + optimiser
 // in one ONNX graph) with ORT. One run = one step; parameters and optimiser state live in JS typed
-// arrays between steps.
+// arrays between steps. A step compiled with `native` leaves propagation and Adam's update to the
+// native kernels around the run (offload-runner.ts).
 import type * as G from '../graph/index.ts';
 import { type TypedArray, computeIndexPlan } from '../graph/index.ts';
 import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from './step-io.ts';
@@ -24,7 +25,7 @@ export interface CompiledTrainStep {
   derived: G.DerivedInput[];
   /** Batch inputs the caller feeds each step (everything but parameters, state and scalars). */
   batchInputs: { name: string; dtype: G.DType; shape: G.Shape }[];
-  /** Propagations computed by the runner, natively, and the update of the parameters they read. */
+  /** What the runner does natively around the graph: propagations, and the update of the parameters the graph does not update. */
   offload?: OffloadPlan;
 }
 
