@@ -22,29 +22,36 @@ export function propagationsOf(binder: InputBinder): PropagationOffload[] {
   }));
 }
 
+/** Whether the native Adam kernel updates `p` (plain Adam; a row-norm constraint stays in the graph). */
+const nativeAdamUpdates = (p: Parameter, cfg: OptimizerConfig) => cfg.type === 'adam' && !cfg.clipNorm && p.maxRowNorm === undefined;
+
 /** Which trainable parameters the step graph updates, and which the runner does (with those the graph outputs a gradient for). */
 export function splitUpdates(binder: InputBinder, loss: Value, trainable: Parameter[], cfg: OptimizerConfig) {
   const propagated = new Set(binder.offloads.flatMap((x) => x.request.params));
-  const adamOutside = cfg.type === 'adam' && !cfg.clipNorm;
-  const outside = trainable.filter((p) => propagated.has(p) || (adamOutside && p.maxRowNorm === undefined));
+  const outside = trainable.filter((p) => propagated.has(p) || nativeAdamUpdates(p, cfg));
   const inGraph = trainable.filter((p) => !outside.includes(p));
   // A propagated parameter has a graph gradient only where the loss also reads it directly.
   const graphGradients = outside.filter((p) => !propagated.has(p) || (binder.values.has(p) && G.sourcesReaching(loss, [binder.values.get(p)!]).length > 0));
   return { inGraph, outside, graphGradients };
 }
 
-/** The optimiser graph of the offloaded parameters: their values, state and total gradients in. */
-export function offloadOptimizer(params: Parameter[], optimizer: OptimizerConfig): OffloadPlan['optimizer'] {
+/**
+ * The update of the parameters outside the step graph: on the native Adam kernel when it can update
+ * them all, else an optimiser graph of its own (values, state and total gradients in). Its state
+ * tensors are named as the fused step's.
+ */
+export function offloadUpdate(params: Parameter[], cfg: OptimizerConfig): Pick<OffloadPlan, 'optimizer' | 'nativeAdam'> {
   const g = new G.Graph('offload_optimizer');
   const slots = params.map((p) => ({ param: p, value: g.input(p.name, 'float32', p.shape), grad: g.input(gradientOf(p.name), 'float32', p.shape) }));
-  const { updates, state } = emitOptimizer(g, slots, optimizer);
+  const { updates, state } = emitOptimizer(g, slots, cfg);
   for (const u of updates) g.output(u.value, u.name);
-  return { bytes: G.serialize(g, { docString: 'sgfd optimiser of offloaded parameters' }), params: params.map((p) => p.name), state };
+  const nativeAdam = params.every((p) => nativeAdamUpdates(p, cfg)) ? nativeAdamPlan(params, cfg) : null;
+  const bytes = nativeAdam ? null : G.serialize(g, { docString: 'sgfd optimiser of offloaded parameters' });
+  return { optimizer: { bytes, params: params.map((p) => p.name), state }, nativeAdam };
 }
 
-/** The update for the native Adam kernel: plain Adam on parameters without a row-norm constraint; else null. */
-export function nativeAdamPlan(params: Parameter[], cfg: OptimizerConfig): NativeAdamPlan | null {
-  if (cfg.type !== 'adam' || cfg.clipNorm || params.some((p) => p.maxRowNorm !== undefined)) return null;
+/** Adam's settings for the native kernel (as the graph's float32 constants), per parameter its own. */
+function nativeAdamPlan(params: Parameter[], cfg: OptimizerConfig): NativeAdamPlan {
   return {
     beta1: cfg.beta1 ?? 0.9,
     beta2: cfg.beta2 ?? 0.999,

@@ -6,7 +6,7 @@ import { type Value } from '../graph/index.ts';
 import { type Parameter, InputBinder, type Binder } from './module.ts';
 import { emitGradNorms, type ParamGroup } from './grad-norms.ts';
 import { emitOptimizer, type OptimizerConfig } from './optim.ts';
-import { propagationsOf, splitUpdates, offloadOptimizer, nativeAdamPlan } from './offload-step.ts';
+import { propagationsOf, splitUpdates, offloadUpdate } from './offload-step.ts';
 import { STEP_INPUT, LR_INPUT } from '../runtime/index.ts';
 import { type CompiledTrainStep, BIAS_CORRECTIONS, gradientOf } from '../runtime/index.ts';
 
@@ -49,7 +49,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
   graphGradients.forEach((p, i) => g.output(grads[trainable.length + i], gradientOf(p.name)));
   binder.offloads.forEach((x, i) => g.output(grads[wrt.length + i], gradientOf(x.value.name)));
   const offload = outside.length
-    ? { propagations: propagationsOf(binder), optimizer: offloadOptimizer(outside, optimizer), graphGradients: graphGradients.map((p) => p.name), nativeAdam: nativeAdamPlan(outside, optimizer) }
+    ? { propagations: propagationsOf(binder), graphGradients: graphGradients.map((p) => p.name), ...offloadUpdate(outside, optimizer) }
     : undefined;
   if (offload?.nativeAdam) biasCorrections.forEach((v, i) => g.output(v, BIAS_CORRECTIONS[i]));
   const diagnostics = o.gradNorms

@@ -9,5 +9,5 @@ export { type Device, type Feeds, type SessionOptions, TUNED_MALLOC, createSessi
 export { EPOCH_INPUT, LR_INPUT, STEP_INPUT, type StateSpec, nextName } from './step-io.ts';
 export { type BatchTensor, type CompiledTrainStep, NonFiniteError, TrainStep } from './train-step.ts';
 export { WorkerTrainStep } from './worker-step.ts';
-export { type NativeKernels, NATIVE_MODULE, PANEL, nativeKernels, trainsNatively, packItemPanels } from './native.ts';
+export { type NativeKernels, NATIVE_MODULE, PANEL, nativeKernels, nativeThreads, trainsNatively, packItemPanels } from './native.ts';
 export { type NativeAdamPlan, type OffloadPlan, type PropagationOffload, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, nativeWork } from './propagation-offload.ts';

@@ -2,6 +2,7 @@
 // runs). Absent — no compiler, another CPU architecture, SGFD_NATIVE=0 — callers use their ONNX
 // Runtime path, which gives the same results.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { projectFile } from './code-location.ts';
 import { type Device } from './session.ts';
@@ -27,6 +28,11 @@ export interface NativeKernels {
    * L2 weight decay.
    */
   adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, extra: Float32Array | null, hyper: Float64Array): void;
+}
+
+/** Threads for a native kernel from a session's `threads` setting: as ORT reads it (default 2; 0: every core). */
+export function nativeThreads(threads: number | undefined): number {
+  return threads === undefined ? 2 : threads > 0 ? threads : availableParallelism();
 }
 
 /** Items per panel of the packed item table (native/dot_top_k.h PANEL). */

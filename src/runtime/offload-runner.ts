@@ -4,7 +4,7 @@
 // on the native Adam kernel when the optimiser is plain Adam, otherwise on the plan's optimiser graph.
 import { type Feeds, type SessionOptions, createSession, ort, tensor } from './session.ts';
 import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, updatedNames } from './propagation-offload.ts';
-import { type NativeKernels, nativeKernels } from './native.ts';
+import { type NativeKernels, nativeKernels, nativeThreads } from './native.ts';
 
 /** The feeds a session takes, by its input names. */
 export function feedsOf(session: ort.InferenceSession, feeds: Feeds): Feeds {
@@ -25,8 +25,8 @@ export class OffloadRunner {
   static async create(plan: OffloadPlan, o: SessionOptions): Promise<OffloadRunner> {
     const { kernels, why } = nativeKernels();
     if (!kernels) throw new Error(`train step: this step was compiled to leave work to the native kernels, which are not in use (${why}); compile it without the native option`);
-    const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, o.threads ?? 2));
-    const optimizer = plan.nativeAdam ? null : await createSession(plan.optimizer.bytes, { memPattern: false, ...o });
+    const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, nativeThreads(o.threads)));
+    const optimizer = plan.optimizer.bytes ? await createSession(plan.optimizer.bytes, { memPattern: false, ...o }) : null;
     return new OffloadRunner(plan, kernels, propagations, optimizer);
   }
 

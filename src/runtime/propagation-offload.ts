@@ -32,8 +32,11 @@ export interface PropagationOffload {
  */
 export interface OffloadPlan {
   propagations: PropagationOffload[];
-  /** The update of the parameters updated outside the step graph: a graph of its own, fed `gradientOf(param)`. */
-  optimizer: { bytes: Uint8Array; params: string[]; state: StateSpec[] };
+  /**
+   * The parameters updated outside the step graph and their optimiser state; `bytes`: the graph that
+   * updates them, fed `gradientOf(param)` (null when the native Adam kernel does).
+   */
+  optimizer: { bytes: Uint8Array | null; params: string[]; state: StateSpec[] };
   /**
    * Parameters updated outside whose gradient (all of it, or for those a propagation reads, the part
    * that does not pass through it) the step graph outputs as `gradientOf(name)`.

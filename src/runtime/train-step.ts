@@ -72,7 +72,14 @@ export class TrainStep {
     readonly state: Map<string, Float32Array>,
     optimizer: StepOptimizer,
     private readonly offload: OffloadRunner | null,
-  ) { this.lr = optimizer.lr; }
+  ) {
+    this.lr = optimizer.lr;
+    const outside = new Set(compiled.offload?.optimizer.state.map((x) => x.name));
+    this.graphState = compiled.state.filter((x) => !outside.has(x.name));
+  }
+
+  /** The optimiser state the step graph updates (the rest is updated around it: offload-runner.ts). */
+  private readonly graphState: StateSpec[];
 
   static async create(compiled: CompiledTrainStep, values: Map<string, Float32Array>, optimizer: StepOptimizer, o: SessionOptions = {}): Promise<TrainStep> {
     for (const [name, p] of compiled.params) {
@@ -119,7 +126,7 @@ export class TrainStep {
     for (const d of this.compiled.diagnostics) terms[d] = (out[d].data as Float32Array)[0];
     await this.offload?.update(out, feeds, this.values, this.state, this.lr);
     for (const name of this.compiled.trainable) this.values.set(name, out[nextName(name)].data as Float32Array);
-    for (const s of this.compiled.state) if (out[nextName(s.name)]) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
+    for (const s of this.graphState) this.state.set(s.name, out[nextName(s.name)].data as Float32Array);
     this.step++;
     return terms;
   }

@@ -1,9 +1,8 @@
 // Batch top-K for dot-product sources on the native fused kernel (src/runtime/native.ts): no score
 // matrix, no over-fetch — excluded items are skipped inside the kernel. Same results as the ONNX
 // Runtime scorer, ties included (test/score/native-dot.test.ts).
-import { availableParallelism } from 'node:os';
 import { type Csr, excludedOf } from '../data/index.ts';
-import { type NativeKernels, packItemPanels } from '../runtime/index.ts';
+import { type NativeKernels, nativeThreads, packItemPanels } from '../runtime/index.ts';
 import { type ScoredChunk } from './score-arrow.ts';
 
 /** Most users per kernel call (the unit of progress). */
@@ -54,7 +53,7 @@ export function* nativeDotChunks(kernels: NativeKernels, source: NativeDotSource
   const { dim, nItems } = source;
   assertFiniteRows(source.items, dim, 'item');
   const panels = packItemPanels(source.items, nItems, dim);
-  const threads = o.threads === undefined ? 2 : o.threads > 0 ? o.threads : availableParallelism();
+  const threads = nativeThreads(o.threads);
   const chunk = nativeChunkUsers(o.k, o.memoryMb);
   for (let from = 0; from < users.length; from += chunk) {
     const ids = users.subarray(from, Math.min(users.length, from + chunk));
