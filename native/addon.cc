@@ -5,6 +5,8 @@
 //   rowSums(x, cols, ptr, index, weight, threads, out, plus, scale)
 // fills out [rows, cols] with out[r] = scale · (Σ weight[e] · x[index[e]] + plus[r]) over e in
 // [ptr[r], ptr[r + 1]); plus may be null (nothing added) or out itself;
+//   rowDots(x, y, cols, ptr, index, threads, out)
+// fills out [entries] with out[e] = ⟨x[index[e]], y[r]⟩ for e in [ptr[r], ptr[r + 1]);
 //   adam(param, m, v, grad, extra, hyper)
 // applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8 values).
 #include <node_api.h>
@@ -38,6 +40,7 @@ template <typename T> bool typedArray(napi_env env, napi_value v, napi_typedarra
 
 using Kernel = void (*)(const DotTopKJob&, int, int, float*);
 using RowSumsKernel = void (*)(const RowSumsJob&, int, int);
+using RowDotsKernel = void (*)(const RowDotsJob&, int, int);
 
 enum class Isa { avx512, avx2, sse2 };
 
@@ -141,6 +144,33 @@ napi_value DotTopK(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** ptr runs from 0 to nIndex without decreasing and every index is a row of x (else throws, false). */
+bool validCsr(napi_env env, const char* kernel, const int32_t* ptr, int rows, const int32_t* index, size_t nIndex, int64_t xRows) {
+  if (ptr[0] != 0 || static_cast<size_t>(ptr[rows]) != nIndex) return fail(env, kernel, "ptr must run from 0 to index.length"), false;
+  for (int r = 0; r < rows; r++) if (ptr[r + 1] < ptr[r]) return fail(env, kernel, "ptr must not decrease"), false;
+  for (size_t e = 0; e < nIndex; e++) {
+    if (index[e] < 0 || index[e] >= xRows) return fail(env, kernel, "index " + std::to_string(index[e]) + " at " + std::to_string(e) + " is not a row of x"), false;
+  }
+  return true;
+}
+
+/** Runs kernel(job, from, to) on up to `threads` threads, each taking contiguous rows holding about equal numbers of entries. */
+template <typename Job> void overRows(void (*kernel)(const Job&, int, int), const Job& job, const int32_t* ptr, int rows, int threads) {
+  const int64_t entries = ptr[rows];
+  const int workers = std::max(1, std::min(threads, rows));
+  std::vector<int> bounds(workers + 1, rows);
+  bounds[0] = 0;
+  for (int t = 1, r = 0; t < workers; t++) {
+    const int64_t goal = entries * t / workers;
+    while (r < rows && ptr[r] < goal) r++;
+    bounds[t] = r;
+  }
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; t++) pool.emplace_back(kernel, std::cref(job), bounds[t], bounds[t + 1]);
+  kernel(job, bounds[0], bounds[1]);
+  for (auto& worker : pool) worker.join();
+}
+
 napi_value RowSums(napi_env env, napi_callback_info info) {
   napi_value a[9];
   if (!arguments(env, info, a)) return fail(env, "rowSums", "expected 9 arguments");
@@ -161,26 +191,32 @@ napi_value RowSums(napi_env env, napi_callback_info info) {
   if (!optionalFloats(env, a[7], nOut, &plus)) return fail(env, "rowSums", "plus must be null or a Float32Array as long as out");
   if (napi_get_value_double(env, a[8], &scale) != napi_ok) return fail(env, "rowSums", "scale must be a number");
   if (overlap(x, nX, out, nOut) || (plus && plus != out && overlap(plus, nOut, out, nOut))) return fail(env, "rowSums", "out must not overlap x, nor plus unless it is out");
-  if (ptr[0] != 0 || static_cast<size_t>(ptr[rows]) != nIndex) return fail(env, "rowSums", "ptr must run from 0 to index.length");
-  const int64_t xRows = static_cast<int64_t>(nX / cols);
-  for (int r = 0; r < rows; r++) if (ptr[r + 1] < ptr[r]) return fail(env, "rowSums", "ptr must not decrease");
-  for (size_t e = 0; e < nIndex; e++) if (index[e] < 0 || index[e] >= xRows) return fail(env, "rowSums", "index " + std::to_string(index[e]) + " at " + std::to_string(e) + " is not a row of x");
+  if (!validCsr(env, "rowSums", ptr, rows, index, nIndex, static_cast<int64_t>(nX / cols))) return nullptr;
   const Isa isa = widestIsa();
   const RowSumsKernel kernel = isa == Isa::avx512 ? rowSumsAvx512 : isa == Isa::avx2 ? rowSumsAvx2 : rowSumsSse2;
-  const RowSumsJob job{x, cols, ptr, index, weight, plus, static_cast<float>(scale), out};
-  // Threads take contiguous rows holding about equal numbers of entries.
-  const int workers = std::max(1, std::min(threads, rows));
-  std::vector<int> bounds(workers + 1, rows);
-  bounds[0] = 0;
-  for (int t = 1, r = 0; t < workers; t++) {
-    const int64_t goal = static_cast<int64_t>(nIndex) * t / workers;
-    while (r < rows && ptr[r] < goal) r++;
-    bounds[t] = r;
-  }
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers; t++) pool.emplace_back(kernel, std::cref(job), bounds[t], bounds[t + 1]);
-  kernel(job, bounds[0], bounds[1]);
-  for (auto& worker : pool) worker.join();
+  overRows(kernel, RowSumsJob{x, cols, ptr, index, weight, plus, static_cast<float>(scale), out}, ptr, rows, threads);
+  return nullptr;
+}
+
+napi_value RowDots(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (!arguments(env, info, a)) return fail(env, "rowDots", "expected 7 arguments");
+  float *x, *y, *out;
+  int32_t *ptr, *index;
+  size_t nX, nY, nPtr, nIndex, nOut;
+  int32_t cols, threads;
+  if (!typedArray(env, a[0], napi_float32_array, &x, &nX) || !typedArray(env, a[1], napi_float32_array, &y, &nY)) return fail(env, "rowDots", "x and y must be Float32Arrays");
+  if (!int32Arg(env, a[2], &cols) || cols < 1 || nX % cols != 0 || nY % cols != 0) return fail(env, "rowDots", "cols must be an integer ≥ 1 dividing x's and y's lengths");
+  if (!typedArray(env, a[3], napi_int32_array, &ptr, &nPtr) || nPtr != nY / cols + 1) return fail(env, "rowDots", "ptr must be an Int32Array of y's rows + 1 offsets");
+  if (!typedArray(env, a[4], napi_int32_array, &index, &nIndex)) return fail(env, "rowDots", "index must be an Int32Array");
+  if (!int32Arg(env, a[5], &threads)) return fail(env, "rowDots", "threads must be an integer");
+  if (!typedArray(env, a[6], napi_float32_array, &out, &nOut) || nOut != nIndex) return fail(env, "rowDots", "out must be a Float32Array as long as index");
+  const int rows = static_cast<int>(nPtr - 1);
+  if (!validCsr(env, "rowDots", ptr, rows, index, nIndex, static_cast<int64_t>(nX / cols))) return nullptr;
+  if (overlap(x, nX, out, nOut) || overlap(y, nY, out, nOut)) return fail(env, "rowDots", "out must not overlap x or y");
+  const Isa isa = widestIsa();
+  const RowDotsKernel kernel = isa == Isa::avx512 ? rowDotsAvx512 : isa == Isa::avx2 ? rowDotsAvx2 : rowDotsSse2;
+  overRows(kernel, RowDotsJob{x, y, cols, ptr, index, out}, ptr, rows, threads);
   return nullptr;
 }
 
@@ -207,7 +243,8 @@ bool exportFunction(napi_env env, napi_value exports, const char* name, napi_cal
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  if (!exportFunction(env, exports, "dotTopK", DotTopK) || !exportFunction(env, exports, "rowSums", RowSums) || !exportFunction(env, exports, "adam", Adam)) return nullptr;
+  if (!exportFunction(env, exports, "dotTopK", DotTopK) || !exportFunction(env, exports, "rowSums", RowSums) || !exportFunction(env, exports, "adam", Adam)
+      || !exportFunction(env, exports, "rowDots", RowDots)) return nullptr;
   return exports;
 }
 

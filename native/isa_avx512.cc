@@ -6,3 +6,4 @@
 #include "row_sums_kernel.h"
 void dotTopKAvx512(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x16, 8, 3>(job, from, to, scratch); }
 void rowSumsAvx512(const RowSumsJob& job, int from, int to) { sumRows<f32x16, 8>(job, from, to); }
+void rowDotsAvx512(const RowDotsJob& job, int from, int to) { dotRows<f32x16>(job, from, to); }

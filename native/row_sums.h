@@ -15,7 +15,22 @@ struct RowSumsJob {
   float* out;             // [rows, cols]
 };
 
+// Dot products of table rows along the same CSR structure (a sampled dense × denseᵀ product):
+// out[e] = ⟨x[index[e]], y[r]⟩ for e in [ptr[r], ptr[r + 1]); one value per entry, each summed in one
+// fixed order.
+struct RowDotsJob {
+  const float* x;         // [xRows, cols]
+  const float* y;         // [rows, cols]
+  int cols;
+  const int32_t* ptr;     // [rows + 1] offsets into index / out
+  const int32_t* index;   // rows of x, each < xRows
+  float* out;             // one per entry of index
+};
+
 // One per instruction set (isa_*.cc): output rows [from, to).
 void rowSumsAvx512(const RowSumsJob& job, int from, int to);
 void rowSumsAvx2(const RowSumsJob& job, int from, int to);
 void rowSumsSse2(const RowSumsJob& job, int from, int to);
+void rowDotsAvx512(const RowDotsJob& job, int from, int to);
+void rowDotsAvx2(const RowDotsJob& job, int from, int to);
+void rowDotsSse2(const RowDotsJob& job, int from, int to);

@@ -1,4 +1,4 @@
-// The row-sums kernel (row_sums.h), written once for every vector width V. Per output row, a block of
+// The row-sums and row-dots kernels (row_sums.h), written once for every vector width V. Per output row, a block of
 // ACC vectors of columns is accumulated in registers over the row's entries (one weight broadcast and
 // ACC fused multiply-adds per entry), then single vectors, then scalar columns. Rows of x are read in
 // place: nothing is gathered into memory first.
@@ -42,6 +42,36 @@ template <typename V, int ACC> void sumRows(const RowSumsJob& job, int from, int
       for (int e = job.ptr[row]; e < job.ptr[row + 1]; e++) acc += job.weight[e] * job.x[static_cast<size_t>(job.index[e]) * stride + c];
       const size_t at = static_cast<size_t>(row) * stride + c;
       job.out[at] = (job.plus ? acc + job.plus[at] : acc) * job.scale;
+    }
+  }
+}
+
+/** The lanes of v summed first to last. */
+template <typename V> inline float sumOfLanes(V v) {
+  constexpr int lanes = sizeof(V) / sizeof(float);
+  float s = 0;
+  for (int i = 0; i < lanes; i++) s += v[i];
+  return s;
+}
+
+/** Entries of rows [from, to): two vector accumulators over the columns, then the scalar tail. */
+template <typename V> void dotRows(const RowDotsJob& job, int from, int to) {
+  constexpr int lanes = sizeof(V) / sizeof(float);
+  const size_t cols = static_cast<size_t>(job.cols);
+  for (int row = from; row < to; row++) {
+    const float* y = job.y + static_cast<size_t>(row) * cols;
+    for (int e = job.ptr[row]; e < job.ptr[row + 1]; e++) {
+      const float* x = job.x + static_cast<size_t>(job.index[e]) * cols;
+      V a0{}, a1{};
+      size_t c = 0;
+      for (; c + 2 * lanes <= cols; c += 2 * lanes) {
+        a0 += loadVector<V>(x + c) * loadVector<V>(y + c);
+        a1 += loadVector<V>(x + c + lanes) * loadVector<V>(y + c + lanes);
+      }
+      for (; c + lanes <= cols; c += lanes) a0 += loadVector<V>(x + c) * loadVector<V>(y + c);
+      float s = sumOfLanes(a0 + a1);
+      for (; c < cols; c++) s += x[c] * y[c];
+      job.out[e] = s;
     }
   }
 }

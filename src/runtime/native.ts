@@ -23,6 +23,11 @@ export interface NativeKernels {
    */
   rowSums(x: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, weight: Float32Array, threads: number, out: Float32Array, plus: Float32Array | null, scale: number): void;
   /**
+   * Dot products of rows along the same CSR structure: out[e] = ⟨x[index[e]], y[r]⟩ for e in
+   * [ptr[r], ptr[r + 1]), y [rows, cols] (a sampled dense × denseᵀ product). Float32.
+   */
+  rowDots(x: Float32Array, y: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, threads: number, out: Float32Array): void;
+  /**
    * One Adam step on param, m and v in place (float32, in the train-step graph's order), the gradient
    * grad + extra (extra may be null); hyper: β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, lr / (1 − β1ᵗ),
    * L2 weight decay.

@@ -1,0 +1,64 @@
+// The native row-dots kernel (native/row_sums_kernel.h dotRows): out[e] = ⟨x[index[e]], y[r]⟩ along a
+// CSR structure, hand-computed, every column tail of every instruction set's kernel against float64,
+// the same bits whatever the thread count, and clear argument errors. Skips, saying why, when the
+// module is not built — unless SGFD_REQUIRE_NATIVE=1 (CI builds it).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { nativeKernels } from '../../src/runtime/native.ts';
+import { Rng } from '../../src/data/rng.ts';
+
+const { kernels, why } = nativeKernels();
+const skip = kernels || process.env.SGFD_REQUIRE_NATIVE === '1' ? false : `native kernels unavailable: ${why}`;
+
+test('row dots, hand-computed: one value per entry, an empty row, entries in CSR order', { skip }, () => {
+  const x = Float32Array.of(1, 2, 3, 4, 5, 6); // rows [1, 2] [3, 4] [5, 6]
+  const y = Float32Array.of(1, -1, 7, 7, 0.5, 2); // rows [1, −1] [7, 7] [0.5, 2]
+  const ptr = Int32Array.of(0, 2, 2, 3);
+  const out = new Float32Array(3);
+  kernels!.rowDots(x, y, 2, ptr, Int32Array.of(2, 0, 1), 1, out);
+  assert.deepEqual(Array.from(out), [-1, -1, 9.5]); // ⟨[5, 6], [1, −1]⟩, ⟨[1, 2], [1, −1]⟩; row 1 empty; ⟨[3, 4], [0.5, 2]⟩
+});
+
+for (const isa of ['widest', 'avx2', 'sse2'] as const) {
+  test(`row dots (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, { skip }, (t) => {
+    if (isa !== 'widest') process.env.SGFD_NATIVE_ISA = isa;
+    t.after(() => { delete process.env.SGFD_NATIVE_ISA; });
+    const rng = new Rng(4);
+    for (const cols of [1, 3, 8, 16, 17, 33, 64, 129, 133]) {
+      const lists = Array.from({ length: 23 }, () => Array.from({ length: rng.nextInt(6) }, () => rng.nextInt(19)));
+      const ptr = new Int32Array(24);
+      lists.forEach((l, r) => { ptr[r + 1] = ptr[r] + l.length; });
+      const index = Int32Array.from(lists.flat());
+      const x = Float32Array.from({ length: 19 * cols }, () => rng.normal());
+      const y = Float32Array.from({ length: 23 * cols }, () => rng.normal());
+      const ownerOf = lists.flatMap((l, r) => l.map(() => r));
+      const want = Array.from(index, (row, e) => {
+        const r = ownerOf[e];
+        let s = 0;
+        for (let c = 0; c < cols; c++) s += x[row * cols + c] * y[r * cols + c];
+        return s;
+      });
+      let first: Float32Array | null = null;
+      for (const threads of [1, 2, 3]) {
+        const out = new Float32Array(index.length);
+        kernels!.rowDots(x, y, cols, ptr, index, threads, out);
+        want.forEach((w, e) => assert.ok(Math.abs(out[e] - w) <= 1e-5 * (1 + Math.sqrt(cols)), `cols ${cols}, threads ${threads}, entry ${e}: ${out[e]} vs ${w}`));
+        if (first) assert.deepEqual(out, first, `cols ${cols}: ${threads} threads change the bits`);
+        first = out;
+      }
+    }
+  });
+}
+
+test('row dots: bad arguments are one-line errors naming the problem', { skip }, () => {
+  const x = new Float32Array(6);
+  const y = new Float32Array(6);
+  const ptr = Int32Array.of(0, 1, 2);
+  const call = (index: Int32Array, out = new Float32Array(2), p = ptr) => () => kernels!.rowDots(x, y, 3, p, index, 1, out);
+  assert.throws(call(Int32Array.of(0, 2)), /rowDots: index 2 at 1 is not a row of x/);
+  assert.throws(call(Int32Array.of(0, 1), new Float32Array(3)), /out must be a Float32Array as long as index/);
+  assert.throws(call(Int32Array.of(0, 1), undefined, Int32Array.of(0, 2)), /ptr must be an Int32Array of y's rows \+ 1 offsets/);
+  assert.throws(call(Int32Array.of(0, 1), undefined, Int32Array.of(0, 2, 1)), /ptr must/);
+  assert.throws(() => kernels!.rowDots(x, y, 3, ptr, Int32Array.of(0, 1), 1, x.subarray(0, 2)), /must not overlap/);
+  assert.throws(() => kernels!.rowDots(x, y, 4, ptr, Int32Array.of(0, 1), 1, new Float32Array(2)), /cols must be an integer/);
+});
