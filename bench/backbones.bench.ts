@@ -74,7 +74,7 @@ async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null):
   await step.release();
   const steps = Math.ceil(bb.trainRows / bb.batchSize);
   const stepMs = median(times);
-  return { s: (stepMs * steps) / 1000, stepMs, steps, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled.offload) };
+  return { s: (stepMs * steps) / 1000, stepMs, steps, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled) };
 }
 
 export async function run(): Promise<void> {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as G from '../graph/index.ts';
 import { InputBinder, initialValues, type Parameter } from '../nn/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
-import { encodeSafetensors, type NamedTensor } from '../runtime/index.ts';
+import { encodeSafetensors, stepGraphBytes, type NamedTensor } from '../runtime/index.ts';
 import { readDataset } from '../data/index.ts';
 import { type Dataset } from '../data/index.ts';
 import { Rng } from '../data/index.ts';
@@ -93,7 +93,7 @@ export async function buildArtifacts(s: RunSettings, o: ArtifactOptions = {}): P
   const step = graphFile(ARTIFACT_FILES.trainStep, 'train_step',
     `One fused training step of ${what}, exactly as sgfd train runs it: forward, loss, backward and the ${backbone.optimizer.type} update in one graph. `
     + 'Feed every input (artifact.json says what each holds); outputs are the loss, its terms and `<input>.next` for every updated parameter and optimiser state.',
-    compiled.bytes, { step: true, trainable: new Set(compiled.trainable), params: names, state: new Set(compiled.state.map((x) => x.name)), derived: compiled.derived, data }, metadata);
+    stepGraphBytes(compiled), { step: true, trainable: new Set(compiled.trainable), params: names, state: new Set(compiled.state.map((x) => x.name)), derived: compiled.derived, data }, metadata);
   step.entry.initial = ARTIFACT_FILES.initial;
   step.entry.optimizer = { ...backbone.optimizer };
   step.entry.batching = { rows: backbone.trainRows, batch_size: backbone.batchSize, steps_per_epoch: Math.ceil(backbone.trainRows / backbone.batchSize), epochs: config.train.epochs };

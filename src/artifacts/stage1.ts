@@ -4,6 +4,7 @@
 import * as G from '../graph/index.ts';
 import { InputBinder } from '../nn/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
+import { stepGraphBytes } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
 import { type SgfdConfig } from '../sgfd/index.ts';
 import { tableName } from '../sgfd/index.ts';
@@ -41,7 +42,7 @@ export function buildStage1(ds: Dataset, cfg: SgfdConfig, stage: Stage1Settings,
   const params = new Set(start.params.keys());
   const stepDoc = `Stage 1 of SGFD (${cfg.profile} profile): one fused training step of the teacher (per-modality deep extractors, shared classifiers`
     + `${cfg.useFusion ? ', fusion' : ''}) on item category labels — forward, cross-entropy, backward and the Adam update.`;
-  const step = graphFile(ARTIFACT_FILES.teacherStep, 'teacher_step', stepDoc, compiled.bytes,
+  const step = graphFile(ARTIFACT_FILES.teacherStep, 'teacher_step', stepDoc, stepGraphBytes(compiled),
     { step: true, trainable: new Set(compiled.trainable), params, state: new Set(compiled.state.map((s) => s.name)), derived: compiled.derived, data }, metadata);
   step.entry.initial = ARTIFACT_FILES.teacherInitial;
   step.entry.optimizer = { ...optimizer };

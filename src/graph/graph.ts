@@ -67,9 +67,23 @@ export class Value {
   toString(): string { return `${this.name}: ${this.dtype}${formatShape(this.shape)}`; }
 }
 
+/**
+ * What a node in NATIVE_DOMAIN computes: a CSR row kernel of runtime/native.ts over a structure fixed
+ * at build time. Such nodes never reach ONNX Runtime: graph/stages.ts runs the graph as ORT sessions
+ * with these kernels between them.
+ */
+export interface NativeCall {
+  kernel: 'rowSums' | 'rowDots';
+  /** Rows' entries: ptr [rows + 1] into index (rows of the table read); order[k] = the edge at entry k (null: entry k is edge k). */
+  csr: { ptr: Int32Array; index: Int32Array; order: Int32Array | null };
+}
+export const NATIVE_DOMAIN = 'sgfd.native';
+
 export class Node {
   /** True for nodes the gradient must not pass through (stop-gradient). */
   noGrad = false;
+  /** Set for nodes of NATIVE_DOMAIN. */
+  native?: NativeCall;
   constructor(
     readonly op: string,
     readonly inputs: (Value | null)[],
@@ -94,6 +108,8 @@ export class Graph {
   private readonly scalarCache = new Map<string, Value>();
   /** Inputs the runtime derives from another input (index plans), in creation order. */
   readonly derived: DerivedInput[] = [];
+  /** Ops with a native kernel may emit NATIVE_DOMAIN nodes (the graph then runs in stages). */
+  nativeKernels = false;
 
   constructor(readonly name = 'sgfd') {}
 

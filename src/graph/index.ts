@@ -16,3 +16,4 @@ export { lift, zeros, zerosLike, shapeOf, sumToShape, constI64, type Operand } f
 export * from './serialize.ts';
 export * from './index-plan.ts';
 export { ModelProto } from './onnx-schema.ts';
+export { stagePlan, hasNativeNodes, type StagePlan, type StageStep } from './stages.ts';

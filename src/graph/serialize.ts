@@ -61,7 +61,14 @@ export function liveParts(g: Graph): { nodes: Graph['nodes']; initializers: Grap
 
 /** The ModelProto bytes of `g` (opset 18), with the given model-level fields; dead nodes are dropped. */
 export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
-  const { nodes, initializers, inputs } = liveParts(g);
+  return serializeParts(g.name, { ...liveParts(g), outputs: g.outputs }, info);
+}
+
+/** What a model holds: nodes in topological order, the initializers and inputs they read, its outputs. */
+export interface ModelParts { nodes: Graph['nodes']; initializers: Graph['initializers']; inputs: Value[]; outputs: Value[] }
+
+/** The ModelProto bytes of a model made of `parts` (a graph, or a stage of one: graph/stages.ts). */
+export function serializeParts(name: string, { nodes, initializers, inputs, outputs }: ModelParts, info: ModelInfo = {}): Uint8Array {
   const model = {
     ir_version: IR_VERSION,
     producer_name: info.producerName ?? 'sgfd',
@@ -71,7 +78,7 @@ export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
     opset_import: [{ domain: '', version: OPSET }],
     metadata_props: Object.entries(info.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
-      name: g.name,
+      name,
       node: nodes.map((n) => ({
         name: n.name, op_type: n.op, domain: n.domain,
         input: n.inputs.map((x) => (x ? x.name : '')),
@@ -82,7 +89,7 @@ export function serialize(g: Graph, info: ModelInfo = {}): Uint8Array {
         name: value.name, dims: value.shape as number[], data_type: ONNX_DTYPE[value.dtype], raw_data: bytesOf(data),
       })),
       input: inputs.map(valueInfo),
-      output: g.outputs.map(valueInfo),
+      output: outputs.map(valueInfo),
     },
   };
   return ModelProto.encode(ModelProto.fromObject(model)).finish();

@@ -23,7 +23,9 @@ export interface CompileOptions {
   /**
    * Leave to the runner's native kernels what they do: LightGCN-style propagations
    * (Binder.offloadPropagation) and, with plain Adam, the parameters' update (OffloadPlan). Not with
-   * gradNorms or clipNorm: both need every parameter's whole gradient inside the graph.
+   * gradNorms or clipNorm: both need every parameter's whole gradient inside the graph. Edge-valued
+   * sums and dot products (G.weightedSumOfRows, G.rowDotsOfEdges) then run on native kernels too,
+   * between ORT sessions: the step compiles to `stages` instead of one graph's `bytes`.
    */
   native?: boolean;
 }
@@ -32,6 +34,7 @@ export interface CompileOptions {
 export function compileTrainStep(params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions = {}): CompiledTrainStep {
   const g = new G.Graph('train_step');
   const native = !!o.native && !o.gradNorms && !optimizer.clipNorm;
+  g.nativeKernels = native;
   const binder = new InputBinder(g, 'float32', native);
   const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
   const propagated = new Set(binder.offloads.flatMap((x) => x.request.params));
@@ -57,8 +60,10 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
     : new Map<string, Value>();
   for (const [name, v] of diagnostics) g.output(v, name);
   const reserved = new Set([...params.keys(), ...state.map((s) => s.name), STEP_INPUT, LR_INPUT, ...g.derived.map((d) => d.name), ...binder.offloads.map((x) => x.value.name)]);
+  const info = { docString: 'sgfd fused train step' };
+  const staged = native && G.hasNativeNodes(g);
   return {
-    bytes: G.serialize(g, { docString: 'sgfd fused train step' }),
+    ...(staged ? { stages: G.stagePlan(g, info) } : { bytes: G.serialize(g, info) }),
     params: new Map([...params].map(([n, p]) => [n, { shape: p.shape, size: p.size }])),
     trainable: trainable.map((p) => p.name),
     state: [...state, ...offload?.optimizer.state ?? []],

@@ -7,7 +7,7 @@ import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, u
 import { type NativeKernels, nativeKernels, nativeThreads } from './native.ts';
 
 /** The feeds a session takes, by its input names. */
-export function feedsOf(session: ort.InferenceSession, feeds: Feeds): Feeds {
+export function feedsOf(session: { readonly inputNames: readonly string[] }, feeds: Feeds): Feeds {
   return Object.fromEntries(session.inputNames.map((n) => {
     if (!feeds[n]) throw new Error(`train step: missing batch input '${n}'`);
     return [n, feeds[n]];

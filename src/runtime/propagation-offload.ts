@@ -62,9 +62,10 @@ export interface NativeAdamPlan {
  */
 export const BIAS_CORRECTIONS = ['optim.bias_correction1', 'optim.bias_correction2'] as const;
 
-/** What a step leaves to the native kernels: 'propagation + Adam', 'propagation', 'Adam' or 'none'. */
-export function nativeWork(plan: OffloadPlan | undefined): string {
-  return [plan?.propagations.length ? 'propagation' : '', plan?.nativeAdam ? 'Adam' : ''].filter(Boolean).join(' + ') || 'none';
+/** What a compiled step leaves to the native kernels, for reports: e.g. 'propagation + Adam', 'edges + Adam', or 'none'. */
+export function nativeWork(c: { offload?: OffloadPlan; stages?: unknown }): string {
+  const plan = c.offload;
+  return [c.stages ? 'edges' : '', plan?.propagations.length ? 'propagation' : '', plan?.nativeAdam ? 'Adam' : ''].filter(Boolean).join(' + ') || 'none';
 }
 
 /** The name of a parameter's gradient, as the step graph outputs it and the optimiser graph takes it. */

@@ -9,13 +9,16 @@ import { type NamedTensor } from './checkpoint.ts';
 import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
 import { type OffloadPlan } from './propagation-offload.ts';
 import { OffloadRunner, feedsOf } from './offload-runner.ts';
+import { StagedSession, type StepSession } from './staged-session.ts';
 
 /** What the runtime needs of a parameter (Parameter satisfies it; so does a plain object). */
 export interface ParamShape { shape: number[]; size: number }
 
 /** A compiled train step: the graph and what its runner needs to feed it and read it back. */
 export interface CompiledTrainStep {
-  bytes: Uint8Array;
+  /** The step graph; or, when it holds native nodes, `stages`: ORT sessions and native kernels. */
+  bytes?: Uint8Array;
+  stages?: G.StagePlan;
   params: Map<string, ParamShape>;
   trainable: string[];
   state: StateSpec[];
@@ -31,6 +34,12 @@ export interface CompiledTrainStep {
 
 /** What the runner needs of the optimiser: its initial learning rate (the rest is in the graph). */
 export interface StepOptimizer { lr: number }
+
+/** The step's single graph (a step compiled with native edge kernels has none: it runs in stages). */
+export function stepGraphBytes(c: CompiledTrainStep): Uint8Array {
+  if (!c.bytes) throw new Error('this train step runs as stages around native kernels and has no single graph: compile it without the native option');
+  return c.bytes;
+}
 
 export class NonFiniteError extends Error {}
 
@@ -67,7 +76,7 @@ export class TrainStep {
   lr: number;
   private constructor(
     readonly compiled: CompiledTrainStep,
-    private readonly session: ort.InferenceSession,
+    private readonly session: StepSession,
     readonly values: Map<string, Float32Array>,
     readonly state: Map<string, Float32Array>,
     optimizer: StepOptimizer,
@@ -88,7 +97,7 @@ export class TrainStep {
       if (v.length !== p.size) throw new Error(`parameter ${name}: ${v.length} values, expected ${p.size} for shape [${p.shape}]`);
     }
     const state = new Map(compiled.state.map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
-    const session = await createSession(compiled.bytes, { memPattern: false, ...o });
+    const session = compiled.stages ? await StagedSession.create(compiled.stages, o) : await createSession(stepGraphBytes(compiled), { memPattern: false, ...o });
     const offload = compiled.offload ? await OffloadRunner.create(compiled.offload, o) : null;
     offload?.adopt(values, state);
     return new TrainStep(compiled, session, values, state, optimizer, offload);

@@ -144,7 +144,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const valid = await evaluate(s, ds, 'valid', eo);
   const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
-  return writeResults(outDir, valid, test, best.epoch, epoch, seconds, nativeWork(compiled.offload));
+  return writeResults(outDir, valid, test, best.epoch, epoch, seconds, nativeWork(compiled));
 }
 
 const GRAD_NORM = 'gradnorm.';

@@ -28,7 +28,7 @@ export async function assertPerDistinctMatchesPerSlot(spec: BackboneSpec, ds: Da
   // to the slots; where nothing is spread back (GRCN: ids without a gradient), `<ids>.uniq` — the
   // distinct ids — is read only by work done per distinct id.
   const marker = spreads ? 'groups' : 'uniq';
-  const reads = (c: (typeof compiled)[number]) => G.decodeModel(c.bytes).inputs.map((i) => i.name).includes(`${idsInput}.${marker}`);
+  const reads = (c: (typeof compiled)[number]) => G.decodeModel(c.bytes!).inputs.map((i) => i.name).includes(`${idsInput}.${marker}`);
   assert.ok(reads(compiled[0]), `the deduplicated graph works per distinct id (reads ${idsInput}.${marker})`);
   assert.ok(!reads(compiled[1]), 'the baseline does not');
   const values = initialValues(deduped.model.namedParameters(), new Rng(9));

@@ -5,9 +5,11 @@
 //   rowDotsOfEdges:    s[e]   = ⟨a[row e], b[owner e]⟩                           (SDDMM)
 // Each is the other's gradient (with the edges' roles swapped where needed), so both are race-free
 // and deterministic. GRCN's routing, edge attention and confidence-weighted propagation run on them.
-import { type Value, type Graph, int } from '../graph.ts';
-import { ShapeError } from '../shape.ts';
-import { bytesPerElement } from '../dtype.ts';
+// In a graph with `nativeKernels` (float32) each is one NATIVE_DOMAIN node instead, run by the native
+// CSR kernels between ORT sessions (graph/stages.ts).
+import { type Value, type Graph, type NativeCall, NATIVE_DOMAIN, int } from '../graph.ts';
+import { type Shape, ShapeError } from '../shape.ts';
+import { type DType, bytesPerElement } from '../dtype.ts';
 import { emit1, zeros } from './util.ts';
 import { concat, reshape } from './layout.ts';
 import { mul } from './elementwise.ts';
@@ -112,12 +114,46 @@ function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
   return t;
 }
 
+const csrs = new WeakMap<EdgeLists, NativeCall['csr']>();
+
+/** The edges grouped by owner (stable: edge order within an owner), for the native kernels. */
+function csrOf(l: EdgeLists): NativeCall['csr'] {
+  let c = csrs.get(l);
+  if (c) return c;
+  const E = l.owner.length;
+  const ptr = new Int32Array(l.numOwners + 1);
+  for (let e = 0; e < E; e++) ptr[l.owner[e] + 1]++;
+  for (let o = 0; o < l.numOwners; o++) ptr[o + 1] += ptr[o];
+  const fill = ptr.slice(0, l.numOwners);
+  const order = new Int32Array(E);
+  for (let e = 0; e < E; e++) order[fill[l.owner[e]]++] = e;
+  const index = Int32Array.from(order, (e) => l.row[e]);
+  c = { ptr, index, order: order.every((e, k) => e === k) ? null : order };
+  csrs.set(l, c);
+  return c;
+}
+
+/** The op as one native node, when the graph allows it and the values are float32 (else null). */
+function nativeNode(kernel: NativeCall['kernel'], inputs: Value[], out: { dtype: DType; shape: Shape }, l: EdgeLists): Value | null {
+  const g = inputs[0].graph;
+  if (!g.nativeKernels || inputs.some((x) => x.dtype !== 'float32')) return null;
+  const [y] = g.emit(kernel === 'rowSums' ? 'EdgeSum' : 'EdgeDots', inputs, [out], {}, NATIVE_DOMAIN);
+  y.producer!.native = { kernel, csr: csrOf(l) };
+  return y;
+}
+
 const gatherRows = (x: Value, idx: Value) => emit1('Gather', [x, idx], x.dtype, [...idx.shape, ...x.shape.slice(1)], { axis: int(0) });
+
+/** The width d of a [rows, d] table (a static d), else a ShapeError. */
+function tableWidth(x: Value, rows: number, what: string): number {
+  if (x.rank !== 2 || x.shape[0] !== rows || typeof x.shape[1] !== 'number') throw new ShapeError(`${what}: ${x} must be [${rows}, d] with a static d`);
+  return x.shape[1];
+}
 
 /** A [rows, d] table with a zero row appended (the padding's target), and its row size in bytes. */
 function padded(x: Value, rows: number, what: string): { table: Value; rowBytes: number } {
-  if (x.rank !== 2 || x.shape[0] !== rows || typeof x.shape[1] !== 'number') throw new ShapeError(`${what}: ${x} must be [${rows}, d] with a static d`);
-  return { table: concat([x, zeros(x.graph, x.dtype, [1, x.shape[1]], x)], 0), rowBytes: x.shape[1] * bytesPerElement(x.dtype) };
+  const d = tableWidth(x, rows, what);
+  return { table: concat([x, zeros(x.graph, x.dtype, [1, d], x)], 0), rowBytes: d * bytesPerElement(x.dtype) };
 }
 
 /** Per-edge values as a vector [E] (from [E] or [E, 1]). */
@@ -132,6 +168,9 @@ export function weightedSumOfRows(data: Value, w: Value, l: EdgeLists): Value {
   const E = l.owner.length;
   const wv = edgeVector(w, E, 'weightedSumOfRows');
   return g.withGradient([data, w], () => {
+    const d = tableWidth(data, l.numRows, 'weightedSumOfRows');
+    const native = nativeNode('rowSums', [data, wv], { dtype: data.dtype, shape: [l.numOwners, d] }, l);
+    if (native) return native;
     const { table, rowBytes } = padded(data, l.numRows, 'weightedSumOfRows');
     const weights = concat([wv, zeros(g, wv.dtype, [1], wv)], 0);
     const t = tablesOf(g, l, rowBytes);
@@ -141,7 +180,6 @@ export function weightedSumOfRows(data: Value, w: Value, l: EdgeLists): Value {
       const we = gatherRows(weights, t.edges[i]);
       return t.widths[i] === 1 ? mul(x, we) : matmul(we, x);
     });
-    const d = data.shape[1];
     return reshape(inOutputOrder(parts, t.position, zeros(g, data.dtype, [1, 1, d], data)), [l.numOwners, d]);
   }, (dy) => {
     const dw = rowDotsOfEdges(data, dy, l);
@@ -154,6 +192,9 @@ export function rowDotsOfEdges(a: Value, b: Value, l: EdgeLists): Value {
   const g = a.graph;
   if (b.rank !== 2 || b.shape[0] !== l.numOwners || b.shape[1] !== a.shape[1]) throw new ShapeError(`rowDotsOfEdges: ${b} must be [${l.numOwners}, ${a.shape[1]}]`);
   return g.withGradient([a, b], () => {
+    tableWidth(a, l.numRows, 'rowDotsOfEdges');
+    const native = nativeNode('rowDots', [a, b], { dtype: a.dtype, shape: [l.owner.length] }, l);
+    if (native) return native;
     const { table, rowBytes } = padded(a, l.numRows, 'rowDotsOfEdges');
     const t = tablesOf(g, l, rowBytes);
     const columns = t.widths.some((w) => w > 1) ? reshape(b, [l.numOwners, b.shape[1], 1]) : b;
