@@ -42,7 +42,7 @@ export class StagedSession implements StepSession {
         steps.push({ ...s, out: returned.has(s.output) ? null : new Float32Array(rows) });
         continue;
       }
-      const session = await createSession(s.bytes, { memPattern: false, ...o, profilePrefix: o.profilePrefix && `${o.profilePrefix}-${steps.length}` });
+      const session = await createSession(s.bytes, { memPattern: false, ...o, spinning: false, profilePrefix: o.profilePrefix && `${o.profilePrefix}-${steps.length}` });
       const fetches = Object.fromEntries(s.outputs.map((n, i) => {
         const dims = s.floatDims[i];
         const reused = dims && !returned.has(n) ? tensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims) : null;
