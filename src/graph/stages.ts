@@ -9,8 +9,7 @@ import { type Graph, type Value, type Node, type NativeCall } from './graph.ts';
 import { liveParts, serializeParts, type ModelInfo } from './serialize.ts';
 
 export type StageStep =
-  /** floatDims: each output's dims if it is float32 and all are known at build time (else null). */
-  | { kind: 'session'; bytes: Uint8Array; inputs: string[]; outputs: string[]; floatDims: (number[] | null)[] }
+  | { kind: 'session'; bytes: Uint8Array; inputs: string[]; outputs: string[] }
   /** out = the kernel over inputs [table, per-entry weights] (rowSums) or [table, owner rows] (rowDots), each row `cols` wide. */
   | { kind: 'native'; call: NativeCall; inputs: [string, string]; output: string; cols: number };
 
@@ -109,10 +108,7 @@ export function stagePlan(g: Graph, info: ModelInfo = {}): StagePlan {
         initializers: [...s.inputs].filter((x) => constants.has(x)).map((x) => constants.get(x)!),
         inputs, outputs: [...s.outputs],
       };
-      steps.push({
-        kind: 'session', bytes: serializeParts(`${g.name}_stage${k}`, parts, info), inputs: inputs.map((x) => x.name), outputs: parts.outputs.map((x) => x.name),
-        floatDims: parts.outputs.map((x) => (x.dtype === 'float32' && x.shape.every((d) => typeof d === 'number') ? (x.shape as number[]) : null)),
-      });
+      steps.push({ kind: 'session', bytes: serializeParts(`${g.name}_stage${k}`, parts, info), inputs: inputs.map((x) => x.name), outputs: parts.outputs.map((x) => x.name) });
     }
     for (const n of natives[k]) {
       const [a, b] = n.inputs as [Value, Value];

@@ -14,12 +14,13 @@ export interface StepSession {
 }
 
 /**
- * A session and where its outputs go: values only later steps of the same run read (`kept` false,
- * static dims) are written into buffers made once and reused every run; the graph's outputs and
- * values of data-dependent size are new arrays each run.
+ * A session, or a native kernel with its output buffer when only later steps of the same run read it
+ * (made once; null for the graph's outputs, new each run). ORT's outputs are not given buffers:
+ * onnxruntime-node fills them and still returns a copy (slower: Last.fm GRCN 97–108 against 82–98 ms
+ * a step).
  */
 type Step =
-  | { kind: 'session'; session: ort.InferenceSession; inputs: string[]; fetches: Record<string, ort.Tensor | null>; outputs: string[] }
+  | { kind: 'session'; session: ort.InferenceSession; inputs: string[]; outputs: string[] }
   | (Extract<StageStep, { kind: 'native' }> & { out: Float32Array | null });
 
 export class StagedSession implements StepSession {
@@ -43,12 +44,7 @@ export class StagedSession implements StepSession {
         continue;
       }
       const session = await createSession(s.bytes, { memPattern: false, ...o, spinning: false, profilePrefix: o.profilePrefix && `${o.profilePrefix}-${steps.length}` });
-      const fetches = Object.fromEntries(s.outputs.map((n, i) => {
-        const dims = s.floatDims[i];
-        const reused = dims && !returned.has(n) ? tensor(new Float32Array(dims.reduce((a, b) => a * b, 1)), dims) : null;
-        return [n, reused];
-      }));
-      steps.push({ kind: 'session', session, inputs: s.inputs, fetches, outputs: s.outputs });
+      steps.push({ kind: 'session', session, inputs: s.inputs, outputs: s.outputs });
     }
     return new StagedSession(plan, steps, kernels, nativeThreads(o.threads));
   }
@@ -62,7 +58,7 @@ export class StagedSession implements StepSession {
     };
     for (const s of this.steps) {
       if (s.kind === 'session') {
-        const out = await s.session.run(Object.fromEntries(s.inputs.map((n) => [n, take(n)])), s.fetches);
+        const out = await s.session.run(Object.fromEntries(s.inputs.map((n) => [n, take(n)])));
         for (const n of s.outputs) values[n] = out[n];
       } else {
         values[s.output] = this.native(s, take(s.inputs[0]), take(s.inputs[1]));
