@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { nativeKernels } from '../../src/runtime/native.ts';
 import { OffloadedPropagation, type PropagationOffload } from '../../src/runtime/propagation-offload.ts';
 import { Rng } from '../../src/data/rng.ts';
+import { testEachIsa, assertOnThreads } from './kernel-checks.ts';
 
 const { kernels, why } = nativeKernels();
 const skip = kernels || process.env.SGFD_REQUIRE_NATIVE === '1' ? false : `native kernels unavailable: ${why}`;
@@ -49,29 +50,21 @@ test('row sums, hand-computed: weighted rows, an empty row, plus and scale, plus
   assert.deepEqual(Array.from(out), [17.5, 22, 1, 1, 1.75, 2.5]);
 });
 
-for (const isa of ['widest', 'avx2', 'sse2'] as const) {
-  test(`row sums (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, { skip }, (t) => {
-    if (isa !== 'widest') process.env.SGFD_NATIVE_ISA = isa;
-    t.after(() => { delete process.env.SGFD_NATIVE_ISA; });
-    const rng = new Rng(3);
-    for (const cols of [1, 3, 8, 16, 17, 33, 64, 129, 133]) {
-      const csr = randomCsr(rng, 23, 19);
-      const x = Float32Array.from({ length: 19 * cols }, () => rng.normal());
-      const plus = Float32Array.from({ length: 23 * cols }, () => rng.normal());
-      for (const p of [null, plus]) {
-        const want = reference(x, cols, csr, p, 0.75);
-        let first: Float32Array | null = null;
-        for (const threads of [1, 2, 3]) {
-          const out = new Float32Array(23 * cols);
-          kernels!.rowSums(x, cols, csr.ptr, csr.index, csr.weight, threads, out, p, 0.75);
-          want.forEach((w, j) => assert.ok(Math.abs(out[j] - w) <= 1e-5 * (1 + Math.abs(w)), `cols ${cols}, threads ${threads}, entry ${j}: ${out[j]} vs ${w}`));
-          if (first) assert.deepEqual(out, first, `cols ${cols}: ${threads} threads change the bits`);
-          first = out;
-        }
-      }
+testEachIsa((isa) => `row sums (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, skip, () => {
+  const rng = new Rng(3);
+  for (const cols of [1, 3, 8, 16, 17, 33, 64, 129, 133]) {
+    const csr = randomCsr(rng, 23, 19);
+    const x = Float32Array.from({ length: 19 * cols }, () => rng.normal());
+    const plus = Float32Array.from({ length: 23 * cols }, () => rng.normal());
+    for (const p of [null, plus]) {
+      assertOnThreads((threads) => {
+        const out = new Float32Array(23 * cols);
+        kernels!.rowSums(x, cols, csr.ptr, csr.index, csr.weight, threads, out, p, 0.75);
+        return out;
+      }, reference(x, cols, csr, p, 0.75), (w) => 1e-5 * (1 + Math.abs(w)), `cols ${cols}`);
     }
-  });
-}
+  }
+});
 
 test('row sums: bad arguments are one-line errors naming the problem', { skip }, () => {
   const x = new Float32Array(6);

@@ -6,6 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeKernels } from '../../src/runtime/native.ts';
 import { Rng } from '../../src/data/rng.ts';
+import { testEachIsa, assertOnThreads } from './kernel-checks.ts';
 
 const { kernels, why } = nativeKernels();
 const skip = kernels || process.env.SGFD_REQUIRE_NATIVE === '1' ? false : `native kernels unavailable: ${why}`;
@@ -19,36 +20,28 @@ test('row dots, hand-computed: one value per entry, an empty row, entries in CSR
   assert.deepEqual(Array.from(out), [-1, -1, 9.5]); // ⟨[5, 6], [1, −1]⟩, ⟨[1, 2], [1, −1]⟩; row 1 empty; ⟨[3, 4], [0.5, 2]⟩
 });
 
-for (const isa of ['widest', 'avx2', 'sse2'] as const) {
-  test(`row dots (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, { skip }, (t) => {
-    if (isa !== 'widest') process.env.SGFD_NATIVE_ISA = isa;
-    t.after(() => { delete process.env.SGFD_NATIVE_ISA; });
-    const rng = new Rng(4);
-    for (const cols of [1, 3, 8, 16, 17, 33, 64, 129, 133]) {
-      const lists = Array.from({ length: 23 }, () => Array.from({ length: rng.nextInt(6) }, () => rng.nextInt(19)));
-      const ptr = new Int32Array(24);
-      lists.forEach((l, r) => { ptr[r + 1] = ptr[r] + l.length; });
-      const index = Int32Array.from(lists.flat());
-      const x = Float32Array.from({ length: 19 * cols }, () => rng.normal());
-      const y = Float32Array.from({ length: 23 * cols }, () => rng.normal());
-      const ownerOf = lists.flatMap((l, r) => l.map(() => r));
-      const want = Array.from(index, (row, e) => {
-        const r = ownerOf[e];
-        let s = 0;
-        for (let c = 0; c < cols; c++) s += x[row * cols + c] * y[r * cols + c];
-        return s;
-      });
-      let first: Float32Array | null = null;
-      for (const threads of [1, 2, 3]) {
-        const out = new Float32Array(index.length);
-        kernels!.rowDots(x, y, cols, ptr, index, threads, out);
-        want.forEach((w, e) => assert.ok(Math.abs(out[e] - w) <= 1e-5 * (1 + Math.sqrt(cols)), `cols ${cols}, threads ${threads}, entry ${e}: ${out[e]} vs ${w}`));
-        if (first) assert.deepEqual(out, first, `cols ${cols}: ${threads} threads change the bits`);
-        first = out;
-      }
-    }
-  });
-}
+testEachIsa((isa) => `row dots (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, skip, () => {
+  const rng = new Rng(4);
+  for (const cols of [1, 3, 8, 16, 17, 33, 64, 129, 133]) {
+    const lists = Array.from({ length: 23 }, () => Array.from({ length: rng.nextInt(6) }, () => rng.nextInt(19)));
+    const ptr = new Int32Array(24);
+    lists.forEach((l, r) => { ptr[r + 1] = ptr[r] + l.length; });
+    const index = Int32Array.from(lists.flat());
+    const x = Float32Array.from({ length: 19 * cols }, () => rng.normal());
+    const y = Float32Array.from({ length: 23 * cols }, () => rng.normal());
+    const ownerOf = lists.flatMap((l, r) => l.map(() => r));
+    const want = Array.from(index, (row, e) => {
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += x[row * cols + c] * y[ownerOf[e] * cols + c];
+      return s;
+    });
+    assertOnThreads((threads) => {
+      const out = new Float32Array(index.length);
+      kernels!.rowDots(x, y, cols, ptr, index, threads, out);
+      return out;
+    }, want, () => 1e-5 * (1 + Math.sqrt(cols)), `cols ${cols}`);
+  }
+});
 
 test('row dots: bad arguments are one-line errors naming the problem', { skip }, () => {
   const x = new Float32Array(6);
