@@ -38,7 +38,10 @@ function placement(g: Graph, nodes: Node[], constants: Set<Value>) {
   const readers = new Map<Value, Node[]>();
   for (const n of nodes) {
     const ins = n.inputs.filter((x): x is Value => !!x);
-    for (const x of ins) readers.set(x, [...readers.get(x) ?? [], n]);
+    for (const x of ins) {
+      const list = readers.get(x);
+      if (list) list.push(n); else readers.set(x, [n]);
+    }
     const at = Math.max(0, ...ins.map((x) => depth.get(x) ?? 0));
     const k = n.native ? COMPUTED : (Math.max(CONSTANT, ...ins.map((x) => kind.get(x) ?? COMPUTED)) as Kind);
     for (const o of n.outputs) { kind.set(o, k); depth.set(o, n.native ? at + 1 : at); }

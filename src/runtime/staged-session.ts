@@ -39,8 +39,8 @@ export class StagedSession implements StepSession {
     const returned = new Set(plan.outputs);
     for (const s of plan.steps) {
       if (s.kind === 'native') {
-        const rows = s.call.kernel === 'rowSums' ? (s.call.csr.ptr.length - 1) * s.cols : s.call.csr.index.length;
-        steps.push({ ...s, out: returned.has(s.output) ? null : new Float32Array(rows) });
+        const size = s.call.kernel === 'rowSums' ? (s.call.csr.ptr.length - 1) * s.cols : s.call.csr.index.length;
+        steps.push({ ...s, out: returned.has(s.output) ? null : new Float32Array(size) });
         continue;
       }
       const session = await createSession(s.bytes, { memPattern: false, ...o, spinning: false, profilePrefix: o.profilePrefix && `${o.profilePrefix}-${steps.length}` });
