@@ -2,11 +2,13 @@
 //   dotTopK(users, panels, nItems, dim, k, excludedPtr, excludedItems, threads, outItems, outScores)
 // fills outItems/outScores [nUsers, k] with each user's best k items by dot product (item −1 and
 // score −∞ where fewer than k items are left), ties ranked by the lower item index;
-//   rowSums(x, cols, ptr, index, weight, threads, out, plus, scale)
-// fills out [rows, cols] with out[r] = scale · (Σ weight[e] · x[index[e]] + plus[r]) over e in
-// [ptr[r], ptr[r + 1]); plus may be null (nothing added) or out itself;
-//   rowDots(x, y, cols, ptr, index, threads, out)
-// fills out [entries] with out[e] = ⟨x[index[e]], y[r]⟩ for e in [ptr[r], ptr[r + 1]);
+//   rowSums(x, cols, ptr, index, weight, threads, out, plus, scale, weightAt)
+// fills out [rows, cols] with out[r] = scale · (Σ w_e · x[index[e]] + plus[r]) over e in
+// [ptr[r], ptr[r + 1]), w_e = weight[e] (weightAt null) or weight[weightAt[e]]; plus may be null
+// (nothing added) or out itself;
+//   rowDots(x, y, cols, ptr, index, threads, out, outAt)
+// fills out [entries] with ⟨x[index[e]], y[r]⟩ for e in [ptr[r], ptr[r + 1]), at out[e] (outAt
+// null) or out[outAt[e]];
 //   adam(param, m, v, grad, extra, hyper)
 // applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8 values).
 #include <node_api.h>
@@ -92,6 +94,26 @@ bool optionalFloats(napi_env env, napi_value v, size_t length, float** data) {
   return typedArray(env, v, napi_float32_array, data, &n) && n == length;
 }
 
+/** An Int32Array of `length` ints, or null (data stays null): false for anything else. */
+bool optionalInts(napi_env env, napi_value v, size_t length, int32_t** data) {
+  napi_valuetype type;
+  if (napi_typeof(env, v, &type) != napi_ok) return false;
+  if (type == napi_null) return true;
+  size_t n = 0;
+  return typedArray(env, v, napi_int32_array, data, &n) && n == length;
+}
+
+/** Whether at (null: the identity) holds each of 0 … n − 1 once. */
+bool permutation(const int32_t* at, size_t n) {
+  if (!at) return true;
+  std::vector<bool> seen(n, false);
+  for (size_t e = 0; e < n; e++) {
+    if (at[e] < 0 || static_cast<size_t>(at[e]) >= n || seen[at[e]]) return false;
+    seen[at[e]] = true;
+  }
+  return true;
+}
+
 /** Exactly N arguments into `a`. */
 template <size_t N> bool arguments(napi_env env, napi_callback_info info, napi_value (&a)[N]) {
   size_t argc = N;
@@ -172,11 +194,11 @@ template <typename Job> void overRows(void (*kernel)(const Job&, int, int), cons
 }
 
 napi_value RowSums(napi_env env, napi_callback_info info) {
-  napi_value a[9];
-  if (!arguments(env, info, a)) return fail(env, "rowSums", "expected 9 arguments");
+  napi_value a[10];
+  if (!arguments(env, info, a)) return fail(env, "rowSums", "expected 10 arguments");
   float *x, *weight, *out, *plus = nullptr;
   double scale;
-  int32_t *ptr, *index;
+  int32_t *ptr, *index, *weightAt = nullptr;
   size_t nX, nPtr, nIndex, nWeight, nOut;
   int32_t cols, threads;
   if (!typedArray(env, a[0], napi_float32_array, &x, &nX)) return fail(env, "rowSums", "x must be a Float32Array");
@@ -190,19 +212,21 @@ napi_value RowSums(napi_env env, napi_callback_info info) {
   if (nOut != static_cast<size_t>(rows) * cols) return fail(env, "rowSums", "out must hold (ptr.length − 1) × cols floats");
   if (!optionalFloats(env, a[7], nOut, &plus)) return fail(env, "rowSums", "plus must be null or a Float32Array as long as out");
   if (napi_get_value_double(env, a[8], &scale) != napi_ok) return fail(env, "rowSums", "scale must be a number");
+  if (!optionalInts(env, a[9], nIndex, &weightAt)) return fail(env, "rowSums", "weightAt must be null or an Int32Array as long as index");
+  if (!permutation(weightAt, nIndex)) return fail(env, "rowSums", "weightAt must hold each entry's weight once (a permutation of 0 … index.length − 1)");
   if (overlap(x, nX, out, nOut) || (plus && plus != out && overlap(plus, nOut, out, nOut))) return fail(env, "rowSums", "out must not overlap x, nor plus unless it is out");
   if (!validCsr(env, "rowSums", ptr, rows, index, nIndex, static_cast<int64_t>(nX / cols))) return nullptr;
   const Isa isa = widestIsa();
   const RowSumsKernel kernel = isa == Isa::avx512 ? rowSumsAvx512 : isa == Isa::avx2 ? rowSumsAvx2 : rowSumsSse2;
-  overRows(kernel, RowSumsJob{x, cols, ptr, index, weight, plus, static_cast<float>(scale), out}, ptr, rows, threads);
+  overRows(kernel, RowSumsJob{x, cols, ptr, index, weight, weightAt, plus, static_cast<float>(scale), out}, ptr, rows, threads);
   return nullptr;
 }
 
 napi_value RowDots(napi_env env, napi_callback_info info) {
-  napi_value a[7];
-  if (!arguments(env, info, a)) return fail(env, "rowDots", "expected 7 arguments");
+  napi_value a[8];
+  if (!arguments(env, info, a)) return fail(env, "rowDots", "expected 8 arguments");
   float *x, *y, *out;
-  int32_t *ptr, *index;
+  int32_t *ptr, *index, *outAt = nullptr;
   size_t nX, nY, nPtr, nIndex, nOut;
   int32_t cols, threads;
   if (!typedArray(env, a[0], napi_float32_array, &x, &nX) || !typedArray(env, a[1], napi_float32_array, &y, &nY)) return fail(env, "rowDots", "x and y must be Float32Arrays");
@@ -211,12 +235,13 @@ napi_value RowDots(napi_env env, napi_callback_info info) {
   if (!typedArray(env, a[4], napi_int32_array, &index, &nIndex)) return fail(env, "rowDots", "index must be an Int32Array");
   if (!int32Arg(env, a[5], &threads)) return fail(env, "rowDots", "threads must be an integer");
   if (!typedArray(env, a[6], napi_float32_array, &out, &nOut) || nOut != nIndex) return fail(env, "rowDots", "out must be a Float32Array as long as index");
+  if (!optionalInts(env, a[7], nIndex, &outAt) || !permutation(outAt, nIndex)) return fail(env, "rowDots", "outAt must be null or a permutation of 0 … index.length − 1");
   const int rows = static_cast<int>(nPtr - 1);
   if (!validCsr(env, "rowDots", ptr, rows, index, nIndex, static_cast<int64_t>(nX / cols))) return nullptr;
   if (overlap(x, nX, out, nOut) || overlap(y, nY, out, nOut)) return fail(env, "rowDots", "out must not overlap x or y");
   const Isa isa = widestIsa();
   const RowDotsKernel kernel = isa == Isa::avx512 ? rowDotsAvx512 : isa == Isa::avx2 ? rowDotsAvx2 : rowDotsSse2;
-  overRows(kernel, RowDotsJob{x, y, cols, ptr, index, out}, ptr, rows, threads);
+  overRows(kernel, RowDotsJob{x, y, cols, ptr, index, out, outAt}, ptr, rows, threads);
   return nullptr;
 }
 

@@ -1,5 +1,5 @@
-// Weighted sums of table rows (a sparse × dense product, CSR): out[r] = scale · (Σ_e weight[e] · x[index[e]]
-// + plus[r]) over e in [ptr[r], ptr[r + 1]), plus optional; each output row summed in entry order (so
+// Weighted sums of table rows (a sparse × dense product, CSR): out[r] = scale · (Σ_e w_e · x[index[e]]
+// + plus[r]) over e in [ptr[r], ptr[r + 1]), w_e = weight[e] or weight[weightAt[e]], plus optional; each output row summed in entry order (so
 // the result does not depend on how rows are split between threads). See row_sums_kernel.h.
 #pragma once
 #include <cstdint>
@@ -9,7 +9,8 @@ struct RowSumsJob {
   int cols;
   const int32_t* ptr;     // [rows + 1] offsets into index / weight
   const int32_t* index;   // rows of x, each < xRows
-  const float* weight;    // one per entry of index
+  const float* weight;    // one per entry of index, or read through weightAt
+  const int32_t* weightAt; // null, or entry e's weight is weight[weightAt[e]]
   const float* plus;      // [rows, cols] or null; may be out itself
   float scale;
   float* out;             // [rows, cols]
@@ -25,6 +26,7 @@ struct RowDotsJob {
   const int32_t* ptr;     // [rows + 1] offsets into index / out
   const int32_t* index;   // rows of x, each < xRows
   float* out;             // one per entry of index
+  const int32_t* outAt;   // null, or entry e's value goes to out[outAt[e]] (a permutation)
 };
 
 // One per instruction set (isa_*.cc): output rows [from, to).

@@ -17,16 +17,18 @@ export interface NativeKernels {
   dotTopK(users: Float32Array, panels: Float32Array, nItems: number, dim: number, k: number,
     excludedPtr: Int32Array, excludedItems: Int32Array, threads: number, outItems: Int32Array, outScores: Float32Array): void;
   /**
-   * Weighted sums of rows of x [·, cols] (a sparse × dense product, CSR): out[r] = scale · (Σ weight[e] ·
+   * Weighted sums of rows of x [·, cols] (a sparse × dense product, CSR): out[r] = scale · (Σ w_e ·
    * x[index[e]] + plus[r]) over e in [ptr[r], ptr[r + 1]), each row summed in entry order whatever the
-   * thread count; `plus` null adds nothing, and may be `out` itself. Float32 throughout.
+   * thread count; w_e = weight[e], or weight[weightAt[e]] (a permutation); `plus` null adds nothing,
+   * and may be `out` itself. Float32 throughout.
    */
-  rowSums(x: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, weight: Float32Array, threads: number, out: Float32Array, plus: Float32Array | null, scale: number): void;
+  rowSums(x: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, weight: Float32Array, threads: number, out: Float32Array, plus: Float32Array | null, scale: number, weightAt: Int32Array | null): void;
   /**
-   * Dot products of rows along the same CSR structure: out[e] = ⟨x[index[e]], y[r]⟩ for e in
-   * [ptr[r], ptr[r + 1]), y [rows, cols] (a sampled dense × denseᵀ product). Float32.
+   * Dot products of rows along the same CSR structure: ⟨x[index[e]], y[r]⟩ for e in [ptr[r], ptr[r + 1]),
+   * y [rows, cols] (a sampled dense × denseᵀ product), written to out[e], or out[outAt[e]] (a
+   * permutation). Float32.
    */
-  rowDots(x: Float32Array, y: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, threads: number, out: Float32Array): void;
+  rowDots(x: Float32Array, y: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, threads: number, out: Float32Array, outAt: Int32Array | null): void;
   /**
    * One Adam step on param, m and v in place (float32, in the train-step graph's order), the gradient
    * grad + extra (extra may be null); hyper: β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, lr / (1 − β1ᵗ),

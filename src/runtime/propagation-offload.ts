@@ -98,7 +98,7 @@ export class OffloadedPropagation {
 
   private rowSums(x: Float32Array, out: Float32Array, plus: Float32Array | null, scale: number): void {
     const { p } = this;
-    this.k.rowSums(x, p.cols, p.ptr, p.index, p.weight, this.threads, out, plus, scale);
+    this.k.rowSums(x, p.cols, p.ptr, p.index, p.weight, this.threads, out, plus, scale, null);
   }
 
   /** c · Σ_l Aˡ x for x the parameters' rows stacked: float32 sums in layer order, then the scaling (as the graph's Sum and Mul). */

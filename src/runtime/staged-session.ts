@@ -72,21 +72,12 @@ export class StagedSession implements StepSession {
     const { ptr, index, order } = call.csr;
     const table = a.data as Float32Array;
     if (call.kernel === 'rowSums') {
-      const w = b.data as Float32Array;
-      let weight = w;
-      if (order) {
-        weight = new Float32Array(order.length);
-        for (let k = 0; k < order.length; k++) weight[k] = w[order[k]];
-      }
       const out = reused ?? new Float32Array((ptr.length - 1) * cols);
-      this.kernels.rowSums(table, cols, ptr, index, weight, this.threads, out, null, 1);
+      this.kernels.rowSums(table, cols, ptr, index, b.data as Float32Array, this.threads, out, null, 1, order);
       return tensor(out, [ptr.length - 1, cols]);
     }
-    const dots = !order && reused ? reused : new Float32Array(index.length);
-    this.kernels.rowDots(table, b.data as Float32Array, cols, ptr, index, this.threads, dots);
-    if (!order) return tensor(dots, [index.length]);
     const out = reused ?? new Float32Array(index.length);
-    for (let k = 0; k < order.length; k++) out[order[k]] = dots[k];
+    this.kernels.rowDots(table, b.data as Float32Array, cols, ptr, index, this.threads, out, order);
     return tensor(out, [index.length]);
   }
 

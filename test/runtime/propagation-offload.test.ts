@@ -35,19 +35,21 @@ function reference(x: Float32Array, cols: number, csr: ReturnType<typeof randomC
   return out;
 }
 
-test('row sums, hand-computed: weighted rows, an empty row, plus and scale, plus aliasing out', { skip }, () => {
+test('row sums, hand-computed: weighted rows, an empty row, plus and scale, plus aliasing out, weights read through weightAt', { skip }, () => {
   const x = Float32Array.of(1, 2, 3, 4, 5, 6); // rows [1, 2] [3, 4] [5, 6]
   const ptr = Int32Array.of(0, 2, 2, 3);
   const index = Int32Array.of(1, 2, 0);
   const weight = Float32Array.of(2, 1, 0.5);
   const out = new Float32Array(6);
-  kernels!.rowSums(x, 2, ptr, index, weight, 1, out, null, 1);
+  kernels!.rowSums(x, 2, ptr, index, weight, 1, out, null, 1, null);
   assert.deepEqual(Array.from(out), [11, 14, 0, 0, 0.5, 1]); // 2·[3, 4] + [5, 6]; nothing; 0.5·[1, 2]
   const plus = Float32Array.of(1, 1, 1, 1, 1, 1);
-  kernels!.rowSums(x, 2, ptr, index, weight, 2, out, plus, 2);
+  kernels!.rowSums(x, 2, ptr, index, weight, 2, out, plus, 2, null);
   assert.deepEqual(Array.from(out), [24, 30, 2, 2, 3, 4]);
-  kernels!.rowSums(x, 2, ptr, index, weight, 2, out, out, 0.5); // out = 0.5 · (sums + out)
+  kernels!.rowSums(x, 2, ptr, index, weight, 2, out, out, 0.5, null); // out = 0.5 · (sums + out)
   assert.deepEqual(Array.from(out), [17.5, 22, 1, 1, 1.75, 2.5]);
+  kernels!.rowSums(x, 2, ptr, index, weight, 1, out, null, 1, Int32Array.of(2, 0, 1)); // weights read as weight[weightAt[e]]
+  assert.deepEqual(Array.from(out), [11.5, 14, 0, 0, 1, 2]); // 0.5·[3, 4] + 2·[5, 6]; nothing; 1·[1, 2]
 });
 
 testEachIsa((isa) => `row sums (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, skip, () => {
@@ -59,7 +61,7 @@ testEachIsa((isa) => `row sums (${isa} kernel): every column tail against float6
     for (const p of [null, plus]) {
       assertOnThreads((threads) => {
         const out = new Float32Array(23 * cols);
-        kernels!.rowSums(x, cols, csr.ptr, csr.index, csr.weight, threads, out, p, 0.75);
+        kernels!.rowSums(x, cols, csr.ptr, csr.index, csr.weight, threads, out, p, 0.75, null);
         return out;
       }, reference(x, cols, csr, p, 0.75), (w) => 1e-5 * (1 + Math.abs(w)), `cols ${cols}`);
     }
@@ -70,13 +72,15 @@ test('row sums: bad arguments are one-line errors naming the problem', { skip },
   const x = new Float32Array(6);
   const out = new Float32Array(6);
   const ptr = Int32Array.of(0, 1, 2);
-  const call = (index: Int32Array, o = out, plus: Float32Array | null = null) => () => kernels!.rowSums(x, 3, ptr, index, Float32Array.of(1, 1), 1, o, plus, 1);
+  const call = (index: Int32Array, o = out, plus: Float32Array | null = null) => () => kernels!.rowSums(x, 3, ptr, index, Float32Array.of(1, 1), 1, o, plus, 1, null);
   assert.throws(call(Int32Array.of(0, 2)), /rowSums: index 2 at 1 is not a row of x/);
   assert.throws(call(Int32Array.of(0, -1)), /rowSums: index -1 at 1 is not a row of x/);
-  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1, 1), 1, new Float32Array(5), null, 1), /out must hold/);
-  assert.throws(() => kernels!.rowSums(x, 3, Int32Array.of(0, 3, 2), Int32Array.of(0, 1), Float32Array.of(1, 1), 1, new Float32Array(6), null, 1), /ptr must not decrease/);
-  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1, 1), 1, x, null, 1), /must not overlap/);
-  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1), 1, new Float32Array(6), null, 1), /weight must be a Float32Array as long as index/);
+  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1, 1), 1, new Float32Array(5), null, 1, null), /out must hold/);
+  assert.throws(() => kernels!.rowSums(x, 3, Int32Array.of(0, 3, 2), Int32Array.of(0, 1), Float32Array.of(1, 1), 1, new Float32Array(6), null, 1, null), /ptr must not decrease/);
+  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1, 1), 1, x, null, 1, null), /must not overlap/);
+  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1), 1, new Float32Array(6), null, 1, null), /weight must be a Float32Array as long as index/);
+  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1, 1), 1, new Float32Array(6), null, 1, Int32Array.of(1, 1)), /weightAt must hold each entry's weight once/);
+  assert.throws(() => kernels!.rowSums(x, 3, ptr, Int32Array.of(0, 1), Float32Array.of(1, 1), 1, new Float32Array(6), null, 1, Int32Array.of(0)), /weightAt must be null or an Int32Array as long as index/);
 });
 
 /** A symmetric propagation over two parameter tables (random undirected edges between their rows). */

@@ -11,13 +11,15 @@ import { testEachIsa, assertOnThreads } from './kernel-checks.ts';
 const { kernels, why } = nativeKernels();
 const skip = kernels || process.env.SGFD_REQUIRE_NATIVE === '1' ? false : `native kernels unavailable: ${why}`;
 
-test('row dots, hand-computed: one value per entry, an empty row, entries in CSR order', { skip }, () => {
+test('row dots, hand-computed: one value per entry, an empty row, entries in CSR order or placed by outAt', { skip }, () => {
   const x = Float32Array.of(1, 2, 3, 4, 5, 6); // rows [1, 2] [3, 4] [5, 6]
   const y = Float32Array.of(1, -1, 7, 7, 0.5, 2); // rows [1, −1] [7, 7] [0.5, 2]
   const ptr = Int32Array.of(0, 2, 2, 3);
   const out = new Float32Array(3);
-  kernels!.rowDots(x, y, 2, ptr, Int32Array.of(2, 0, 1), 1, out);
+  kernels!.rowDots(x, y, 2, ptr, Int32Array.of(2, 0, 1), 1, out, null);
   assert.deepEqual(Array.from(out), [-1, -1, 9.5]); // ⟨[5, 6], [1, −1]⟩, ⟨[1, 2], [1, −1]⟩; row 1 empty; ⟨[3, 4], [0.5, 2]⟩
+  kernels!.rowDots(x, y, 2, ptr, Int32Array.of(2, 0, 1), 2, out, Int32Array.of(1, 2, 0)); // entry e to out[outAt[e]]
+  assert.deepEqual(Array.from(out), [9.5, -1, -1]);
 });
 
 testEachIsa((isa) => `row dots (${isa} kernel): every column tail against float64, the same bits on 1–3 threads`, skip, () => {
@@ -37,7 +39,7 @@ testEachIsa((isa) => `row dots (${isa} kernel): every column tail against float6
     });
     assertOnThreads((threads) => {
       const out = new Float32Array(index.length);
-      kernels!.rowDots(x, y, cols, ptr, index, threads, out);
+      kernels!.rowDots(x, y, cols, ptr, index, threads, out, null);
       return out;
     }, want, () => 1e-5 * (1 + Math.sqrt(cols)), `cols ${cols}`);
   }
@@ -47,11 +49,12 @@ test('row dots: bad arguments are one-line errors naming the problem', { skip },
   const x = new Float32Array(6);
   const y = new Float32Array(6);
   const ptr = Int32Array.of(0, 1, 2);
-  const call = (index: Int32Array, out = new Float32Array(2), p = ptr) => () => kernels!.rowDots(x, y, 3, p, index, 1, out);
+  const call = (index: Int32Array, out = new Float32Array(2), p = ptr) => () => kernels!.rowDots(x, y, 3, p, index, 1, out, null);
   assert.throws(call(Int32Array.of(0, 2)), /rowDots: index 2 at 1 is not a row of x/);
   assert.throws(call(Int32Array.of(0, 1), new Float32Array(3)), /out must be a Float32Array as long as index/);
   assert.throws(call(Int32Array.of(0, 1), undefined, Int32Array.of(0, 2)), /ptr must be an Int32Array of y's rows \+ 1 offsets/);
   assert.throws(call(Int32Array.of(0, 1), undefined, Int32Array.of(0, 2, 1)), /ptr must/);
-  assert.throws(() => kernels!.rowDots(x, y, 3, ptr, Int32Array.of(0, 1), 1, x.subarray(0, 2)), /must not overlap/);
-  assert.throws(() => kernels!.rowDots(x, y, 4, ptr, Int32Array.of(0, 1), 1, new Float32Array(2)), /cols must be an integer/);
+  assert.throws(() => kernels!.rowDots(x, y, 3, ptr, Int32Array.of(0, 1), 1, x.subarray(0, 2), null), /must not overlap/);
+  assert.throws(() => kernels!.rowDots(x, y, 4, ptr, Int32Array.of(0, 1), 1, new Float32Array(2), null), /cols must be an integer/);
+  assert.throws(() => kernels!.rowDots(x, y, 3, ptr, Int32Array.of(0, 1), 1, new Float32Array(2), Int32Array.of(1, 1)), /outAt must be null or a permutation/);
 });
