@@ -85,23 +85,16 @@ void scoreRange(Kernel kernel, const DotTopKJob& job, int from, int to, float* s
 
 bool int32Arg(napi_env env, napi_value v, int32_t* out) { return napi_get_value_int32(env, v, out) == napi_ok; }
 
-/** A Float32Array of `length` floats, or null (data stays null): false for anything else. */
-bool optionalFloats(napi_env env, napi_value v, size_t length, float** data) {
+/** A typed array of type `want` and `length` elements, or null (data stays null): false for anything else. */
+template <typename T> bool optionalArray(napi_env env, napi_value v, napi_typedarray_type want, size_t length, T** data) {
   napi_valuetype type;
   if (napi_typeof(env, v, &type) != napi_ok) return false;
   if (type == napi_null) return true;
   size_t n = 0;
-  return typedArray(env, v, napi_float32_array, data, &n) && n == length;
+  return typedArray(env, v, want, data, &n) && n == length;
 }
-
-/** An Int32Array of `length` ints, or null (data stays null): false for anything else. */
-bool optionalInts(napi_env env, napi_value v, size_t length, int32_t** data) {
-  napi_valuetype type;
-  if (napi_typeof(env, v, &type) != napi_ok) return false;
-  if (type == napi_null) return true;
-  size_t n = 0;
-  return typedArray(env, v, napi_int32_array, data, &n) && n == length;
-}
+bool optionalFloats(napi_env env, napi_value v, size_t length, float** data) { return optionalArray(env, v, napi_float32_array, length, data); }
+bool optionalInts(napi_env env, napi_value v, size_t length, int32_t** data) { return optionalArray(env, v, napi_int32_array, length, data); }
 
 /** Whether at (null: the identity) holds each of 0 … n − 1 once. */
 bool permutation(const int32_t* at, size_t n) {
