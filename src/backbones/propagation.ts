@@ -131,10 +131,8 @@ export function propagatedNodes(b: Binder, tables: Parameter[], a: NormalisedGra
   return offloaded ?? lightGcn(G.concat(tables.map((t) => b.param(t)), 0), propagator(b.graph, a), layers);
 }
 
-/** The layer as CSR over destinations (the edges are sorted by destination): row v sums weight · x[src]. */
+/** The layer as CSR over destinations: row v sums weight · x[src] over its edges. */
 function csrOf(a: NormalisedGraph): { ptr: Int32Array; index: Int32Array; weight: Float32Array } {
-  const ptr = new Int32Array(a.nodes + 1);
-  for (let e = 0; e < a.dst.length; e++) ptr[a.dst[e] + 1]++;
-  for (let v = 0; v < a.nodes; v++) ptr[v + 1] += ptr[v];
-  return { ptr, index: a.src, weight: a.weight };
+  const { ptr, index, order } = G.edgeCsr(G.edgeLists(a.dst, a.src, a.nodes, a.nodes));
+  return { ptr, index, weight: order ? Float32Array.from(order, (e) => a.weight[e]) : a.weight };
 }

@@ -11,7 +11,7 @@ export * from './ops/layout.ts';
 export * from './ops/gather.ts';
 export * from './ops/composite.ts';
 export { listsOfPairs, sumOfRows, type RowLists } from './ops/row-lists.ts';
-export { edgeLists, transposedEdges, weightedSumOfRows, rowDotsOfEdges, EDGE_PIECE_BYTES, type EdgeLists } from './ops/edge-lists.ts';
+export { edgeLists, edgeCsr, transposedEdges, weightedSumOfRows, rowDotsOfEdges, EDGE_PIECE_BYTES, type EdgeLists } from './ops/edge-lists.ts';
 export { lift, zeros, zerosLike, shapeOf, sumToShape, constI64, type Operand } from './ops/util.ts';
 export * from './serialize.ts';
 export * from './index-plan.ts';

@@ -136,11 +136,11 @@ export abstract class Module {
 /** Binder for training graphs: each parameter becomes a float32 graph input named after it. */
 export class InputBinder implements Binder {
   readonly values = new Map<Parameter, Value>();
-  /** Propagations left to the runner (only when constructed with `offload`), with their graph inputs. */
+  /** Propagations left to the runner (only in a graph built with `nativeKernels`), with their graph inputs. */
   readonly offloads: { request: PropagationRequest; value: Value }[] = [];
-  constructor(readonly graph: Graph, readonly dtype: DType = 'float32', private readonly offload = false) {}
+  constructor(readonly graph: Graph, readonly dtype: DType = 'float32') {}
   offloadPropagation(r: PropagationRequest): Value | undefined {
-    if (!this.offload) return undefined;
+    if (!this.graph.nativeKernels) return undefined;
     const rows = r.params.reduce((n, p) => n + p.shape[0], 0);
     const value = this.graph.input(`offload.propagation.${this.offloads.length}`, this.dtype, [rows, r.params[0].shape[1]]);
     this.offloads.push({ request: r, value });

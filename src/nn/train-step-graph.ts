@@ -35,7 +35,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
   const g = new G.Graph('train_step');
   const native = !!o.native && !o.gradNorms && !optimizer.clipNorm;
   g.nativeKernels = native;
-  const binder = new InputBinder(g, 'float32', native);
+  const binder = new InputBinder(g);
   const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
   const propagated = new Set(binder.offloads.flatMap((x) => x.request.params));
   const used = [...params.values()].filter((p) => binder.values.has(p) || propagated.has(p));

@@ -82,7 +82,8 @@ export function packItemPanels(items: Float32Array, nItems: number, dim: number)
 
 /**
  * Whether train steps on `device` leave to the native kernels what they do — LightGCN-style
- * propagation and Adam's update (runtime/propagation-offload.ts) — on the CPU, when they are built.
+ * propagation and Adam's update around the step graph (runtime/propagation-offload.ts), edge-valued
+ * sums and dot products inside it (runtime/staged-session.ts) — on the CPU, when they are built.
  * The same math either way.
  */
 export function trainsNatively(device: Device = 'cpu'): boolean {

@@ -2,17 +2,9 @@
 // compiles it): the propagated tables fed to the step graph, then the gradients of the parameters
 // updated outside it (through their propagations, plus what the graph gives back) and their update —
 // on the native Adam kernel when the optimiser is plain Adam, otherwise on the plan's optimiser graph.
-import { type Feeds, type SessionOptions, createSession, ort, tensor } from './session.ts';
+import { type Feeds, type SessionOptions, createSession, feedsOf, ort, tensor } from './session.ts';
 import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, updatedNames } from './propagation-offload.ts';
 import { type NativeKernels, nativeKernels, nativeThreads } from './native.ts';
-
-/** The feeds a session takes, by its input names. */
-export function feedsOf(session: { readonly inputNames: readonly string[] }, feeds: Feeds): Feeds {
-  return Object.fromEntries(session.inputNames.map((n) => {
-    if (!feeds[n]) throw new Error(`train step: missing batch input '${n}'`);
-    return [n, feeds[n]];
-  }));
-}
 
 export class OffloadRunner {
   private constructor(

@@ -100,6 +100,14 @@ export function tensor(data: TypedArray, dims: readonly number[]): ort.Tensor {
 }
 
 export type Feeds = Record<string, ort.Tensor>;
+
+/** The feeds a session takes, by its input names (a missing one is an error naming it). */
+export function feedsOf(session: { readonly inputNames: readonly string[] }, feeds: Feeds): Feeds {
+  return Object.fromEntries(session.inputNames.map((n) => {
+    if (!feeds[n]) throw new Error(`train step: missing batch input '${n}'`);
+    return [n, feeds[n]];
+  }));
+}
 export type Fetched = Record<string, ort.Tensor>;
 
 export { ort };

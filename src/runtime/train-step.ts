@@ -6,9 +6,9 @@ import type * as G from '../graph/index.ts';
 import { type TypedArray, computeIndexPlan } from '../graph/index.ts';
 import { STEP_INPUT, LR_INPUT, nextName, type StateSpec } from './step-io.ts';
 import { type NamedTensor } from './checkpoint.ts';
-import { createSession, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
+import { createSession, feedsOf, tensor, type SessionOptions, type Feeds, ort } from './session.ts';
 import { type OffloadPlan } from './propagation-offload.ts';
-import { OffloadRunner, feedsOf } from './offload-runner.ts';
+import { OffloadRunner } from './offload-runner.ts';
 import { StagedSession, type StepSession } from './staged-session.ts';
 
 /** What the runtime needs of a parameter (Parameter satisfies it; so does a plain object). */

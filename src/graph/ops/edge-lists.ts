@@ -116,8 +116,8 @@ function tablesOf(g: Graph, l: EdgeLists, rowBytes: number): Tables {
 
 const csrs = new WeakMap<EdgeLists, NativeCall['csr']>();
 
-/** The edges grouped by owner (stable: edge order within an owner), for the native kernels. */
-function csrOf(l: EdgeLists): NativeCall['csr'] {
+/** The edges grouped by owner (stable: edge order within an owner), for the native kernels; made once per lists. */
+export function edgeCsr(l: EdgeLists): NativeCall['csr'] {
   let c = csrs.get(l);
   if (c) return c;
   const E = l.owner.length;
@@ -138,7 +138,7 @@ function nativeNode(kernel: NativeCall['kernel'], inputs: Value[], out: { dtype:
   const g = inputs[0].graph;
   if (!g.nativeKernels || inputs.some((x) => x.dtype !== 'float32')) return null;
   const [y] = g.emit(kernel === 'rowSums' ? 'EdgeSum' : 'EdgeDots', inputs, [out], {}, NATIVE_DOMAIN);
-  y.producer!.native = { kernel, csr: csrOf(l) };
+  y.producer!.native = { kernel, csr: edgeCsr(l) };
   return y;
 }
 
