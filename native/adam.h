@@ -14,3 +14,9 @@ struct AdamJob {
 };
 
 void adamUpdate(const AdamJob& job, size_t from, size_t to);
+
+// One per instruction set (isa_*.cc, adam_kernel.h): elements [from, to) in whole vectors, bit for bit
+// adamUpdate's; returns the first element left for adamUpdate (fewer than one vector).
+size_t adamAvx512(const AdamJob& job, size_t from, size_t to);
+size_t adamAvx2(const AdamJob& job, size_t from, size_t to);
+size_t adamSse2(const AdamJob& job, size_t from, size_t to);

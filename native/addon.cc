@@ -9,8 +9,10 @@
 //   rowDots(x, y, cols, ptr, index, threads, out, outAt)
 // fills out [entries] with ⟨x[index[e]], y[r]⟩ for e in [ptr[r], ptr[r + 1]), at out[e] (outAt
 // null) or out[outAt[e]];
-//   adam(param, m, v, grad, extra, hyper)
-// applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8 values).
+//   adam(param, m, v, grad, extra, hyper, threads)
+// applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8
+// values), in vectors of the widest instruction set (adam_kernel.h: the same bits), on up to `threads`
+// threads for large parameters.
 #include <node_api.h>
 #include <algorithm>
 #include <cmath>
@@ -238,9 +240,17 @@ napi_value RowDots(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+using AdamKernel = size_t (*)(const AdamJob&, size_t, size_t);
+
+/** Elements [from, to): whole vectors on the widest instruction set, the tail on the scalar update. */
+void adamRange(AdamKernel kernel, const AdamJob& job, size_t from, size_t to) { adamUpdate(job, kernel(job, from, to), to); }
+
+/** Below this many elements a thread's start costs more than its share of the update. */
+constexpr size_t ADAM_ELEMENTS_PER_THREAD = 1 << 17;
+
 napi_value Adam(napi_env env, napi_callback_info info) {
-  napi_value a[6];
-  if (!arguments(env, info, a)) return fail(env, "adam", "expected 6 arguments");
+  napi_value a[7];
+  if (!arguments(env, info, a)) return fail(env, "adam", "expected 7 arguments");
   float *param, *m, *v, *grad, *extra = nullptr;
   double* hyper;
   size_t n, nm, nv, ng, nHyper;
@@ -249,9 +259,20 @@ napi_value Adam(napi_env env, napi_callback_info info) {
       || nm != n || nv != n || ng != n) return fail(env, "adam", "m, v and grad must be Float32Arrays as long as param");
   if (!optionalFloats(env, a[4], n, &extra)) return fail(env, "adam", "extra must be null or a Float32Array as long as param");
   if (!typedArray(env, a[5], napi_float64_array, &hyper, &nHyper) || nHyper != 8) return fail(env, "adam", "hyper must be a Float64Array of 8 values");
+  int32_t threads;
+  if (!int32Arg(env, a[6], &threads)) return fail(env, "adam", "threads must be an integer");
   const AdamHyper h{static_cast<float>(hyper[0]), static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), static_cast<float>(hyper[3]),
                     static_cast<float>(hyper[4]), static_cast<float>(hyper[5]), static_cast<float>(hyper[6]), static_cast<float>(hyper[7])};
-  adamUpdate(AdamJob{param, m, v, grad, extra, h}, 0, n);
+  const AdamJob job{param, m, v, grad, extra, h};
+  const Isa isa = widestIsa();
+  const AdamKernel kernel = isa == Isa::avx512 ? adamAvx512 : isa == Isa::avx2 ? adamAvx2 : adamSse2;
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(std::max(threads, 1), n / ADAM_ELEMENTS_PER_THREAD));
+  // Each worker's share starts on a 64-byte boundary of the arrays (a multiple of 16 elements).
+  const size_t share = (n / workers + 15) / 16 * 16;
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < workers; t++) pool.emplace_back(adamRange, kernel, std::cref(job), std::min(n, t * share), std::min(n, (t + 1) * share));
+  adamRange(kernel, job, 0, std::min(n, share));
+  for (auto& worker : pool) worker.join();
   return nullptr;
 }
 

@@ -7,3 +7,5 @@
 void dotTopKAvx512(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x16, 8, 3>(job, from, to, scratch); }
 void rowSumsAvx512(const RowSumsJob& job, int from, int to) { sumRows<f32x16, 8>(job, from, to); }
 void rowDotsAvx512(const RowDotsJob& job, int from, int to) { dotRows<f32x16>(job, from, to); }
+#include "adam_kernel.h"
+size_t adamAvx512(const AdamJob& job, size_t from, size_t to) { return adamVectors<adamX16>(job, from, to); }

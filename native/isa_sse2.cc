@@ -5,3 +5,5 @@
 void dotTopKSse2(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x4, 4, 2>(job, from, to, scratch); }
 void rowSumsSse2(const RowSumsJob& job, int from, int to) { sumRows<f32x4, 8>(job, from, to); }
 void rowDotsSse2(const RowDotsJob& job, int from, int to) { dotRows<f32x4>(job, from, to); }
+#include "adam_kernel.h"
+size_t adamSse2(const AdamJob& job, size_t from, size_t to) { return adamVectors<adamX4>(job, from, to); }

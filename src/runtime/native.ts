@@ -32,9 +32,9 @@ export interface NativeKernels {
   /**
    * One Adam step on param, m and v in place (float32, in the train-step graph's order), the gradient
    * grad + extra (extra may be null); hyper: β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, lr / (1 − β1ᵗ),
-   * L2 weight decay.
+   * L2 weight decay; vectorised (the scalar order's bits), split over up to `threads` threads when large.
    */
-  adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, extra: Float32Array | null, hyper: Float64Array): void;
+  adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, extra: Float32Array | null, hyper: Float64Array, threads: number): void;
 }
 
 /** Threads for a native kernel from a session's `threads` setting: as ORT reads it (default 2; 0: every core). */

@@ -12,14 +12,16 @@ export class OffloadRunner {
     private readonly kernels: NativeKernels,
     private readonly propagations: OffloadedPropagation[],
     private readonly optimizer: ort.InferenceSession | null,
+    private readonly threads: number,
   ) {}
 
   static async create(plan: OffloadPlan, o: SessionOptions): Promise<OffloadRunner> {
     const { kernels, why } = nativeKernels();
     if (!kernels) throw new Error(`train step: this step was compiled to leave work to the native kernels, which are not in use (${why}); compile it without the native option`);
-    const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, nativeThreads(o.threads)));
+    const threads = nativeThreads(o.threads);
+    const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, threads));
     const optimizer = plan.optimizer.bytes ? await createSession(plan.optimizer.bytes, { memPattern: false, ...o }) : null;
-    return new OffloadRunner(plan, kernels, propagations, optimizer);
+    return new OffloadRunner(plan, kernels, propagations, optimizer, threads);
   }
 
   /**
@@ -58,7 +60,7 @@ export class OffloadRunner {
         const plr = q.lrScale === 1 ? Math.fround(lr) : Math.fround(Math.fround(lr) * Math.fround(q.lrScale));
         const hyper = Float64Array.of(adam.beta1, 1 - adam.beta1, adam.beta2, 1 - adam.beta2, sqrtBc2, adam.eps, Math.fround(plr / bc1), q.weightDecay);
         const through = grads.get(q.name);
-        this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, through ?? fromGraph(q.name)!, through ? fromGraph(q.name) : null, hyper);
+        this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, through ?? fromGraph(q.name)!, through ? fromGraph(q.name) : null, hyper, this.threads);
       }
       return;
     }
