@@ -10,6 +10,8 @@
 // Ratios are ours / torch, the median of the per-round ratios. BM3_BENCH_ROUNDS sets the rounds.
 // Each workload also prints its GEMM floor (bench/gemm-work.ts): the step's GEMM flops at this core's
 // measured GEMM peak over torch's epoch, the lowest ratio the same math can reach on this machine.
+// Ours runs the reference teacher's linear stack composed (fewer flops than torch's layer-by-layer
+// stack, so the floor is of our math); BENCH_TORCH_COMPOSE=1 has torch compose it too.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +55,7 @@ export async function run(): Promise<void> {
   say(`threads ${THREADS} each side; per workload 1 warm-up epoch each, then ${ROUNDS} interleaved rounds of one epoch each; load avg ${load()}`);
   say(torchEnvLine());
   say(`ours: ${trainsNatively() ? 'propagation and Adam on the native kernels, outside the step graph (as sgfd train runs them)' : `the whole step in ONNX Runtime (${nativeKernels().why})`}`);
+  say(`reference profile: ours runs the teacher's linear stack composed (x·(W1·W2·W3), src/nn/layers.ts MLP compose: the same function, fewer flops); torch ${process.env.BENCH_TORCH_COMPOSE === '1' ? 'composes it too (BENCH_TORCH_COMPOSE=1)' : 'runs it layer by layer, as the authors\' code does (BENCH_TORCH_COMPOSE=1: torch composes too)'}`);
   if (!torchAvailable()) say(TORCH_MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'sgfd-bm3-bench-'));
   try {

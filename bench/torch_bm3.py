@@ -65,7 +65,7 @@ class Sgfd:
         else:  # joint teacher: once per distinct item of the batch, as ours
             uniq, inv = torch.unique(items, return_inverse=True)
             act = (lambda x: F.leaky_relu(x, 0.01)) if sg["teacherActivation"] else (lambda x: x)
-            teacher = [tail(mlp(P, f"{SG}.teacher.extractors.{m}", X[uniq], act))[inv] for m, X in enumerate(self.X)]
+            teacher = [tail(mlp(P, f"{SG}.teacher.extractors.{m}", X[uniq], act, not sg["teacherActivation"]))[inv] for m, X in enumerate(self.X)]
         zt = [self.classify(m, t) for m, t in enumerate(teacher)]
         det = (lambda v: v.detach()) if sg["detachTeacher"] else (lambda v: v)
         tau, how = sg["tau"], sg["modalityReduction"]

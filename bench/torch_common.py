@@ -57,12 +57,26 @@ def linear(P, name, x):
     return torch.addmm(P[name + ".bias"], x, P[name + ".weight"])
 
 
-def mlp(P, name, x, act):
-    """Our MLP: Linear layers `name`.layers.k, `act` between them (none after the last)."""
+def mlp(P, name, x, act, linear_stack=False):
+    """Our MLP: Linear layers `name`.layers.k, `act` between them (none after the last).
+
+    With linear_stack (no activation between the layers) and BENCH_TORCH_COMPOSE=1, the stack runs as
+    ours does (src/nn/layers.ts MLP compose): x @ (W1 @ (W2 @ ...)) + the biases carried through.
+    The default is the plain layer-by-layer stack, as the authors' code runs it.
+    """
     k = 0
     while f"{name}.layers.{k + 1}.weight" in P:
-        x = act(linear(P, f"{name}.layers.{k}", x))
         k += 1
+    if linear_stack and k > 0 and os.environ.get("BENCH_TORCH_COMPOSE") == "1":
+        w = P[f"{name}.layers.{k}.weight"]
+        for j in range(k - 1, -1, -1):
+            w = P[f"{name}.layers.{j}.weight"] @ w
+        b = P[f"{name}.layers.0.bias"]
+        for j in range(1, k + 1):
+            b = torch.addmv(P[f"{name}.layers.{j}.bias"], P[f"{name}.layers.{j}.weight"].t(), b)
+        return torch.addmm(b, x, w)
+    for j in range(k):
+        x = act(linear(P, f"{name}.layers.{j}", x))
     return linear(P, f"{name}.layers.{k}", x)
 
 
