@@ -98,7 +98,7 @@ export class TrainStep {
     }
     const state = new Map(compiled.state.map((s) => [s.name, new Float32Array(s.shape.reduce((a, b) => a * b, 1))]));
     const session = compiled.stages ? await StagedSession.create(compiled.stages, o) : await createSession(stepGraphBytes(compiled), { memPattern: false, ...o });
-    const offload = compiled.offload ? await OffloadRunner.create(compiled.offload, o) : null;
+    const offload = compiled.offload ? await OffloadRunner.create(compiled.offload, o, !compiled.stages && o.spinning !== false) : null;
     offload?.adopt(values, state);
     return new TrainStep(compiled, session, values, state, optimizer, offload);
   }
