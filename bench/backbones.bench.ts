@@ -29,8 +29,8 @@ import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
 import { compare, checkLine, gemmLine, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f3, na } from './compare.ts';
 
 const MULTIMODAL = new Set(['bm3', 'grcn', 'maml']);
-const WARMUP = 2;
-const TIMED = Number(process.env.BACKBONE_BENCH_STEPS ?? 5);
+const WARMUP = 3;
+const TIMED = Number(process.env.BACKBONE_BENCH_STEPS ?? 12); // 5 until session 19: single runs read 20–40 % apart
 const GRCN_STEPS = Number(process.env.GRCN_BENCH_STEPS ?? 5);
 const GRCN_ROUNDS = Number(process.env.GRCN_BENCH_ROUNDS ?? 3);
 
