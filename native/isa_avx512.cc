@@ -2,6 +2,9 @@
 // the 32 zmm registers (8 × 32 and 12 × 32 measured 3–10 % slower on the Toys-sized bench shape).
 // Row sums: 8 vectors (128 columns) a block.
 #pragma GCC target("avx512f,avx2,fma")
+#ifdef __clang__  // clang ignores the pragma above: every function of this file gets the target instead
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+#endif
 #include "dot_top_k_kernel.h"
 #include "row_sums_kernel.h"
 void dotTopKAvx512(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x16, 8, 3>(job, from, to, scratch); }
@@ -9,3 +12,6 @@ void rowSumsAvx512(const RowSumsJob& job, int from, int to) { sumRows<f32x16, 8>
 void rowDotsAvx512(const RowDotsJob& job, int from, int to) { dotRows<f32x16>(job, from, to); }
 #include "adam_kernel.h"
 size_t adamAvx512(const AdamJob& job, size_t from, size_t to) { return adamVectors<adamX16>(job, from, to); }
+#ifdef __clang__
+#pragma clang attribute pop
+#endif
