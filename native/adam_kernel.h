@@ -7,19 +7,15 @@
 //
 // Included by one file per instruction set, after its `#pragma GCC target`; file-local like the
 // other kernels (see dot_top_k_kernel.h).
-#include <cstring>
 #include <immintrin.h>
 #include "adam.h"
+#include "vectors.h"
 
 namespace {
 
-typedef float adamX16 __attribute__((vector_size(64)));
-typedef float adamX8 __attribute__((vector_size(32)));
-typedef float adamX4 __attribute__((vector_size(16)));
-
-inline adamX16 sqrtOf(adamX16 v) { return reinterpret_cast<adamX16>(_mm512_sqrt_ps(reinterpret_cast<__m512>(v))); }
-inline adamX8 sqrtOf(adamX8 v) { return reinterpret_cast<adamX8>(_mm256_sqrt_ps(reinterpret_cast<__m256>(v))); }
-inline adamX4 sqrtOf(adamX4 v) { return reinterpret_cast<adamX4>(_mm_sqrt_ps(reinterpret_cast<__m128>(v))); }
+inline f32x16 sqrtOf(f32x16 v) { return reinterpret_cast<f32x16>(_mm512_sqrt_ps(reinterpret_cast<__m512>(v))); }
+inline f32x8 sqrtOf(f32x8 v) { return reinterpret_cast<f32x8>(_mm256_sqrt_ps(reinterpret_cast<__m256>(v))); }
+inline f32x4 sqrtOf(f32x4 v) { return reinterpret_cast<f32x4>(_mm_sqrt_ps(reinterpret_cast<__m128>(v))); }
 
 /** x as it stands in a register: an operation on it cannot be fused with the one that made it. */
 template <typename V> inline V rounded(V x) {
@@ -27,24 +23,21 @@ template <typename V> inline V rounded(V x) {
   return x;
 }
 
-template <typename V> inline V loadLanes(const float* p) { V v; memcpy(&v, p, sizeof(V)); return v; }
-template <typename V> inline void storeLanes(float* p, V v) { memcpy(p, &v, sizeof(V)); }
-
 template <typename V, bool EXTRA, bool DECAY> size_t adamLanes(const AdamJob& job, size_t from, size_t to) {
   constexpr size_t lanes = sizeof(V) / sizeof(float);
   const AdamHyper& h = job.h;
   size_t j = from;
   for (; j + lanes <= to; j += lanes) {
-    V g = loadLanes<V>(job.grad + j);
-    if (EXTRA) g = loadLanes<V>(job.extra + j) + g;
-    const V p = loadLanes<V>(job.param + j);
+    V g = loadVector<V>(job.grad + j);
+    if (EXTRA) g = loadVector<V>(job.extra + j) + g;
+    const V p = loadVector<V>(job.param + j);
     if (DECAY) g = g + rounded(p * h.weightDecay);
-    const V m = rounded(loadLanes<V>(job.m + j) * h.beta1) + rounded(g * h.oneMinusBeta1);
-    const V v = rounded(loadLanes<V>(job.v + j) * h.beta2) + rounded((g * g) * h.oneMinusBeta2);
+    const V m = rounded(loadVector<V>(job.m + j) * h.beta1) + rounded(g * h.oneMinusBeta1);
+    const V v = rounded(loadVector<V>(job.v + j) * h.beta2) + rounded((g * g) * h.oneMinusBeta2);
     const V denom = sqrtOf(v) / h.sqrtBc2 + h.eps;
-    storeLanes(job.m + j, m);
-    storeLanes(job.v + j, v);
-    storeLanes(job.param + j, p - rounded((m / denom) * h.stepSize));
+    storeVector(job.m + j, m);
+    storeVector(job.v + j, v);
+    storeVector(job.param + j, p - rounded((m / denom) * h.stepSize));
   }
   return j;
 }

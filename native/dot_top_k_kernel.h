@@ -10,6 +10,7 @@
 #include <cstring>
 #include <immintrin.h>
 #include "dot_top_k.h"
+#include "vectors.h"
 
 namespace {
 
@@ -112,10 +113,6 @@ inline void compact(const DotTopKJob& job, int user) {
     job.floor[user] = worst;
   }
 }
-
-typedef float f32x16 __attribute__((vector_size(64)));
-typedef float f32x8 __attribute__((vector_size(32)));
-typedef float f32x4 __attribute__((vector_size(16)));
 
 // One bit per lane of v that is ≥ t (NaN lanes: 0). Each file uses only the one its target allows.
 inline unsigned atLeast(f32x16 v, float t) { return _mm512_cmp_ps_mask(reinterpret_cast<__m512>(v), _mm512_set1_ps(t), _CMP_GE_OQ); }

@@ -10,7 +10,7 @@ void dotTopKAvx2(const DotTopKJob& job, int from, int to, float* scratch) { scor
 void rowSumsAvx2(const RowSumsJob& job, int from, int to) { sumRows<f32x8, 8>(job, from, to); }
 void rowDotsAvx2(const RowDotsJob& job, int from, int to) { dotRows<f32x8>(job, from, to); }
 #include "adam_kernel.h"
-size_t adamAvx2(const AdamJob& job, size_t from, size_t to) { return adamVectors<adamX8>(job, from, to); }
+size_t adamAvx2(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x8>(job, from, to); }
 #ifdef __clang__
 #pragma clang attribute pop
 #endif

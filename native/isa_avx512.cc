@@ -11,7 +11,7 @@ void dotTopKAvx512(const DotTopKJob& job, int from, int to, float* scratch) { sc
 void rowSumsAvx512(const RowSumsJob& job, int from, int to) { sumRows<f32x16, 8>(job, from, to); }
 void rowDotsAvx512(const RowDotsJob& job, int from, int to) { dotRows<f32x16>(job, from, to); }
 #include "adam_kernel.h"
-size_t adamAvx512(const AdamJob& job, size_t from, size_t to) { return adamVectors<adamX16>(job, from, to); }
+size_t adamAvx512(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x16>(job, from, to); }
 #ifdef __clang__
 #pragma clang attribute pop
 #endif

@@ -6,4 +6,4 @@ void dotTopKSse2(const DotTopKJob& job, int from, int to, float* scratch) { scor
 void rowSumsSse2(const RowSumsJob& job, int from, int to) { sumRows<f32x4, 8>(job, from, to); }
 void rowDotsSse2(const RowDotsJob& job, int from, int to) { dotRows<f32x4>(job, from, to); }
 #include "adam_kernel.h"
-size_t adamSse2(const AdamJob& job, size_t from, size_t to) { return adamVectors<adamX4>(job, from, to); }
+size_t adamSse2(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x4>(job, from, to); }

@@ -7,11 +7,9 @@
 // for why everything here is file-local).
 #include <cstring>
 #include "row_sums.h"
+#include "vectors.h"
 
 namespace {
-
-template <typename V> inline V loadVector(const float* p) { V v; memcpy(&v, p, sizeof(V)); return v; }
-template <typename V> inline void storeVector(float* p, V v) { memcpy(p, &v, sizeof(V)); }
 
 /** Columns [c, c + ACC·lanes) of one output row. */
 template <typename V, int ACC> inline void sumBlock(const RowSumsJob& job, int row, int c) {

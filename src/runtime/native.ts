@@ -42,6 +42,25 @@ export function nativeThreads(threads: number | undefined): number {
   return threads === undefined ? 2 : threads > 0 ? threads : availableParallelism();
 }
 
+/**
+ * Multiply-adds from which a kernel run beside spinning ORT workers takes the session's threads:
+ * Toys-sized BM3's propagation layer (2.6 × 10⁵ edges × 128) gains from a second thread, Office's
+ * and Last.fm's (0.7–0.9 × 10⁵ × 128) lose.
+ */
+export const PARALLEL_KERNEL_WORK = 1 << 24;
+
+/**
+ * Threads for a native kernel run between a step's ORT runs. A fused step's session keeps its
+ * intra-op workers spinning for a while after each run (`besideSpinning`), holding the other cores
+ * right when the kernel runs: there it stays on the calling thread unless its `work` (multiply-adds)
+ * reaches PARALLEL_KERNEL_WORK. Measured at 2 threads: Last.fm LightGCN 10.2–11.2 → 6.4–6.5 ms a step,
+ * Office SGFD-BM3 reference 66–68 → 62–63, Toys-sized BM3's Adam 10.8–11.7 → 8.0–9.1 ms. Threads
+ * never change a kernel's results.
+ */
+export function kernelThreads(threads: number | undefined, besideSpinning: boolean, work = 0): number {
+  return besideSpinning && work < PARALLEL_KERNEL_WORK ? 1 : nativeThreads(threads);
+}
+
 /** Items per panel of the packed item table (native/dot_top_k.h PANEL). */
 export const PANEL = 16;
 

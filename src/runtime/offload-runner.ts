@@ -4,14 +4,7 @@
 // on the native Adam kernel when the optimiser is plain Adam, otherwise on the plan's optimiser graph.
 import { type Feeds, type SessionOptions, createSession, feedsOf, ort, tensor } from './session.ts';
 import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, updatedNames } from './propagation-offload.ts';
-import { type NativeKernels, nativeKernels, nativeThreads } from './native.ts';
-
-/**
- * Multiply-adds of one propagation layer (edges × columns) from which it runs on the session's threads
- * beside spinning ORT workers: Toys-sized BM3 (2.6 × 10⁵ edges × 128) gains from a second thread,
- * Office's and Last.fm's (0.7–0.9 × 10⁵ × 128) lose.
- */
-export const PARALLEL_PROPAGATION_WORK = 1 << 24;
+import { type NativeKernels, kernelThreads, nativeKernels } from './native.ts';
 
 export class OffloadRunner {
   private constructor(
@@ -19,25 +12,17 @@ export class OffloadRunner {
     private readonly kernels: NativeKernels,
     private readonly propagations: OffloadedPropagation[],
     private readonly optimizer: ort.InferenceSession | null,
-    private readonly threads: number,
+    /** Threads of the native Adam update (kernelThreads). */
+    private readonly adamThreads: number,
   ) {}
 
-  /**
-   * `besideSpinning`: the step's ORT session keeps its intra-op workers spinning after a run (a fused
-   * step; a staged one does not). Those workers hold the other cores right when these kernels run, so
-   * beside them Adam stays on the calling thread and a propagation takes more threads only when it is
-   * large (PARALLEL_PROPAGATION_WORK). Measured at 2 threads: Last.fm LightGCN 10.2–11.2 → 6.4–6.5 ms a
-   * step, Office SGFD-BM3 reference 66–68 → 62–63, Toys-sized BM3 Adam 10.8–11.7 → 8.0–9.1 ms.
-   * Threads never change the results (both kernels sum in a fixed order).
-   */
+  /** `besideSpinning`: the step's ORT session spins after a run (a fused step): see kernelThreads. */
   static async create(plan: OffloadPlan, o: SessionOptions, besideSpinning: boolean): Promise<OffloadRunner> {
     const { kernels, why } = nativeKernels();
     if (!kernels) throw new Error(`train step: this step was compiled to leave work to the native kernels, which are not in use (${why}); compile it without the native option`);
-    const threads = nativeThreads(o.threads);
-    const propagationThreads = (p: OffloadPlan['propagations'][number]) => (besideSpinning && p.index.length * p.cols < PARALLEL_PROPAGATION_WORK ? 1 : threads);
-    const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, propagationThreads(p)));
+    const propagations = plan.propagations.map((p) => new OffloadedPropagation(kernels, p, kernelThreads(o.threads, besideSpinning, p.index.length * p.cols)));
     const optimizer = plan.optimizer.bytes ? await createSession(plan.optimizer.bytes, { memPattern: false, ...o }) : null;
-    return new OffloadRunner(plan, kernels, propagations, optimizer, besideSpinning ? 1 : threads);
+    return new OffloadRunner(plan, kernels, propagations, optimizer, kernelThreads(o.threads, besideSpinning));
   }
 
   /**
@@ -76,7 +61,7 @@ export class OffloadRunner {
         const plr = q.lrScale === 1 ? Math.fround(lr) : Math.fround(Math.fround(lr) * Math.fround(q.lrScale));
         const hyper = Float64Array.of(adam.beta1, 1 - adam.beta1, adam.beta2, 1 - adam.beta2, sqrtBc2, adam.eps, Math.fround(plr / bc1), q.weightDecay);
         const through = grads.get(q.name);
-        this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, through ?? fromGraph(q.name)!, through ? fromGraph(q.name) : null, hyper, this.threads);
+        this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, through ?? fromGraph(q.name)!, through ? fromGraph(q.name) : null, hyper, this.adamThreads);
       }
       return;
     }

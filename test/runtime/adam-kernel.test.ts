@@ -1,11 +1,11 @@
 // The native Adam kernel (native/adam.cc, adam_kernel.h): every instruction set's vectors and the
 // scalar tail give, to the bit, a float32 reference doing the update's operations one by one in the
 // train-step graph's order — with and without the second gradient and L2 decay, every tail length,
-// and split over 1–3 threads. Skips, saying why, when the module is not built — unless
-// SGFD_REQUIRE_NATIVE=1 (CI builds it).
+// and split over 1–3 threads; and the thread policy for kernels beside ORT runs (kernelThreads).
+// The kernel tests skip, saying why, when the module is not built — unless SGFD_REQUIRE_NATIVE=1.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeKernels } from '../../src/runtime/native.ts';
+import { kernelThreads, nativeKernels } from '../../src/runtime/native.ts';
 import { Rng } from '../../src/data/rng.ts';
 import { testEachIsa } from './kernel-checks.ts';
 
@@ -71,4 +71,13 @@ test('Adam: arguments of the wrong kind or length are refused, naming the kernel
   assert.throws(() => kernels!.adam(a(), a(), new Float32Array(3), a(), null, hyper(0), 1), /adam: m, v and grad must be Float32Arrays as long as param/);
   assert.throws(() => kernels!.adam(a(), a(), a(), a(), null, Float64Array.of(1, 2), 1), /adam: hyper must be a Float64Array of 8 values/);
   assert.throws(() => (kernels!.adam as (...x: unknown[]) => void)(a(), a(), a(), a(), null, hyper(0)), /adam: expected 7 arguments/);
+});
+
+test('kernel threads: one beside a spinning ORT session unless the work is large; the session\'s threads otherwise', () => {
+  assert.equal(kernelThreads(2, true), 1); // Adam beside a fused step
+  assert.equal(kernelThreads(2, true, 89_640 * 128), 1); // Last.fm's propagation layer
+  assert.equal(kernelThreads(2, true, 256_000 * 128), 2); // Toys-sized
+  assert.equal(kernelThreads(2, false), 2); // a staged step: its sessions do not spin
+  assert.equal(kernelThreads(undefined, false), 2); // ORT's default
+  assert.equal(kernelThreads(1, false), 1);
 });
