@@ -75,6 +75,9 @@ def step(name):
     return loss.item()
 
 
+GEMM_AB = []  # the peak reference's operands, made on first use
+
+
 def gemm(runs, warmup):
     """The peak reference: a plain float32 2048x4096 @ 4096x1024 matmul."""
     if not GEMM_AB:
