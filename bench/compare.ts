@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../src/data/synth.ts';
 import { type DatasetParts } from '../src/data/dataset.ts';
 import { median } from './stats.ts';
-import { JsonWorker, TorchRunner, OPENBLAS_VARS, TORCH_MALLOC } from './torch-runner.ts';
+import { JsonWorker, TorchRunner, OPENBLAS_VARS, TORCH_MALLOC, blasNote } from './torch-runner.ts';
 import { type SetupAnswer, type SetupRequest } from './ours-worker.ts';
 import { type DumpMeta } from './workload-dump.ts';
 import { type GemmWork, type GemmPeak } from './gemm-work.ts';
@@ -64,7 +64,15 @@ export interface Compared {
   gemm: (GemmWork & { peak: GemmPeak }) | null;
 }
 
-export const THREADS = 1;
+/** Threads each side (BENCH_THREADS; 1 unless set: the issue's same-run protocol). */
+export const THREADS = benchThreads(process.env.BENCH_THREADS);
+
+export function benchThreads(v: string | undefined): number {
+  if (v === undefined || v === '') return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_THREADS: expected a whole number of threads ≥ 1, got '${v}'`);
+  return n;
+}
 
 async function unit(worker: JsonWorker, u: Workload['unit']): Promise<number> {
   const r = await worker.request<{ s: number }>('epoch' in u ? { cmd: 'epoch' } : { cmd: 'steps', n: u.steps });
@@ -124,7 +132,7 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
 /** What the torch child's environment differs in. */
 export function torchEnvLine(): string {
   const dropped = OPENBLAS_VARS.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
-  return `torch env: ${dropped.length ? `unset ${dropped.join(' ')}` : 'no OpenBLAS override to unset'}; OMP/OPENBLAS threads ${THREADS}; `
+  return `torch env: ${dropped.length ? `unset ${dropped.join(' ')}` : 'no OpenBLAS override to unset'}; OMP/OPENBLAS threads ${THREADS}; ${blasNote(THREADS)}; `
     + `GLIBC_TUNABLES=${TORCH_MALLOC.GLIBC_TUNABLES} (freed memory reused, see bench/torch-runner.ts); ours with the runner's malloc (the first line)`;
 }
 

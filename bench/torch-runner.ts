@@ -3,7 +3,7 @@
 // in its own node process, for a per-workload peak RSS), `TorchRunner` for a PyTorch script
 // (bench/torch_*.py). Absent torch → `TorchRunner.start()` gives a null runner.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +16,7 @@ const ENGINE_SCRIPT = fileURLToPath(new URL('./torch_engine.py', import.meta.url
  */
 export const OPENBLAS_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
 /** The line a bench prints when the baseline cannot run at all. */
-export const TORCH_MISSING = 'skipped: python3-torch not installed (apt-get install -y python3-torch libopenblas0-pthread) → torch baseline na';
+export const TORCH_MISSING = 'skipped: python3-torch not installed (apt-get install -y python3-torch libopenblas0-pthread libopenblas0-openmp) → torch baseline na';
 
 /**
  * glibc malloc settings for the torch child of the whole-step baselines: keep freed memory for reuse
@@ -25,6 +25,28 @@ export const TORCH_MISSING = 'skipped: python3-torch not installed (apt-get inst
  * took ~8 s (~280k page faults) instead of ~0.8 s — a cost PyTorch's caching allocators avoid elsewhere.
  */
 export const TORCH_MALLOC = { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296' };
+
+/** Where Debian installs OpenBLAS built on OpenMP (package libopenblas0-openmp). */
+export const OPENMP_BLAS_DIRS = ['/usr/lib/x86_64-linux-gnu/openblas-openmp', '/usr/lib/aarch64-linux-gnu/openblas-openmp'];
+
+/**
+ * The OpenBLAS a torch child at `threads` threads should load, as a library directory to put first
+ * on LD_LIBRARY_PATH; null to keep the system's choice. PyTorch's own threads are OpenMP's, and
+ * Debian's default OpenBLAS (the pthread build) keeps a pool of its own whose threads spin after each
+ * product: above one thread the two pools fight for the cores (here torch's SGFD-BM3 epochs ran
+ * 2.2–2.9× slower at 2 threads than on the OpenMP build). One thread has no pool: the system's choice
+ * stays, as in every earlier one-thread run.
+ */
+export function openmpBlasDir(threads: number, exists: (dir: string) => boolean = existsSync): string | null {
+  return threads > 1 ? OPENMP_BLAS_DIRS.find((d) => exists(d)) ?? null : null;
+}
+
+/** What the bench says of torch's OpenBLAS at `threads` threads. */
+export function blasNote(threads: number, dir = openmpBlasDir(threads)): string {
+  if (threads <= 1) return 'OpenBLAS as the system picks it (one thread: no thread pool)';
+  return dir ? `OpenBLAS's OpenMP build (${dir}), sharing torch's OpenMP threads`
+    : 'WARNING: no OpenMP build of OpenBLAS (apt-get install libopenblas0-openmp): the pthread build\'s threads and torch\'s OpenMP threads oversubscribe the cores, and torch\'s times are slower than they should be';
+}
 
 export class JsonWorker {
   private readonly pending: ((line: string) => void)[] = [];
@@ -77,8 +99,9 @@ export class JsonWorker {
 export class TorchRunner extends JsonWorker {
   /**
    * Starts `script` (default bench/torch_engine.py) when `import torch` works; null otherwise.
-   * Unsets the OpenBLAS vars (reported as `dropped`); `threads` also pins OpenMP/OpenBLAS to that many;
-   * `env` adds variables (e.g. TORCH_MALLOC).
+   * Unsets the OpenBLAS vars (reported as `dropped`); `threads` also pins OpenMP/OpenBLAS to that many
+   * and, above one, loads OpenBLAS's OpenMP build where installed (openmpBlasDir); `env` adds
+   * variables (e.g. TORCH_MALLOC).
    */
   static start(o: { script?: string; threads?: number; env?: Record<string, string> } = {}): { runner: TorchRunner | null; dropped: string[] } {
     const env: NodeJS.ProcessEnv = { ...process.env, GLIBC_TUNABLES: undefined, ...o.env }; // not ours (bench/run.ts)
@@ -86,6 +109,8 @@ export class TorchRunner extends JsonWorker {
     const dropped = OPENBLAS_VARS.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`);
     for (const k of OPENBLAS_VARS) delete env[k];
     if (o.threads !== undefined) for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) env[k] = String(o.threads);
+    const blas = openmpBlasDir(o.threads ?? 1);
+    if (blas) env.LD_LIBRARY_PATH = [blas, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
     if (!torchAvailable(env)) return { runner: null, dropped };
     const child = spawn(PYTHON, [o.script ?? ENGINE_SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     return { runner: new TorchRunner(child, 'torch'), dropped };

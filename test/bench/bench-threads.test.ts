@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { benchThreads } from '../../bench/compare.ts';
+import { OPENMP_BLAS_DIRS, blasNote, openmpBlasDir } from '../../bench/torch-runner.ts';
+
+test('BENCH_THREADS: 1 unless set, a whole number ≥ 1 otherwise, anything else a clear error', () => {
+  assert.equal(benchThreads(undefined), 1);
+  assert.equal(benchThreads(''), 1);
+  assert.equal(benchThreads('2'), 2);
+  for (const bad of ['0', '-1', '1.5', 'two']) assert.throws(() => benchThreads(bad), new RegExp(`BENCH_THREADS: expected a whole number of threads ≥ 1, got '${bad}'`));
+});
+
+test('torch above one thread loads the OpenMP build of OpenBLAS where installed; one thread keeps the system\'s', () => {
+  const [x86] = OPENMP_BLAS_DIRS;
+  const installed = (d: string) => d === x86;
+  assert.equal(openmpBlasDir(2, installed), x86);
+  assert.equal(openmpBlasDir(1, installed), null, 'one thread: no pool to fight over');
+  assert.equal(openmpBlasDir(4, () => false), null, 'not installed: the system\'s choice');
+  assert.match(blasNote(2, x86), /OpenMP build/);
+  assert.match(blasNote(2, null), /^WARNING: no OpenMP build of OpenBLAS \(apt-get install libopenblas0-openmp\)/);
+  assert.match(blasNote(1, null), /one thread/);
+});
