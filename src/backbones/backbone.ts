@@ -94,9 +94,7 @@ export function trainInteractions(ds: Dataset): { users: Int32Array; items: Int3
 }
 
 export function asInt64(ids: ArrayLike<number>): BigInt64Array {
-  const out = new BigInt64Array(ids.length);
-  for (let i = 0; i < ids.length; i++) out[i] = BigInt(ids[i]);
-  return out;
+  return G.int64From(ids);
 }
 
 /** An inverted-dropout keep mask scaled later by the graph: 1 with probability 1 − p. */
