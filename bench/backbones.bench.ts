@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDump } from './workload-dump.ts';
 import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
-import { compare, checkLine, gemmLine, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f3, na } from './compare.ts';
+import { compare, checkLine, cpuLine, gemmLine, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f3, na } from './compare.ts';
 
 const MULTIMODAL = new Set(['bm3', 'grcn', 'maml']);
 const WARMUP = 3;
@@ -47,6 +47,7 @@ async function grcnAgainstTorch(): Promise<number | null> {
     const per = (xs: number[]) => (xs.length ? `${(median(xs) * 1000 / GRCN_STEPS).toFixed(0)} ms/step` : 'na');
     console.log(`  lastfm grcn (${THREADS} thread each, ${GRCN_ROUNDS} rounds × ${GRCN_STEPS} steps of ${r.setup.batchSize}): ours ${per(r.ours)}, torch ${per(r.torch)}; `
       + `ratio ours/torch ${na(ratioOf(r), f3)} (per round ${r.ratios.map(f3).join(' ') || 'na'}); peak RSS ours ${na(r.oursRssMb, String)} MB, torch ${na(r.torchRssMb, String)} MB`);
+    console.log(cpuLine(r, `${GRCN_STEPS} steps`));
     console.log(gemmLine(r, `${GRCN_STEPS} steps`));
     return ratioOf(r);
   } finally {

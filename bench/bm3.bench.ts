@@ -24,7 +24,7 @@ import { median } from './stats.ts';
 import { nativeKernels, trainsNatively } from '../src/runtime/native.ts';
 import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
 import { writeDump } from './workload-dump.ts';
-import { compare, checkLine, gemmLine, gemmFloor, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
+import { compare, checkLine, cpuLine, cpuRatioOf, gemmLine, gemmFloor, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
 
 const OFFICE = fileURLToPath(new URL('../../shared/data/sgfd-office', import.meta.url));
 const ROUNDS = Number(process.env.BM3_BENCH_ROUNDS ?? 3);
@@ -48,6 +48,7 @@ function report(r: Compared): void {
   say(`  ${r.w.label}: ours ${f2(median(r.ours))} s/epoch, torch ${r.torch.length ? f2(median(r.torch)) : 'na'} s/epoch `
     + `(medians of ${r.ours.length}; ${r.setup.stepsPerEpoch} steps of ${r.setup.batchSize}); ratio ours/torch ${na(ratio, f3)} `
     + `(per round ${r.ratios.map(f3).join(' ') || 'na'}); peak RSS ours ${na(r.oursRssMb, String)} MB, torch ${na(r.torchRssMb, String)} MB`);
+  say(cpuLine(r, 'epoch'));
   say(gemmLine(r, 'epoch'));
 }
 
@@ -88,7 +89,8 @@ export async function run(): Promise<void> {
     say(`bm3: lastfm_ratio=${na(ratioOf(lfRef), f3)} office_ratio_reference=${na(ratioOf(offRef), f3)} `
       + `office_ratio_paper=${na(ratioOf(offPaper), f3)} peak_rss_mb=${na(peak(results.map((r) => r.oursRssMb)), String)} `
       + `torch_peak_rss_mb=${na(peak(results.map((r) => r.torchRssMb)), String)} `
-      + `gemm_floor_lastfm=${floor(lfRef)} gemm_floor_office_reference=${floor(offRef)} gemm_floor_office_paper=${floor(offPaper)}`);
+      + `gemm_floor_lastfm=${floor(lfRef)} gemm_floor_office_reference=${floor(offRef)} gemm_floor_office_paper=${floor(offPaper)} `
+      + `cpu_ratio_lastfm=${na(cpuRatioOf(lfRef), f3)} cpu_ratio_office_reference=${na(cpuRatioOf(offRef), f3)} cpu_ratio_office_paper=${na(cpuRatioOf(offPaper), f3)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -55,6 +55,9 @@ export interface Compared {
   ours: number[];
   torch: number[];
   ratios: number[];
+  /** CPU seconds of every thread of each side's process over the same units (per round; empty when not reported). */
+  oursCpu: number[];
+  torchCpu: number[];
   oursRssMb: number | null;
   torchRssMb: number | null;
   /** Why torch's numbers are na (not installed, or its first failure). */
@@ -74,9 +77,9 @@ export function benchThreads(v: string | undefined): number {
   return n;
 }
 
-async function unit(worker: JsonWorker, u: Workload['unit']): Promise<number> {
-  const r = await worker.request<{ s: number }>('epoch' in u ? { cmd: 'epoch' } : { cmd: 'steps', n: u.steps });
-  return r.s;
+/** One timed unit: wall seconds, and the CPU seconds its process spent (all threads). */
+async function unit(worker: JsonWorker, u: Workload['unit']): Promise<{ s: number; cpu: number }> {
+  return worker.request<{ s: number; cpu: number }>('epoch' in u ? { cmd: 'epoch' } : { cmd: 'steps', n: u.steps });
 }
 
 export async function compare(w: Workload, rounds: number, o: { info?: boolean } = {}): Promise<Compared> {
@@ -104,19 +107,20 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
     })))?.check ?? null;
     await unit(ours, w.unit);
     await viaTorch((t) => unit(t, w.unit));
-    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo, gemm: null };
+    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursCpu: [], torchCpu: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo, gemm: null };
     for (let i = 0; i < rounds; i++) {
-      let a = 0;
-      let b: number | null = null;
+      let a = { s: 0, cpu: 0 };
+      let b: { s: number; cpu: number } | null = null;
       if (i % 2 === 0) { a = await unit(ours, w.unit); b = await viaTorch((t) => unit(t, w.unit)); }
       else { b = await viaTorch((t) => unit(t, w.unit)); a = await unit(ours, w.unit); }
-      r.ours.push(a);
-      if (b !== null) { r.torch.push(b); r.ratios.push(a / b); }
+      r.ours.push(a.s);
+      r.oursCpu.push(a.cpu);
+      if (b !== null) { r.torch.push(b.s); r.torchCpu.push(b.cpu); r.ratios.push(a.s / b.s); }
     }
     r.oursRssMb = ours.peakRssMb();
     r.torchRssMb = torch ? (torch as TorchRunner).peakRssMb() : null;
     r.torchNa = torchNa;
-    if (torchNa) { r.torch = []; r.ratios = []; }
+    if (torchNa) { r.torch = []; r.torchCpu = []; r.ratios = []; }
     // After the peak RSS is read: the profiled session is a second copy of the step.
     r.gemm = await ours.request<GemmWork & { peak: GemmPeak }>({ cmd: 'gemm' }).catch((e: Error) => {
       process.stdout.write(`GEMM work of ${w.label} not measured (its floor is na): ${e.message.split('\n')[0]}\n`);
@@ -141,6 +145,15 @@ export const f3 = (x: number) => x.toFixed(3);
 export const na = (x: number | null | undefined, f: (v: number) => string) => (x === null || x === undefined || !Number.isFinite(x) ? 'na' : f(x));
 /** Median per-round ratio ours / torch, or null without torch. */
 export const ratioOf = (r: Compared): number | null => (r.ratios.length ? median(r.ratios) : null);
+/**
+ * Ours / torch in CPU seconds (every thread of each process), the median of the per-round ratios.
+ * At "1 thread each side" ours still builds the next batch on a second thread while ORT runs the
+ * step (runtime/epoch.ts), and torch does all on one: this ratio counts that work too.
+ */
+export const cpuRatioOf = (r: Compared): number | null => (r.torchCpu.length ? median(r.torchCpu.map((t, i) => r.oursCpu[i] / t)) : null);
+/** The CPU line of a workload: what each process spent per unit, all its threads. */
+export const cpuLine = (r: Compared, unit: string): string => `  ${r.w.label} CPU (all threads of each process): ours ${f2(median(r.oursCpu))} s/${unit}, `
+  + `torch ${r.torchCpu.length ? f2(median(r.torchCpu)) : 'na'} s/${unit}; ratio ours/torch ${na(cpuRatioOf(r), f3)} (ours also builds the next batch on a second thread while the step runs)`;
 
 /** Steps in one timed unit of `r`. */
 const unitSteps = (r: Compared) => ('epoch' in r.w.unit ? r.setup.stepsPerEpoch : r.w.unit.steps);

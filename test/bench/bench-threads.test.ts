@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchThreads } from '../../bench/compare.ts';
+import { benchThreads, cpuRatioOf, type Compared } from '../../bench/compare.ts';
 import { OPENMP_BLAS_DIRS, blasNote, openmpBlasDir } from '../../bench/torch-runner.ts';
 
 test('BENCH_THREADS: 1 unless set, a whole number ≥ 1 otherwise, anything else a clear error', () => {
@@ -19,4 +19,10 @@ test('torch above one thread loads the OpenMP build of OpenBLAS where installed;
   assert.match(blasNote(2, x86), /OpenMP build/);
   assert.match(blasNote(2, null), /^WARNING: no OpenMP build of OpenBLAS \(apt-get install libopenblas0-openmp\)/);
   assert.match(blasNote(1, null), /one thread/);
+});
+
+test('cpuRatioOf: the median of the per-round CPU ratios (every thread of each process); na without torch', () => {
+  const r = { oursCpu: [2, 3, 10], torchCpu: [4, 4, 4] } as unknown as Compared;
+  assert.equal(cpuRatioOf(r), 0.75);
+  assert.equal(cpuRatioOf({ oursCpu: [1], torchCpu: [] } as unknown as Compared), null);
 });
