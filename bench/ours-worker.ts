@@ -4,15 +4,15 @@
 //       builds the backbone on the dumped data (bench/workload-dump.ts), writes its initial
 //       parameters to <dir>/<run>/params and its first batch to <dir>/<run>/check, trains on that
 //       batch once and answers the loss terms of that first step (before its update)
-//   {"cmd": "epoch"}           -> {"s": wall seconds of one epoch, "steps"}
-//   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step}
+//   {"cmd": "epoch"}           -> {"s": wall seconds of one epoch, "steps", "cpu": CPU seconds, all threads}
+//   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step, "cpu"}
 //   {"cmd": "gemm"}           -> {"flopsPerStep", "oursGemmGflops", "peak"}: the step's GEMM work from
 //                                 ORT's profile of 3 steps, and this core's GEMM peak (bench/gemm-work.ts)
 //   {"cmd": "quit"}
 // Epochs and steps run as the trainer (src/train/trainer.ts) runs them: the step in a worker thread
 // with the feature tables validation does not read lent to it (openStepper, the trainer's default), the
 // validation scoring graph held open, seeded shuffled batches, the next batch's feeds built in JS while
-// the current step runs (overlappedSteps). ORT itself gets `threads` intra-op threads.
+// the current step runs (overlappedSteps) and moved to the step's thread. ORT gets `threads` intra-op threads.
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { backboneSpec, resolveBackboneConfig, type Backbone } from '../src/backbones/index.ts';
@@ -92,22 +92,27 @@ function nextRows(c: Current): Int32Array {
   }
 }
 
-async function epoch(): Promise<{ s: number; steps: number }> {
+/** CPU seconds of this process (every thread: ours, the step's worker, ORT's) since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage) => { const u = process.cpuUsage(from); return (u.user + u.system) / 1e6; };
+
+async function epoch(): Promise<{ s: number; steps: number; cpu: number }> {
   const c = current!;
   const t0 = performance.now();
+  const cpu = process.cpuUsage();
   let steps = 0;
-  await overlappedSteps(batches(c.bb.trainRows, c.bb.batchSize, c.rng), (rows) => c.bb.batchFeeds(rows, c.rng), (f) => c.step.run(f), () => { steps++; });
-  return { s: (performance.now() - t0) / 1000, steps };
+  await overlappedSteps(batches(c.bb.trainRows, c.bb.batchSize, c.rng), (rows) => c.bb.batchFeeds(rows, c.rng), (f) => c.step.run(f, { move: true }), () => { steps++; });
+  return { s: (performance.now() - t0) / 1000, steps, cpu: cpuSince(cpu) };
 }
 
-async function steps(n: number): Promise<{ s: number; ms: number[] }> {
+async function steps(n: number): Promise<{ s: number; ms: number[]; cpu: number }> {
   const c = current!;
   const ms: number[] = [];
   const rows = function* () { for (let k = 0; k < n; k++) yield nextRows(c); };
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
-  await overlappedSteps(rows(), (r) => c.bb.batchFeeds(r, c.rng), (f) => c.step.run(f), () => { const now = performance.now(); ms.push(now - t); t = now; });
-  return { s: (performance.now() - t0) / 1000, ms };
+  await overlappedSteps(rows(), (r) => c.bb.batchFeeds(r, c.rng), (f) => c.step.run(f, { move: true }), () => { const now = performance.now(); ms.push(now - t); t = now; });
+  return { s: (performance.now() - t0) / 1000, ms, cpu: cpuSince(cpu) };
 }
 
 async function gemm(r: SetupRequest): Promise<unknown> {

@@ -39,7 +39,10 @@ export interface Backbone {
   buildLoss(b: Binder): LossSpec;
   /** Inputs fed unchanged at every step (feature tables, labels, cached teacher features). */
   fixedFeeds(): Record<string, BatchTensor>;
-  /** Feeds for one batch of training-interaction rows (indices into the train split). */
+  /**
+   * Feeds for one batch of training-interaction rows (indices into the train split), in arrays made
+   * for this call: the trainer moves them to the step's thread (runtime/epoch.ts).
+   */
   batchFeeds(rows: Int32Array, rng: Rng): Record<string, BatchTensor>;
   /** Number of training rows batches are drawn from. */
   readonly trainRows: number;

@@ -8,7 +8,11 @@ import { type Rng } from '../data/index.ts';
 /** What runs a fused train step: the in-process TrainStep and its worker-thread host both are. */
 export interface Stepper {
   step: number;
-  run(batch: Record<string, BatchTensor>): Promise<Record<string, number>>;
+  /**
+   * `move`: the caller never reads `batch` again, so a stepper in another thread may take its
+   * buffers instead of copying them (they are detached here afterwards).
+   */
+  run(batch: Record<string, BatchTensor>, o?: { move?: boolean }): Promise<Record<string, number>>;
   setFixedInputs(i: Record<string, BatchTensor>): unknown;
   checkpointTensors(): Map<string, NamedTensor> | Promise<Map<string, NamedTensor>>;
   restore(t: Map<string, NamedTensor>, step: number): unknown;
@@ -24,6 +28,7 @@ export interface EpochResult {
 /**
  * One epoch: `rows` training rows shuffled with `rng` into batches of `batchSize`, each turned into
  * feeds by `feeds` (which may draw from `rng` too: dropout masks, negatives) and run by `stepper`.
+ * The feeds move to the stepper (`move`): `feeds` must build new arrays on every call.
  * `onStep` sees the running sums after every step (progress bars).
  */
 export async function runEpoch(
@@ -34,7 +39,7 @@ export async function runEpoch(
   const sums: Record<string, number> = {};
   let steps = 0;
   const total = Math.ceil(rows / batchSize);
-  await overlappedSteps(batches(rows, batchSize, rng), feeds, (f) => stepper.run(f), (terms) => {
+  await overlappedSteps(batches(rows, batchSize, rng), feeds, (f) => stepper.run(f, { move: true }), (terms) => {
     for (const [k, x] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + x;
     steps++;
     onStep?.(sums, steps, total);

@@ -8,6 +8,18 @@ import type { WorkerRequest, WorkerReply } from './train-worker.ts';
 
 type Body<T> = T extends { id: number } ? Omit<T, 'id'> : never;
 
+/**
+ * The buffers of `batch` that can move to the worker: each array that alone spans its whole
+ * ArrayBuffer (a view into a larger buffer is copied, as are two views of one buffer).
+ */
+export function movableBuffers(batch: Record<string, BatchTensor>): ArrayBuffer[] {
+  const seen = new Map<ArrayBufferLike, number>();
+  for (const { data } of Object.values(batch)) seen.set(data.buffer, (seen.get(data.buffer) ?? 0) + 1);
+  return Object.values(batch).map(({ data }) => data)
+    .filter((d) => d.buffer instanceof ArrayBuffer && seen.get(d.buffer) === 1 && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength)
+    .map((d) => d.buffer as ArrayBuffer);
+}
+
 export class WorkerTrainStep {
   /** Completed steps, as last reported by the worker. */
   step = 0;
@@ -51,7 +63,10 @@ export class WorkerTrainStep {
   }
   /** The buffers lent with setFixedInputs, in the order lent (the worker forgets its fixed inputs). */
   reclaim(): Promise<ArrayBuffer[]> { return this.call({ type: 'reclaim' }) as Promise<ArrayBuffer[]>; }
-  run(batch: Record<string, BatchTensor>): Promise<Record<string, number>> { return this.call({ type: 'run', batch }) as Promise<Record<string, number>>; }
+  /** One step in the worker; with `move` the batch's buffers go there instead of being copied (see movableBuffers). */
+  run(batch: Record<string, BatchTensor>, o: { move?: boolean } = {}): Promise<Record<string, number>> {
+    return this.call({ type: 'run', batch }, o.move ? movableBuffers(batch) : []) as Promise<Record<string, number>>;
+  }
   /** A copy of parameters and optimiser state (for evaluation and checkpoints). */
   checkpointTensors(): Promise<Map<string, NamedTensor>> { return this.call({ type: 'tensors' }) as Promise<Map<string, NamedTensor>>; }
   restore(tensors: Map<string, NamedTensor>, step: number): Promise<void> { return this.call({ type: 'restore', tensors, step }) as Promise<void>; }

@@ -6,7 +6,7 @@ import * as G from '../../src/graph/index.ts';
 import { Linear, initialValues, mseLoss } from '../../src/nn/index.ts';
 import { TrainStep, NonFiniteError } from '../../src/runtime/train-step.ts';
 import { compileTrainStep } from '../../src/nn/train-step-graph.ts';
-import { WorkerTrainStep } from '../../src/runtime/worker-step.ts';
+import { WorkerTrainStep, movableBuffers } from '../../src/runtime/worker-step.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 function setup() {
@@ -57,4 +57,40 @@ test('a non-finite loss in the worker surfaces as NonFiniteError naming the term
   } finally {
     await remote.release();
   }
+});
+
+test('run(batch, { move: true }) moves whole buffers to the worker (detached here) and gives the same step as a copy', async () => {
+  const { params, optimizer, compiled, batches } = setup();
+  const copied = await WorkerTrainStep.create(compiled, initialValues(params, new Rng(1)), optimizer);
+  const moved = await WorkerTrainStep.create(compiled, initialValues(params, new Rng(1)), optimizer);
+  try {
+    for (const b of batches.slice(0, 3)) {
+      const fresh = { x: { data: b.x.data.slice(), dims: b.x.dims }, y: { data: b.y.data.slice(), dims: b.y.dims } };
+      const a = await copied.run(b);
+      assert.equal(b.x.data.length, 256 * 64, 'without move the caller keeps its arrays');
+      assert.equal((await moved.run(fresh, { move: true })).loss, a.loss);
+      assert.equal(fresh.x.data.length, 0, 'moved: detached in this thread');
+    }
+    const [want, got] = [await copied.checkpointTensors(), await moved.checkpointTensors()];
+    for (const [name, t] of want) assert.deepEqual(got.get(name)!.data, t.data, name);
+  } finally {
+    await copied.release();
+    await moved.release();
+  }
+});
+
+test('movableBuffers: only arrays that alone span their whole buffer move', () => {
+  const whole = new Float32Array(8);
+  const shared = new Float32Array(16);
+  const big = new BigInt64Array(4);
+  const got = movableBuffers({
+    whole: { data: whole, dims: [8] },
+    half: { data: shared.subarray(0, 8), dims: [8] },
+    otherHalf: { data: shared.subarray(8), dims: [8] },
+    ids: { data: big, dims: [4] },
+  });
+  assert.equal(got.length, 2);
+  assert.ok(got.includes(whole.buffer) && got.includes(big.buffer) && !got.includes(shared.buffer));
+  const one = new Float32Array(4);
+  assert.deepEqual(movableBuffers({ a: { data: one, dims: [4] }, b: { data: one, dims: [4] } }), [], 'one buffer under two names is copied');
 });
