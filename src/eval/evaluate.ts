@@ -5,7 +5,7 @@ import { computeMetrics, DEFAULT_KS, type MetricOptions, type MetricReport } fro
 
 export type EvalSplit = 'valid' | 'test';
 
-export interface EvaluateOptions extends MetricOptions, Pick<TopKOptions, 'chunk' | 'threads'> {}
+export interface EvaluateOptions extends MetricOptions, Pick<TopKOptions, 'chunk' | 'threads' | 'sessions'> {}
 
 /** The score GRCN's reference evaluator gives training items instead of excluding them. */
 export const GRCN_MASK_SCORE = 1e-5;
@@ -30,6 +30,6 @@ export async function evaluate(scorer: Scorer, ds: Pick<Dataset, 'csr'>, split: 
   const users = usersWithItems(truth);
   const exclude = split === 'valid' ? [ds.csr.train] : [ds.csr.train, ds.csr.valid];
   const maskValue = o.compat === 'sgfd-grcn' ? GRCN_MASK_SCORE : undefined;
-  const { items } = await topK(scorer, users, exclude, k, { chunk: o.chunk, threads: o.threads, maskValue });
+  const { items } = await topK(scorer, users, exclude, k, { chunk: o.chunk, threads: o.threads, maskValue, sessions: o.sessions });
   return computeMetrics({ users, items, k }, truth, { ks, compat: o.compat });
 }

@@ -4,3 +4,4 @@ export * from './metrics.ts';
 export * from './evaluate.ts';
 export * from './significance.ts';
 export * from './seed-comparison.ts';
+export { TopKSessions } from './topk-sessions.ts';

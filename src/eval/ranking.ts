@@ -4,7 +4,8 @@
 // Ties: TopK (ONNX ≥ 11, ORT CPU) returns equal scores in ascending item order. The metric code
 // never relies on that: it scores whatever ranking this returns.
 import * as G from '../graph/index.ts';
-import { createSession, tensor, type Feeds, ort } from '../runtime/index.ts';
+import { tensor, type Feeds, ort } from '../runtime/index.ts';
+import { TopKSessions } from './topk-sessions.ts';
 import { type Csr, excludedOf } from '../data/index.ts';
 
 export interface Scorer {
@@ -42,6 +43,8 @@ export interface TopKOptions {
    * evaluator uses 1e-5 instead, which leaves masked items rankable.
    */
   maskValue?: number;
+  /** Keeps the session for the next call with the same graph (the caller releases it); default: one session per call. */
+  sessions?: TopKSessions;
 }
 
 export interface TopKResult {
@@ -88,14 +91,14 @@ function buildTopKGraph(scorer: Scorer, k: number, maskValue: number): { graph: 
  */
 export function excludedPairs(users: Int32Array, from: number, to: number, exclude: readonly Csr[]): BigInt64Array {
   const { ptr, items } = excludedOf(users.subarray(from, to), exclude);
-  const pairs = new BigInt64Array(2 * items.length);
+  const flat = new Int32Array(2 * items.length);
   for (let r = 0; r < to - from; r++) {
     for (let p = ptr[r]; p < ptr[r + 1]; p++) {
-      pairs[2 * p] = BigInt(r);
-      pairs[2 * p + 1] = BigInt(items[p]);
+      flat[2 * p] = r;
+      flat[2 * p + 1] = items[p];
     }
   }
-  return pairs;
+  return G.int64From(flat);
 }
 
 /**
@@ -108,7 +111,8 @@ export async function topK(scorer: Scorer, users: Int32Array, exclude: readonly 
   const { graph, nItems } = buildTopKGraph(scorer, k, maskValue);
   const chunk = o.chunk ?? defaultChunk(nItems);
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`topK: chunk must be a positive integer, got ${chunk}`);
-  const session = await createSession(G.serialize(graph), o.threads === undefined ? {} : { threads: o.threads });
+  const own = o.sessions ? null : new TopKSessions();
+  const session = await (o.sessions ?? own!).get(G.serialize(graph), o.threads);
   const items = new Int32Array(users.length * k);
   const scores = new Float32Array(users.length * k);
   try {
@@ -116,23 +120,23 @@ export async function topK(scorer: Scorer, users: Int32Array, exclude: readonly 
     for (const [name, t] of Object.entries(scorer.feeds)) if (session.inputNames.includes(name)) fixed[name] = tensor(t.data, t.dims);
     for (let from = 0; from < users.length; from += chunk) {
       const to = Math.min(users.length, from + chunk);
-      const ids = BigInt64Array.from(users.subarray(from, to), (u) => BigInt(u));
+      const ids = G.int64From(users.subarray(from, to));
       const pairs = excludedPairs(users, from, to, exclude);
       const out = await session.run({ ...fixed, [USERS]: tensor(ids, [ids.length]), [EXCLUDED]: tensor(pairs, [pairs.length / 2, 2]) });
       copyChunk(out, from * k, items, scores, maskValue);
     }
   } finally {
-    await session.release();
+    await own?.release();
   }
   return { items, scores };
 }
 
 function copyChunk(out: Record<string, ort.Tensor>, offset: number, items: Int32Array, scores: Float32Array, maskValue: number): void {
   const s = out['topk.scores'].data as Float32Array;
-  const ix = out['topk.items'].data as BigInt64Array;
+  const ix = G.indicesAsInt32(out['topk.items'].data as BigInt64Array);
   for (let j = 0; j < s.length; j++) {
     const unrankable = maskValue === -Infinity && s[j] === -Infinity;
-    items[offset + j] = unrankable ? -1 : Number(ix[j]);
+    items[offset + j] = unrankable ? -1 : ix[j];
     scores[offset + j] = s[j];
   }
 }

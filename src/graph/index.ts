@@ -15,6 +15,6 @@ export { edgeLists, edgeCsr, transposedEdges, weightedSumOfRows, rowDotsOfEdges,
 export { lift, zeros, zerosLike, shapeOf, sumToShape, constI64, type Operand } from './ops/util.ts';
 export * from './serialize.ts';
 export * from './index-plan.ts';
-export { int64From } from './int64.ts';
+export { int64From, indicesAsInt32 } from './int64.ts';
 export { ModelProto } from './onnx-schema.ts';
 export { stagePlan, hasNativeNodes, type StagePlan, type StageStep } from './stages.ts';

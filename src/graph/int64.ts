@@ -24,6 +24,11 @@ export function int64From(values: ArrayLike<number>): BigInt64Array {
   return out;
 }
 
+/** int64 indices (each in [0, 2³¹)) as int32: throws, naming the element, on one outside. */
+export function indicesAsInt32(values: BigInt64Array): Int32Array {
+  return idsInRange(values, 2 ** 31, (i, v) => { throw new RangeError(`indicesAsInt32: element ${i} = ${v} is outside [0, 2^31)`); });
+}
+
 /**
  * Reads int64 or number `ids` into int32, calling `bad(i, value)` (which must throw) for an element
  * that is not an integer in [0, limit).

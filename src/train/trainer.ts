@@ -10,7 +10,7 @@ import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/in
 import { type Dataset } from '../data/index.ts';
 import { Rng, type RngState } from '../data/index.ts';
 import { runEpoch, type Stepper } from '../runtime/index.ts';
-import { evaluate, type MetricReport } from '../eval/index.ts';
+import { evaluate, TopKSessions, type MetricReport } from '../eval/index.ts';
 import { type Backbone } from '../backbones/index.ts';
 import { checkSetting, type SettingRange } from '../data/index.ts';
 import { METRIC_NAMES, DEFAULT_KS } from '../eval/index.ts';
@@ -79,7 +79,8 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   }
   // The log holds exactly the epochs the checkpoint has (none when starting afresh): never two runs' epochs.
   truncateLog(logPath, epoch);
-  const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk });
+  const sessions = new TopKSessions(); // one top-K session for every validation of the run
+  const evalValid = async (v: Map<string, Float32Array>) => evaluate(await scorer(scoring, ds, v, backbone), ds, 'valid', { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk, sessions });
   const every = o.evalEvery ?? 1;
   let ranThisCall = 0;
   let checkpointedAt = -Infinity; // the first epoch of a call always leaves a checkpoint
@@ -136,6 +137,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     throw e;
   } finally {
     await close(failed);
+    await sessions.release();
   }
   const best = stopping.best;
   const finalValues = best.values ?? paramValues(await readCheckpoint(ckptDir).tensors, params);
