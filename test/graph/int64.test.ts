@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as G from '../../src/graph/index.ts';
-import { idsInRange } from '../../src/graph/int64.ts';
+import { idsInRange, indicesAsInt32 } from '../../src/graph/int64.ts';
 import { Rng } from '../../src/data/rng.ts';
 
 test('int64From: the same int64 values as BigInt, negatives and the int32 limits included', () => {
@@ -21,6 +21,8 @@ test('idsInRange: int64 and number ids read as int32; anything outside [0, limit
   assert.throws(() => idsInRange(BigInt64Array.of(-1n), 10, bad), /bad 0 -1/);
   assert.throws(() => idsInRange(BigInt64Array.of(2n ** 32n + 1n), 10, bad), /bad 0 4294967297/, 'a high word is not ignored');
   assert.throws(() => idsInRange([2.5], 10, bad), /bad 0 2.5/);
+  assert.deepEqual([...indicesAsInt32(BigInt64Array.of(0n, 7n, 2n ** 31n - 1n))], [0, 7, 2 ** 31 - 1]);
+  assert.throws(() => indicesAsInt32(BigInt64Array.of(3n, -1n)), /^RangeError: indicesAsInt32: element 1 = -1 is outside \[0, 2\^31\)$/);
 });
 
 /** The plan from its definition: a stable sort of the ids, then runs of equal ids. */
