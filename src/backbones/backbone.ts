@@ -96,9 +96,8 @@ export function trainInteractions(ds: Dataset): { users: Int32Array; items: Int3
   return { users, items };
 }
 
-export function asInt64(ids: ArrayLike<number>): BigInt64Array {
-  return G.int64From(ids);
-}
+/** Ids as an int64 tensor's data (graph/int64.ts). */
+export const asInt64: (ids: ArrayLike<number>) => BigInt64Array = G.int64From;
 
 /** An inverted-dropout keep mask scaled later by the graph: 1 with probability 1 − p. */
 export function keepMask(n: number, p: number, rng: Rng): Float32Array {

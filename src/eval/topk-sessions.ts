@@ -12,14 +12,17 @@ export class TopKSessions {
   /** Sessions opened so far (for tests: a reuse opens none). */
   opened = 0;
 
-  /** A session of `bytes` at `threads`: the one held when it is the same graph, else a new one (the old released). */
+  /**
+   * A session of `bytes` at `threads`: the one held when it is the same graph, else a new one (the
+   * old released). `bytes` is kept as given (G.serialize makes new bytes each call; do not change them).
+   */
   async get(bytes: Uint8Array, threads: number | undefined): Promise<ort.InferenceSession> {
     const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (this.held && this.held.threads === threads && this.held.bytes.equals(b)) return this.held.session;
     await this.release();
     const session = await createSession(bytes, threads === undefined ? {} : { threads });
     this.opened++;
-    this.held = { bytes: Buffer.from(b), threads, session };
+    this.held = { bytes: b, threads, session };
     return session;
   }
 
