@@ -46,7 +46,7 @@ function report(r: Compared): void {
   say(checkLine(r).line);
   const ratio = ratioOf(r);
   say(`  ${r.w.label}: ours ${f2(median(r.ours))} s/epoch, torch ${r.torch.length ? f2(median(r.torch)) : 'na'} s/epoch `
-    + `(medians of ${r.ours.length}; ${r.setup.stepsPerEpoch} steps of ${r.setup.batchSize}); ratio ours/torch ${na(ratio, f3)} `
+    + `(medians of ${r.ours.length}; ${r.setup.stepsPerEpoch} steps of ${r.setup.batchSize}${r.setup.stepThreads !== THREADS ? `, our step on ${r.setup.stepThreads} of ${THREADS} threads` : ''}); ratio ours/torch ${na(ratio, f3)} `
     + `(per round ${r.ratios.map(f3).join(' ') || 'na'}); peak RSS ours ${na(r.oursRssMb, String)} MB, torch ${na(r.torchRssMb, String)} MB`);
   say(cpuLine(r, 'epoch'));
   say(gemmLine(r, 'epoch'));

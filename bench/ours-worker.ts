@@ -20,6 +20,7 @@ import { sgfdConfig, type SgfdConfig, type Profile } from '../src/sgfd/config.ts
 import { initialValues } from '../src/nn/index.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
 import { trainsNatively } from '../src/runtime/native.ts';
+import { firstBatchWork, stepThreads } from '../src/runtime/step-threads.ts';
 import { type Stepper } from '../src/runtime/epoch.ts';
 import { openStepper } from '../src/train/feature-loan.ts';
 import { scoringGraph } from '../src/run/scoring.ts';
@@ -46,6 +47,8 @@ export interface SetupAnswer {
   trainRows: number;
   batchSize: number;
   stepsPerEpoch: number;
+  /** ORT threads of the step, out of the request's `threads` (as the trainer picks them). */
+  stepThreads: number;
   /** Loss terms of the first step, on the batch written to <run>/check. */
   check: Record<string, number>;
 }
@@ -73,13 +76,15 @@ async function setup(r: SetupRequest): Promise<SetupAnswer> {
   // tables that scoring does not read lent to it (openStepper).
   const scoring = await scoringGraph(bb, params, { threads: r.threads });
   const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { native: trainsNatively() });
-  const { stepper: step, close } = await openStepper(ds, compiled, values, bb, true, { threads: r.threads }, scoring ? new Set(scoring.session.inputNames) : null);
+  // The step's share of the threads as the trainer picks it (runtime/step-threads.ts).
+  const threads = stepThreads(compiled, r.threads, firstBatchWork(compiled, bb.trainRows, bb.batchSize, rng, (rows, rr) => bb.batchFeeds(rows, rr), bb.fixedFeeds()));
+  const { stepper: step, close } = await openStepper(ds, compiled, values, bb, true, { threads }, scoring ? new Set(scoring.session.inputNames) : null);
   const rows = batches(bb.trainRows, bb.batchSize, rng).next().value as Int32Array;
   const feeds = bb.batchFeeds(rows, rng);
   writeFeeds(join(r.dir, r.run, 'check'), feeds);
   const check = await step.run(feeds);
   current = { bb, request: r, step, close, scoring, rng, order: null };
-  return { config, sgfd, trainRows: bb.trainRows, batchSize: bb.batchSize, stepsPerEpoch: Math.ceil(bb.trainRows / bb.batchSize), check };
+  return { config, sgfd, trainRows: bb.trainRows, batchSize: bb.batchSize, stepsPerEpoch: Math.ceil(bb.trainRows / bb.batchSize), stepThreads: threads, check };
 }
 
 /** The next batch of the running epoch (a new shuffled epoch when one ends), as the trainer draws them. */

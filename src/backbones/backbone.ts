@@ -41,7 +41,9 @@ export interface Backbone {
   fixedFeeds(): Record<string, BatchTensor>;
   /**
    * Feeds for one batch of training-interaction rows (indices into the train split), in arrays made
-   * for this call: the trainer moves them to the step's thread (runtime/epoch.ts).
+   * for this call: the trainer moves them to the step's thread (runtime/epoch.ts). A function of
+   * `rows` and `rng` alone: the trainer also builds one sample batch, from a copy of its rng, to count
+   * the step's work (runtime/step-threads.ts).
    */
   batchFeeds(rows: Int32Array, rng: Rng): Record<string, BatchTensor>;
   /** Number of training rows batches are drawn from. */

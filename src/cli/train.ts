@@ -26,7 +26,7 @@ export const trainCommand: CommandModule<object, Args> = {
     .option('eval-every', { type: 'number', describe: 'validate every N epochs (and after the last); patience still counts epochs (default: recommended)' })
     .option('metric', { type: 'string', default: TRAIN_DEFAULTS.metric, describe: 'validation metric to select on' })
     .option('device', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as Device })
-    .option('threads', { type: 'number', default: TRAIN_DEFAULTS.threads })
+    .option('threads', { type: 'number', default: TRAIN_DEFAULTS.threads, describe: 'cores for the run; a train step with small matrix products leaves one to the batch builder (metrics.json step_threads); results do not depend on it' })
     .option('worker', { type: 'boolean', default: true, describe: 'train in a worker thread' })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from the run directory\'s checkpoint' })
@@ -47,7 +47,7 @@ export const trainCommand: CommandModule<object, Args> = {
     const metrics = await runTraining(settings, a.out, log);
     if (a['save-graphs']) log(`${a.out}/${RUN_GRAPHS_DIR}: ${Object.keys((await saveRunGraphs(a.out, settings, { threads: a.threads, log })).files).join(', ')}, artifact.json`);
     if (!metrics) return;
-    process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch${metrics.native_kernels && metrics.native_kernels !== 'none' ? ` (native kernels: ${metrics.native_kernels})` : ''}\n`);
+    process.stdout.write(`${a.out}: best epoch ${metrics.best_epoch} of ${metrics.epochs_run}, ${metrics.seconds_per_epoch.toFixed(2)} s/epoch${metrics.step_threads !== undefined ? `, step on ${metrics.step_threads} of ${a.threads} threads` : ''}${metrics.native_kernels && metrics.native_kernels !== 'none' ? ` (native kernels: ${metrics.native_kernels})` : ''}\n`);
     process.stdout.write(metricsTable({ valid: metrics.valid, test: metrics.test }));
   },
 };

@@ -14,6 +14,7 @@ export { listsOfPairs, sumOfRows, type RowLists } from './ops/row-lists.ts';
 export { edgeLists, edgeCsr, transposedEdges, weightedSumOfRows, rowDotsOfEdges, EDGE_PIECE_BYTES, type EdgeLists } from './ops/edge-lists.ts';
 export { lift, zeros, zerosLike, shapeOf, sumToShape, constI64, type Operand } from './ops/util.ts';
 export * from './serialize.ts';
+export { type ProductWork, productWork, multiplyAdds } from './product-work.ts';
 export * from './index-plan.ts';
 export { int64From, indicesAsInt32 } from './int64.ts';
 export { ModelProto } from './onnx-schema.ts';

@@ -71,6 +71,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
     terms: ['loss', ...terms.map(([n]) => `loss.${n}`)],
     diagnostics: [...diagnostics.keys()],
     derived: g.derived.slice(),
+    work: G.productWork(g),
     batchInputs: g.inputs.filter((v) => !reserved.has(v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape })),
   };
 }

@@ -64,6 +64,10 @@ export interface RunMetrics {
   valid: Record<string, number>; test: Record<string, number>; best_epoch: number; epochs_run: number; seconds_per_epoch: number;
   /** What the train step left to the native kernels ('propagation + Adam', 'Adam', … or 'none'): the same math either way. */
   native_kernels?: string;
+  /** ORT threads the train step ran on, out of the run's `threads` (runtime/step-threads.ts): never changes results. */
+  step_threads?: number;
+  /** The train step's matrix-product multiply-adds for the first batch, from which step_threads was chosen. */
+  step_multiply_adds?: number;
 }
 
 /** A saved config.json as today's code writes it: SGFD settings added since it was written take the values it ran with. */

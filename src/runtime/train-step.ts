@@ -30,6 +30,8 @@ export interface CompiledTrainStep {
   batchInputs: { name: string; dtype: G.DType; shape: G.Shape }[];
   /** What the runner does natively around the graph: propagations, and the update of the parameters the graph does not update. */
   offload?: OffloadPlan;
+  /** The step's matrix products, symbolic in the batch's dims (how many threads it gets: step-threads.ts). */
+  work: G.ProductWork;
 }
 
 /** What the runner needs of the optimiser: its initial learning rate (the rest is in the graph). */

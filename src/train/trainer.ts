@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, type BatchTensor } from '../runtime/index.ts';
+import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, firstBatchWork, stepThreads, type BatchTensor } from '../runtime/index.ts';
 import { compileTrainStep } from '../nn/index.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
@@ -64,7 +64,10 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms, native: trainsNatively(o.device) });
   const session = { device: o.device, threads: o.threads };
   const scoring = await scoringGraph(backbone, params, session);
-  const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, session, scoring ? new Set(scoring.session.inputNames) : null);
+  // The step's products decide its share of the threads (never its results): runtime/step-threads.ts.
+  const work = firstBatchWork(compiled, backbone.trainRows, backbone.batchSize, rng, (rows, r) => backbone.batchFeeds(rows, r), backbone.fixedFeeds());
+  const stepSession = { ...session, threads: stepThreads(compiled, o.threads, work) };
+  const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, stepSession, scoring ? new Set(scoring.session.inputNames) : null);
   const progress = new ProgressBar(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
@@ -146,7 +149,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const valid = await evaluate(s, ds, 'valid', eo);
   const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   await scoring?.release();
-  return writeResults(outDir, valid, test, best.epoch, epoch, seconds, nativeWork(compiled));
+  return writeResults(outDir, valid, test, best.epoch, epoch, seconds, { native_kernels: nativeWork(compiled), step_threads: stepSession.threads, ...(work !== null ? { step_multiply_adds: work } : {}) });
 }
 
 const GRAD_NORM = 'gradnorm.';
@@ -168,8 +171,8 @@ function epochMeans(sums: Record<string, number>, n: number): { losses: Record<s
 }
 
 /** metrics.json and the per-user files; `test` null leaves test unscored ({} in metrics.json). */
-function writeResults(outDir: string, valid: MetricReport, test: MetricReport | null, bestEpoch: number, epochs: number, seconds: number[], native: string): RunMetrics {
-  const metrics: RunMetrics = { valid: valid.means, test: test?.means ?? {}, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1), native_kernels: native };
+function writeResults(outDir: string, valid: MetricReport, test: MetricReport | null, bestEpoch: number, epochs: number, seconds: number[], step: Pick<RunMetrics, 'native_kernels' | 'step_threads' | 'step_multiply_adds'>): RunMetrics {
+  const metrics: RunMetrics = { valid: valid.means, test: test?.means ?? {}, best_epoch: bestEpoch, epochs_run: epochs, seconds_per_epoch: seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1), ...step };
   writePerUser(join(outDir, RUN_FILES.perUser('valid')), valid.users, valid.perUser);
   if (test) writePerUser(join(outDir, RUN_FILES.perUser('test')), test.users, test.perUser);
   writeJson(join(outDir, RUN_FILES.metrics), metrics);

@@ -29,7 +29,7 @@ test('vanilla BM3 learns: validation Recall@20 far above a random ranking', asyn
     assert.ok(m.valid['recall@20'] > 4 * randomRecall, `valid recall@20 ${m.valid['recall@20']} vs random ≈ ${randomRecall}`);
     assert.ok(m.test['recall@20'] > 3 * randomRecall, `test recall@20 ${m.test['recall@20']}`);
     const written = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-    assert.deepEqual(Object.keys(written), ['valid', 'test', 'best_epoch', 'epochs_run', 'seconds_per_epoch', 'native_kernels']);
+    assert.deepEqual(Object.keys(written), ['valid', 'test', 'best_epoch', 'epochs_run', 'seconds_per_epoch', 'native_kernels', 'step_threads', 'step_multiply_adds']);
     assert.equal(written.native_kernels, nativeKernels().kernels ? 'propagation + Adam' : 'none', 'what ran natively is recorded');
     assert.equal(written.epochs_run, 12);
     const log = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -13,27 +13,29 @@ import { makeDataset } from '../../src/data/dataset.ts';
 import { train, TRAIN_DEFAULTS } from '../../src/train/trainer.ts';
 import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { NonFiniteError } from '../../src/runtime/train-step.ts';
+import { EPOCH_INPUT } from '../../src/runtime/step-io.ts';
 import { backboneSpec, resolveBackboneConfig, type Backbone } from '../../src/backbones/index.ts';
 import { resolveSettings } from '../../src/train/run.ts';
 import { parseSets } from '../../src/cli/configuration-options.ts';
 
 const ds = makeDataset(generateSynthetic({ users: 200, items: 100, categories: 4, density: 0.05, imageDim: 8, textDim: 8, seed: 2 }));
 
-/** A dot-product model whose loss is log(x): fine while the fed x > 0, NaN once it turns negative. */
+/**
+ * A dot-product model whose loss is log(badFromEpoch + ½ − epoch) (the trainer feeds the epoch):
+ * fine until epoch badFromEpoch, NaN from the next epoch's first step on.
+ */
 class Fragile extends Module { u = new Parameter([ds.nUsers, 4], init.normal(0.1)); i = new Parameter([ds.nItems, 4], init.normal(0.1)); }
 function fragileBackbone(badFromEpoch: number): Backbone {
   const model = new Fragile();
-  let calls = 0;
-  const perEpoch = 2;
   return {
     model, batchSize: 100, trainRows: 200, optimizer: { type: 'adam', lr: 0.01 },
     buildLoss: (b: Binder) => {
-      const x = b.graph.input('x', 'float32', []);
+      const x = G.sub(badFromEpoch + 0.5, b.graph.input(EPOCH_INPUT, 'float32', []));
       const reg = G.reduceSum(G.square(b.param(model.u)));
       return { loss: G.add(G.log(x), G.add(reg, G.reduceSum(G.square(b.param(model.i))))), terms: { log_x: G.log(x) } };
     },
     fixedFeeds: () => ({}),
-    batchFeeds: () => ({ x: { data: Float32Array.of(++calls > badFromEpoch * perEpoch ? -1 : 2), dims: [] } }),
+    batchFeeds: () => ({}),
     buildScoring: (b: Binder) => ({ users: b.param(model.u), items: b.param(model.i) }),
   };
 }
