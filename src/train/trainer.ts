@@ -140,14 +140,17 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     throw e;
   } finally {
     await close(failed);
-    await sessions.release();
+    if (failed || !finished()) await sessions.release(); // else the final evaluation below uses them too
   }
   const best = stopping.best;
   const finalValues = best.values ?? paramValues(await readCheckpoint(ckptDir).tensors, params);
   const s = await scorer(scoring, ds, finalValues, backbone);
-  const eo = { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk };
-  const valid = await evaluate(s, ds, 'valid', eo);
-  const test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
+  const eo = { threads: o.threads, compat: o.compat, chunk: backbone.evalChunk, sessions };
+  let valid: MetricReport, test: MetricReport | null;
+  try {
+    valid = await evaluate(s, ds, 'valid', eo);
+    test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
+  } finally { await sessions.release(); }
   await scoring?.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds, { native_kernels: nativeWork(compiled), step_threads: stepSession.threads, ...(work !== null ? { step_multiply_adds: work } : {}) });
 }
