@@ -61,6 +61,12 @@ export function graphConstants(g: Graph, a: NormalisedGraph) {
  * directions of every edge, w_uv = w_vu), so the gradient is the same layer applied to dy.
  */
 function edgeLayer(g: Graph, a: NormalisedGraph): (x: Value) => Value {
+  if (g.nativeKernels) {
+    // A step with native kernels sums Σ w_uv · x[u] on the native row-sum kernel, between its ORT sessions.
+    const lists = G.edgeLists(a.dst, a.src, a.nodes, a.nodes);
+    const weight = g.constant(a.weight, 'float32', [a.weight.length]);
+    return (x) => G.weightedSumOfRows(x, weight, lists);
+  }
   const scale = g.constant(a.scale, 'float32', [a.nodes, 1]);
   const neighbours = G.listsOfPairs(a.dst, a.src, a.nodes, a.nodes);
   const layer = (v: Value) => G.mul(G.sumOfRows(G.mul(v, scale), neighbours), scale);

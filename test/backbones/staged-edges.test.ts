@@ -1,7 +1,7 @@
-// GRCN and DGCF compiled `native`: their edge-valued sums and dot products (G.weightedSumOfRows,
+// GRCN, DGCF and NGCF compiled `native`: their edge-valued sums and dot products (G.weightedSumOfRows,
 // G.rowDotsOfEdges) run on the native kernels between ORT sessions (graph/stages.ts), Adam on its
 // kernel. The same loss terms step after step and the same parameters and Adam state after several
-// steps as the fused step, to float rounding — GRCN vanilla and with SGFD (reference profile), DGCF.
+// steps as the fused step, to float rounding — GRCN vanilla and with SGFD (reference profile), DGCF, NGCF.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { sgfdConfig } from '../../src/sgfd/config.ts';
@@ -12,6 +12,7 @@ const cases = [
   ['grcn', { embedding_dim: 16, batch_size: 256 }, null],
   ['grcn', { embedding_dim: 16, batch_size: 256 }, sgfdConfig('reference', { latentDim: 16 })],
   ['dgcf', { embedding_dim: 16, batch_size: 256 }, null],
+  ['ngcf', { embedding_dim: 16, batch_size: 256 }, null], // its propagation layers on the row-sum kernel
 ] as const;
 
 for (const [name, cfg, sg] of cases) {
