@@ -1,7 +1,8 @@
 // Seconds per epoch of every registered backbone on the SGFD Office split (SYNTHETIC 4096-d image +
 // 768-d text features and 54 synthetic categories for the multimodal ones), vanilla and SGFD in both
 // profiles for the multimodal backbones. An epoch is extrapolated from the median of timed steps
-// (after warm-up steps) × steps per epoch: a full GRCN epoch at d = 128 takes minutes here.
+// (after warm-up steps, run as `sgfd train` runs them at its default of 2 threads: the step's share of
+// them, in a worker, batches built beside it) × steps per epoch: a full GRCN epoch takes minutes here.
 // Then BM3, LightGCN and NGCF at a Last.fm-sized SYNTHETIC shape, where their propagation goes dense
 // (printed). Then vanilla GRCN at that shape against a plain PyTorch GRCN (bench/torch_grcn.py:
 // index_add segment sums, no PyG) in the same run: both from our initial parameters (first-step loss
@@ -10,9 +11,12 @@
 import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones/index.ts';
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
-import { TrainStep } from '../src/runtime/train-step.ts';
 import { nativeWork } from '../src/runtime/propagation-offload.ts';
-import { compileTrainStep } from '../src/nn/train-step-graph.ts';
+import { planTrainStep } from '../src/nn/step-plan.ts';
+import { firstBatchWork } from '../src/runtime/step-threads.ts';
+import { overlappedSteps } from '../src/runtime/epoch.ts';
+import { openStepper } from '../src/train/feature-loan.ts';
+import { TRAIN_DEFAULTS } from '../src/train/trainer.ts';
 import { trainsNatively } from '../src/runtime/native.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
@@ -55,27 +59,28 @@ async function grcnAgainstTorch(): Promise<number | null> {
   }
 }
 
-async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null): Promise<{ s: number; stepMs: number; steps: number; offloaded: boolean; native: string }> {
+async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null): Promise<{ s: number; stepMs: number; steps: number; threads: number; offloaded: boolean; native: string }> {
   const spec = backboneSpec(name);
   const cache = sgfd?.twoStage ? ds.modalities.map(() => new Float32Array(ds.nItems * sgfd.latentDim).fill(0.01)) : null;
   const bb = spec.create(ds, resolveBackboneConfig(spec, {}), sgfd, cache);
   const params = bb.model.namedParameters();
   const rng = new Rng(1);
-  // As `sgfd train` compiles it: propagation and Adam on the native kernels when they are built.
-  const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { native: trainsNatively() });
-  const step = await TrainStep.create(compiled, initialValues(params, rng), bb.optimizer);
-  step.setFixedInputs(bb.fixedFeeds());
-  const times: number[] = [];
-  for (const rows of batches(bb.trainRows, bb.batchSize, rng)) {
-    const t0 = performance.now();
-    await step.run(bb.batchFeeds(rows, rng));
-    if (step.step > WARMUP) times.push(performance.now() - t0);
-    if (times.length >= TIMED) break;
-  }
-  await step.release();
+  const values = initialValues(params, rng);
+  // As `sgfd train` runs it: compiled for its share of the training default's threads (nn/step-plan.ts),
+  // in its worker, the next batch built on this thread while a step runs. A step's time is the
+  // interval between two steps' ends.
+  const { compiled, threads } = planTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { native: trainsNatively() }, TRAIN_DEFAULTS.threads,
+    (c) => firstBatchWork(c, bb.trainRows, bb.batchSize, rng, (rows, r) => bb.batchFeeds(rows, r), bb.fixedFeeds()));
+  const { stepper, close } = await openStepper(ds, compiled, values, bb, true, { threads }, null);
+  const ends: number[] = [];
+  try {
+    const rows = [...batches(bb.trainRows, bb.batchSize, rng)].slice(0, WARMUP + TIMED);
+    await overlappedSteps(rows, (r) => bb.batchFeeds(r, rng), (f) => stepper.run(f, { move: true }), () => { ends.push(performance.now()); });
+  } finally { await close(false); }
+  const times = ends.slice(WARMUP).map((t, i) => t - ends[WARMUP - 1 + i]);
   const steps = Math.ceil(bb.trainRows / bb.batchSize);
   const stepMs = median(times);
-  return { s: (stepMs * steps) / 1000, stepMs, steps, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled) };
+  return { s: (stepMs * steps) / 1000, stepMs, steps, threads, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled) };
 }
 
 export async function run(): Promise<void> {
@@ -89,7 +94,7 @@ export async function run(): Promise<void> {
     for (const [label, sg] of variants) {
       const r = await epochSeconds(ds, name, sg);
       if (label === 'vanilla') out[name] = r.s;
-      console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps${r.native !== 'none' ? `; native: ${r.native}` : ''})`);
+      console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps on ${r.threads} of ${TRAIN_DEFAULTS.threads} threads${r.native !== 'none' ? `; native: ${r.native}` : ''})`);
     }
   }
   const lf = makeDataset(lastfmShape().parts);
@@ -97,7 +102,7 @@ export async function run(): Promise<void> {
   const kind = chooseKind(normalisedBipartite(lf.nUsers, lf.nItems, train.users, train.items));
   for (const name of ['bm3', 'lightgcn', 'ngcf']) {
     const r = await epochSeconds(lf, name, null);
-    console.log(`${name.padEnd(9)} lastfm shape    ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps; propagation: ${r.offloaded ? 'native' : kind})`);
+    console.log(`${name.padEnd(9)} lastfm shape    ${r.s.toFixed(2).padStart(8)} s/epoch  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps on ${r.threads} of ${TRAIN_DEFAULTS.threads} threads; propagation: ${r.offloaded ? 'native' : r.native.includes('edges') ? 'native edges' : kind})`);
   }
   console.log(`peak RSS ${peakRssMb()} MB`);
   const grcnRatio = await grcnAgainstTorch();

@@ -110,6 +110,12 @@ export class Graph {
   readonly derived: DerivedInput[] = [];
   /** Ops with a native kernel may emit NATIVE_DOMAIN nodes (the graph then runs in stages). */
   nativeKernels = false;
+  /**
+   * The graph's step runs ORT on one thread: with `nativeKernels`, kernels that beat ORT only there may
+   * emit native nodes too (NGCF's propagation layers; backbones/propagation.ts), and set `singleThreadOnly`.
+   */
+  singleThreaded = false;
+  singleThreadOnly = false;
 
   constructor(readonly name = 'sgfd') {}
 

@@ -7,3 +7,4 @@ export * from './optim.ts';
 export * from './grad-norms.ts';
 export * from './train-step-graph.ts';
 export * from './forward-graph.ts';
+export * from './step-plan.ts';

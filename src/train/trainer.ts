@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, firstBatchWork, stepThreads, type BatchTensor } from '../runtime/index.ts';
-import { compileTrainStep } from '../nn/index.ts';
+import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, firstBatchWork, type BatchTensor } from '../runtime/index.ts';
+import { planTrainStep } from '../nn/index.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
 import { Rng, type RngState } from '../data/index.ts';
@@ -61,12 +61,12 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const rng = new Rng(o.seed);
   const values = initialValues(params, rng);
   for (const [k, v] of initial ?? []) if (values.has(k)) values.set(k, v);
-  const compiled = compileTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms, native: trainsNatively(o.device) });
+  // The step's products decide its share of the threads, never its results (runtime/step-threads.ts).
+  const { compiled, threads: stepThreadCount, work } = planTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms, native: trainsNatively(o.device) }, o.threads,
+    (c) => firstBatchWork(c, backbone.trainRows, backbone.batchSize, rng, (rows, r) => backbone.batchFeeds(rows, r), backbone.fixedFeeds()));
   const session = { device: o.device, threads: o.threads };
   const scoring = await scoringGraph(backbone, params, session);
-  // The step's products decide its share of the threads (never its results): runtime/step-threads.ts.
-  const work = firstBatchWork(compiled, backbone.trainRows, backbone.batchSize, rng, (rows, r) => backbone.batchFeeds(rows, r), backbone.fixedFeeds());
-  const stepSession = { ...session, threads: stepThreads(compiled, o.threads, work) };
+  const stepSession = { ...session, threads: stepThreadCount };
   const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, stepSession, scoring ? new Set(scoring.session.inputNames) : null);
   const progress = new ProgressBar(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
