@@ -61,11 +61,11 @@ export function graphConstants(g: Graph, a: NormalisedGraph) {
  * directions of every edge, w_uv = w_vu), so the gradient is the same layer applied to dy.
  */
 function edgeLayer(g: Graph, a: NormalisedGraph): (x: Value) => Value {
-  if (g.nativeKernels && g.singleThreaded) {
+  if (g.nativeKernels && g.smallStep) {
     // Σ w_uv · x[u] on the native row-sum kernel, between the step's ORT sessions: faster than the
-    // fused step's padded gathers when ORT runs on one thread, slower when it has two (sessions that do
-    // not spin wake for every kernel; PERFORMANCE.md, sessions 18 and 21).
-    g.singleThreadOnly = true;
+    // fused step's padded gathers when ORT runs on one thread (a small step at 2 threads), slower when
+    // it has two (sessions that do not spin wake for every kernel; PERFORMANCE.md, sessions 18 and 21).
+    g.smallStepKernels = true;
     const lists = G.edgeLists(a.dst, a.src, a.nodes, a.nodes);
     const weight = g.constant(a.weight, 'float32', [a.weight.length]);
     return (x) => G.weightedSumOfRows(x, weight, lists);

@@ -111,11 +111,12 @@ export class Graph {
   /** Ops with a native kernel may emit NATIVE_DOMAIN nodes (the graph then runs in stages). */
   nativeKernels = false;
   /**
-   * The graph's step runs ORT on one thread: with `nativeKernels`, kernels that beat ORT only there may
-   * emit native nodes too (NGCF's propagation layers; backbones/propagation.ts), and set `singleThreadOnly`.
+   * The step is small (runtime/step-threads.ts): ORT runs it on one thread fewer, and with
+   * `nativeKernels` kernels that beat ORT's fused graph only on small steps may emit native nodes too
+   * (NGCF's propagation layers; backbones/propagation.ts), setting `smallStepKernels`.
    */
-  singleThreaded = false;
-  singleThreadOnly = false;
+  smallStep = false;
+  smallStepKernels = false;
 
   constructor(readonly name = 'sgfd') {}
 

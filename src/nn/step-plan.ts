@@ -1,10 +1,11 @@
-// A train step compiled for the threads it runs on: its matrix products decide its share of the run's
-// threads (runtime/step-threads.ts), and a step that gets one ORT thread leaves more to the native
-// kernels (Graph.singleThreaded: NGCF's propagation layers).
+// A train step compiled for its size: its matrix products decide whether it is small, which sets its
+// share of the run's threads (runtime/step-threads.ts) and lets a small step leave more to the native
+// kernels (Graph.smallStep: NGCF's propagation layers). Only the data and settings decide, never the
+// thread count, so threads still never change a result.
 import { type Parameter, type Binder } from './module.ts';
 import { type OptimizerConfig } from './optim.ts';
 import { compileTrainStep, type CompileOptions, type LossSpec } from './train-step-graph.ts';
-import { type CompiledTrainStep, stepThreads } from '../runtime/index.ts';
+import { type CompiledTrainStep, isSmallStep, stepThreads } from '../runtime/index.ts';
 
 export interface PlannedStep {
   compiled: CompiledTrainStep;
@@ -15,17 +16,16 @@ export interface PlannedStep {
 }
 
 /**
- * Compiles the step for one ORT thread, counts its work with `workOf` (e.g. runtime/step-threads.ts
- * firstBatchWork) and takes its share of `threads`; when that is more than one thread and the graph
- * used kernels that win only on one, compiles it again without them.
+ * Compiles the step as a small one, counts its work with `workOf` (e.g. runtime/step-threads.ts
+ * firstBatchWork), compiles it again without the small-step kernels if it is not small after all, and
+ * takes its share of `threads`.
  */
 export function planTrainStep(
   params: Map<string, Parameter>, build: (b: Binder) => LossSpec, optimizer: OptimizerConfig, o: CompileOptions,
   threads: number | undefined, workOf: (c: CompiledTrainStep) => number | null,
 ): PlannedStep {
-  const single = compileTrainStep(params, build, optimizer, { ...o, singleThreaded: true });
-  const work = workOf(single);
-  const n = stepThreads(single, threads, work);
-  const compiled = n > 1 && single.singleThreadOnly ? compileTrainStep(params, build, optimizer, { ...o, singleThreaded: false }) : single;
-  return { compiled, threads: n, work };
+  const small = compileTrainStep(params, build, optimizer, { ...o, smallStep: true });
+  const work = workOf(small);
+  const compiled = small.smallStepKernels && !isSmallStep(small, work) ? compileTrainStep(params, build, optimizer, { ...o, smallStep: false }) : small;
+  return { compiled, threads: stepThreads(compiled, threads, work), work };
 }

@@ -28,8 +28,8 @@ export interface CompileOptions {
    * between ORT sessions: the step compiles to `stages` instead of one graph's `bytes`.
    */
   native?: boolean;
-  /** The step will run ORT on one thread (Graph.singleThreaded): with `native`, NGCF's layers go native too. */
-  singleThreaded?: boolean;
+  /** The step is small (Graph.smallStep, nn/step-plan.ts): with `native`, NGCF's layers go native too. */
+  smallStep?: boolean;
 }
 
 /** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
@@ -37,7 +37,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
   const g = new G.Graph('train_step');
   const native = !!o.native && !o.gradNorms && !optimizer.clipNorm;
   g.nativeKernels = native;
-  g.singleThreaded = !!o.singleThreaded;
+  g.smallStep = !!o.smallStep;
   const binder = new InputBinder(g);
   const spec = g.moduleScope('loss', () => build(binder)); // nodes outside any module: `loss/Add`
   const propagated = new Set(binder.offloads.flatMap((x) => x.request.params));
@@ -75,7 +75,7 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
     diagnostics: [...diagnostics.keys()],
     derived: g.derived.slice(),
     work: G.productWork(g),
-    ...(g.singleThreadOnly ? { singleThreadOnly: true } : {}),
+    ...(g.smallStepKernels ? { smallStepKernels: true } : {}),
     batchInputs: g.inputs.filter((v) => !reserved.has(v.name)).map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape })),
   };
 }

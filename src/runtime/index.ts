@@ -8,7 +8,7 @@ export { ForwardGraph } from './forward.ts';
 export { type Device, type Feeds, type SessionOptions, TUNED_MALLOC, createSession, mallocTuned, onGlibc, ort, tensor } from './session.ts';
 export { EPOCH_INPUT, LR_INPUT, STEP_INPUT, type StateSpec, nextName } from './step-io.ts';
 export { type BatchTensor, type CompiledTrainStep, NonFiniteError, TrainStep, stepGraphBytes } from './train-step.ts';
-export { PARALLEL_STEP_WORK, firstBatchWork, stepMultiplyAdds, stepThreads } from './step-threads.ts';
+export { PARALLEL_STEP_WORK, firstBatchWork, isSmallStep, stepMultiplyAdds, stepThreads } from './step-threads.ts';
 export { StagedSession, type StepSession } from './staged-session.ts';
 export { WorkerTrainStep } from './worker-step.ts';
 export { type NativeKernels, NATIVE_MODULE, PANEL, nativeKernels, nativeThreads, trainsNatively, packItemPanels } from './native.ts';

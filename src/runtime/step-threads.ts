@@ -39,13 +39,18 @@ export function firstBatchWork(c: CompiledTrainStep, rows: number, batchSize: nu
 }
 
 /**
+ * Whether train step `c` is small: its products' `work` is known and under PARALLEL_STEP_WORK, and no
+ * offloaded propagation is big enough to run its native kernel on several threads (PARALLEL_KERNEL_WORK).
+ */
+export function isSmallStep(c: Pick<CompiledTrainStep, 'offload'>, work: number | null): boolean {
+  return work !== null && work < PARALLEL_STEP_WORK && !(c.offload?.propagations ?? []).some((p) => p.index.length * p.cols >= PARALLEL_KERNEL_WORK);
+}
+
+/**
  * ORT threads for train step `c` out of a run's `threads` (as ORT reads them: default 2, 0 every
- * core): all of them when its products' `work` reaches PARALLEL_STEP_WORK or is unknown, or when one of
- * its offloaded propagations is big enough to run on several threads itself (PARALLEL_KERNEL_WORK);
- * otherwise one fewer (at least one), leaving a core to the batch builder.
+ * core): one fewer (at least one) for a small step, leaving a core to the batch builder; else all.
  */
 export function stepThreads(c: Pick<CompiledTrainStep, 'offload'>, threads: number | undefined, work: number | null): number {
   const all = nativeThreads(threads);
-  const wide = work === null || work >= PARALLEL_STEP_WORK || (c.offload?.propagations ?? []).some((p) => p.index.length * p.cols >= PARALLEL_KERNEL_WORK);
-  return wide ? all : Math.max(1, all - 1);
+  return isSmallStep(c, work) ? Math.max(1, all - 1) : all;
 }

@@ -32,8 +32,8 @@ export interface CompiledTrainStep {
   offload?: OffloadPlan;
   /** The step's matrix products, symbolic in the batch's dims (how many threads it gets: step-threads.ts). */
   work: G.ProductWork;
-  /** Compiled for one ORT thread with kernels that lose to ORT's threads: run it on one (nn/step-plan.ts). */
-  singleThreadOnly?: boolean;
+  /** Compiled as a small step, with native kernels that win only there (nn/step-plan.ts). */
+  smallStepKernels?: boolean;
 }
 
 /** What the runner needs of the optimiser: its initial learning rate (the rest is in the graph). */

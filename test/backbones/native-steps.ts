@@ -22,8 +22,8 @@ export async function run(name: string, cfg: Record<string, ConfigValue>, sg: Sg
   const bb = spec.create(ds, resolveBackboneConfig(spec, cfg), sg);
   const params = bb.model.namedParameters();
   const opt = { ...bb.optimizer, ...optimizer };
-  // As a step on one ORT thread compiles (nn/step-plan.ts): NGCF's propagation layers native too.
-  const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), opt, { native: offload, singleThreaded: offload });
+  // As a small step compiles (nn/step-plan.ts): NGCF's propagation layers native too.
+  const compiled = compileTrainStep(params, (b) => bb.buildLoss(b), opt, { native: offload, smallStep: offload });
   const rng = new Rng(7);
   const step = await TrainStep.create(compiled, initialValues(params, rng), opt, { threads: 2 });
   step.setFixedInputs(bb.fixedFeeds());
