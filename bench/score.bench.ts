@@ -15,7 +15,7 @@ import { Rng } from '../src/data/rng.ts';
 import { buildCsr } from '../src/data/dataset.ts';
 import { scoreChunks, chunkUsers, scoreEngine, type ScoreSource, type BatchScoreOptions } from '../src/score/batch-score.ts';
 import { writeScoreFile } from '../src/score/score-arrow.ts';
-import { NATIVE_CHUNK } from '../src/score/native-dot.ts';
+import { NATIVE_CHUNK } from '../src/eval/native-top-k.ts';
 import { median } from './stats.ts';
 import { gemmPeak } from './gemm-work.ts';
 

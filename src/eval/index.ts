@@ -5,3 +5,4 @@ export * from './evaluate.ts';
 export * from './significance.ts';
 export * from './seed-comparison.ts';
 export { TopKSessions } from './topk-sessions.ts';
+export { type NativeDotSource, type TopKChunk, NATIVE_CHUNK, assertFiniteRows, nativeChunkUsers, nativeDotChunks, userRows } from './native-top-k.ts';

@@ -1,10 +1,13 @@
 // Full-ranking top-K on ONNX Runtime: per chunk of users, one graph computes every item's score,
-// overwrites the excluded (user, item) pairs with a mask value, and keeps the K best with TopK.
+// overwrites the excluded (user, item) pairs with a mask value, and keeps the K best with TopK. A
+// dot-product scorer whose excluded items are dropped (not re-scored) runs on the native fused kernel
+// instead where it is built (native-top-k.ts): the same items, ties included.
 //
 // Ties: TopK (ONNX ≥ 11, ORT CPU) returns equal scores in ascending item order. The metric code
 // never relies on that: it scores whatever ranking this returns.
 import * as G from '../graph/index.ts';
-import { tensor, type Feeds, ort } from '../runtime/index.ts';
+import { tensor, type Feeds, ort, nativeKernels, type NativeKernels } from '../runtime/index.ts';
+import { type NativeDotSource, nativeDotChunks } from './native-top-k.ts';
 import { TopKSessions } from './topk-sessions.ts';
 import { type Csr, excludedOf } from '../data/index.ts';
 
@@ -13,6 +16,8 @@ export interface Scorer {
   build(g: G.Graph, users: G.Value): G.Value;
   /** Tensors the built graph reads as inputs (e.g. embedding tables), fed on every run. */
   feeds: Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
+  /** Set when score(u, i) = ⟨users[u], items[i]⟩ (row-major tables of `dim` columns): the native kernel can rank it. */
+  dot?: Omit<NativeDotSource, 'nItems'>;
 }
 
 /** score(u, i) = ⟨userEmb[u], itemEmb[i]⟩ for row-major tables [nUsers, dim] and [nItems, dim]. */
@@ -29,6 +34,7 @@ export function dotScorer(userEmb: Float32Array, itemEmb: Float32Array, nUsers: 
       'scorer.user_emb': { data: userEmb, dims: [nUsers, dim] },
       'scorer.item_emb': { data: itemEmb, dims: [nItems, dim] },
     },
+    dot: { users: userEmb, items: itemEmb, dim },
   };
 }
 
@@ -108,6 +114,8 @@ export function excludedPairs(users: Int32Array, from: number, to: number, exclu
 export async function topK(scorer: Scorer, users: Int32Array, exclude: readonly Csr[], k: number, o: TopKOptions = {}): Promise<TopKResult> {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`topK: k must be a positive integer, got ${k}`);
   const maskValue = o.maskValue ?? -Infinity;
+  const { kernels } = nativeKernels();
+  if (scorer.dot && kernels && maskValue === -Infinity) return nativeTopK(kernels, scorer.dot, users, exclude, k, o.threads);
   const { graph, nItems } = buildTopKGraph(scorer, k, maskValue);
   const chunk = o.chunk ?? defaultChunk(nItems);
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`topK: chunk must be a positive integer, got ${chunk}`);
@@ -130,6 +138,24 @@ export async function topK(scorer: Scorer, users: Int32Array, exclude: readonly 
   }
   return { items, scores };
 }
+
+/** The native kernel's top-`k` of a dot-product scorer, chunk by chunk (NATIVE_CHUNK users each). */
+function nativeTopK(kernels: NativeKernels, dot: NonNullable<Scorer['dot']>, users: Int32Array, exclude: readonly Csr[], k: number, threads?: number): TopKResult {
+  const nItems = dot.items.length / dot.dim;
+  if (k > nItems) throw new RangeError(`topK: k = ${k} exceeds the number of items (${nItems})`);
+  const items = new Int32Array(users.length * k);
+  const scores = new Float32Array(users.length * k);
+  let at = 0;
+  for (const c of nativeDotChunks(kernels, { ...dot, nItems }, users, { k, exclude, memoryMb: NATIVE_MEMORY_MB, threads })) {
+    items.set(c.items, at);
+    scores.set(c.scores, at);
+    at += c.items.length;
+  }
+  return { items, scores };
+}
+
+/** Working memory of the native kernel per call: NATIVE_CHUNK users at k ≤ 1,000. */
+const NATIVE_MEMORY_MB = 64;
 
 function copyChunk(out: Record<string, ort.Tensor>, offset: number, items: Int32Array, scores: Float32Array, maskValue: number): void {
   const s = out['topk.scores'].data as Float32Array;

@@ -13,7 +13,7 @@ import { STUDENT_IO } from '../model/index.ts';
 import { type ColdStartRule } from '../backbones/index.ts';
 import { type ItemExtractor } from '../sgfd/index.ts';
 import { type EmbeddingTable } from '../model/index.ts';
-import { userRows } from '../score/index.ts';
+import { userRows } from '../eval/index.ts';
 import { ScorerSession, type ScorerShape } from '../model/index.ts';
 import { tableScorer, type ServingTables } from '../score/index.ts';
 

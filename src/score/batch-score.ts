@@ -1,15 +1,14 @@
 // Batch top-K scoring: dot-product sources on the native fused kernel when it is built
-// (native-dot.ts), else — and for per-user score graphs — on ONNX Runtime: one session, users in
+// (eval/native-top-k.ts), else — and for per-user score graphs — on ONNX Runtime: one session, users in
 // chunks sized to a memory budget, each chunk one run of (scores → TopK), excluded items dropped
 // from an over-fetched top-K; results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
 import { createSession, nativeKernels, tensor, type Feeds, type ort } from '../runtime/index.ts';
-import { type Scorer } from '../eval/index.ts';
+import { type Scorer, assertFiniteRows, nativeDotChunks, userRows } from '../eval/index.ts';
 import { type Csr } from '../data/index.ts';
 import { dotTopKGraph, userIdTopKGraph } from '../model/index.ts';
 import { SCORER_IO, topKOutputs } from '../model/index.ts';
 import { type ScoredChunk } from './score-arrow.ts';
-import { assertFiniteRows, nativeDotChunks } from './native-dot.ts';
 
 /**
  * What scores users: dot-product representations (score = ⟨users[u], items[i]⟩), or a backbone's
@@ -75,7 +74,7 @@ export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: Ba
   const nItems = source.nItems;
   if (!Number.isInteger(o.k) || o.k < 1 || o.k > nItems) throw new RangeError(`--k must be an integer in [1, ${nItems}] (the number of items), got ${o.k}`);
   if (source.kind === 'dot' && scoreEngine(source, o.engine) === 'native') {
-    yield* nativeDotChunks(nativeKernels().kernels!, source, users, o, (ids) => userRows(source.users, source.dim, ids));
+    yield* nativeDotChunks(nativeKernels().kernels!, source, users, o);
     return;
   }
   if (source.kind === 'dot') assertFiniteRows(source.items, source.dim, 'item');
@@ -160,14 +159,3 @@ export function dropExcluded(top: { items: Int32Array; scores: Float32Array }, u
   }
   return { items, scores };
 }
-
-/** The rows of `table` [n, dim] for `ids`: a view when the ids are consecutive, else a copy. */
-export function userRows(table: Float32Array, dim: number, ids: Int32Array): Float32Array {
-  const n = ids.length;
-  if (n === 0) return new Float32Array(0);
-  if (ids[n - 1] - ids[0] === n - 1 && ids.every((u, i) => u === ids[0] + i)) return table.subarray(ids[0] * dim, (ids[0] + n) * dim);
-  const out = new Float32Array(n * dim);
-  ids.forEach((u, r) => out.set(table.subarray(u * dim, (u + 1) * dim), r * dim));
-  return out;
-}
-

@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { scoreChunks, scoreEngine, type ScoreSource, type ScoreEngineChoice } from '../../src/score/batch-score.ts';
-import { assertFiniteRows, nativeChunkUsers, NATIVE_CHUNK } from '../../src/score/native-dot.ts';
+import { assertFiniteRows, nativeChunkUsers, NATIVE_CHUNK } from '../../src/eval/native-top-k.ts';
 import { excludedOf } from '../../src/data/dataset.ts';
 import { nativeKernels, packItemPanels, PANEL } from '../../src/runtime/native.ts';
 import { type ScoredChunk } from '../../src/score/score-arrow.ts';

@@ -1,9 +1,12 @@
-// Batch top-K for dot-product sources on the native fused kernel (src/runtime/native.ts): no score
-// matrix, no over-fetch — excluded items are skipped inside the kernel. Same results as the ONNX
-// Runtime scorer, ties included (test/score/native-dot.test.ts).
+// Top-K for dot-product scores on the native fused kernel (src/runtime/native.ts), for evaluation
+// (ranking.ts) and batch scoring (score/batch-score.ts): no score matrix, no over-fetch — excluded
+// items are skipped inside the kernel. The same items as ONNX Runtime's MatMul + TopK, ties included;
+// scores to float rounding (test/score/native-dot.test.ts).
 import { type Csr, excludedOf } from '../data/index.ts';
 import { type NativeKernels, nativeThreads, packItemPanels } from '../runtime/index.ts';
-import { type ScoredChunk } from './score-arrow.ts';
+
+/** One chunk of users' top-k: row-major [users.length × k] items (−1: nothing left) and scores. */
+export interface TopKChunk { users: Int32Array; items: Int32Array; scores: Float32Array }
 
 /** Most users per kernel call (the unit of progress). */
 export const NATIVE_CHUNK = 512;
@@ -49,7 +52,7 @@ export interface NativeDotSource { users: Float32Array; items: Float32Array; dim
 
 /** Top-k of every user in `users`, NATIVE_CHUNK at a time, in the order of `users`. */
 export function* nativeDotChunks(kernels: NativeKernels, source: NativeDotSource, users: Int32Array,
-  o: { k: number; exclude: readonly Csr[]; memoryMb: number; threads?: number }, rowsOf: (ids: Int32Array) => Float32Array): Generator<ScoredChunk> {
+  o: { k: number; exclude: readonly Csr[]; memoryMb: number; threads?: number }, rowsOf: (ids: Int32Array) => Float32Array = (ids) => userRows(source.users, source.dim, ids)): Generator<TopKChunk> {
   const { dim, nItems } = source;
   assertFiniteRows(source.items, dim, 'item');
   const panels = packItemPanels(source.items, nItems, dim);
@@ -65,4 +68,14 @@ export function* nativeDotChunks(kernels: NativeKernels, source: NativeDotSource
     assertRanked(items, ids, o.k, nItems, excluded.ptr);
     yield { users: ids.slice(), items, scores };
   }
+}
+
+/** The rows of `table` [n, dim] for `ids`: a view when the ids are consecutive, else a copy. */
+export function userRows(table: Float32Array, dim: number, ids: Int32Array): Float32Array {
+  const n = ids.length;
+  if (n === 0) return new Float32Array(0);
+  if (ids[n - 1] - ids[0] === n - 1 && ids.every((u, i) => u === ids[0] + i)) return table.subarray(ids[0] * dim, (ids[0] + n) * dim);
+  const out = new Float32Array(n * dim);
+  ids.forEach((u, r) => out.set(table.subarray(u * dim, (u + 1) * dim), r * dim));
+  return out;
 }
