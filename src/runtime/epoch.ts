@@ -14,7 +14,8 @@ export interface Stepper {
    */
   run(batch: Record<string, BatchTensor>, o?: { move?: boolean }): Promise<Record<string, number>>;
   setFixedInputs(i: Record<string, BatchTensor>): unknown;
-  checkpointTensors(): Map<string, NamedTensor> | Promise<Map<string, NamedTensor>>;
+  /** Parameters and optimiser state; `state: false`: the parameters alone. */
+  checkpointTensors(o?: { state?: boolean }): Map<string, NamedTensor> | Promise<Map<string, NamedTensor>>;
   restore(t: Map<string, NamedTensor>, step: number): unknown;
   release(): Promise<void>;
 }

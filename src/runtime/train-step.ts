@@ -145,9 +145,10 @@ export class TrainStep {
   }
 
   /** Parameters and optimiser state, for a checkpoint (shared arrays: write them before the next step). */
-  checkpointTensors(): Map<string, NamedTensor> {
+  checkpointTensors(o: { state?: boolean } = {}): Map<string, NamedTensor> {
     const out = new Map<string, NamedTensor>();
     for (const [name, p] of this.compiled.params) out.set(name, { data: this.values.get(name)!, shape: p.shape });
+    if (o.state === false) return out;
     for (const s of this.compiled.state) out.set(s.name, { data: this.state.get(s.name)!, shape: s.shape });
     return out;
   }

@@ -11,7 +11,7 @@ export type WorkerRequest =
   | { id: number; type: 'init'; compiled: CompiledTrainStep; values: Map<string, Float32Array>; optimizer: StepOptimizer; options: SessionOptions }
   | { id: number; type: 'fixed'; inputs: Record<string, BatchTensor>; lent: ArrayBuffer[] }
   | { id: number; type: 'run'; batch: Record<string, BatchTensor> }
-  | { id: number; type: 'tensors' }
+  | { id: number; type: 'tensors'; state: boolean }
   | { id: number; type: 'restore'; tensors: Map<string, NamedTensor>; step: number }
   | { id: number; type: 'lr'; lr: number }
   | { id: number; type: 'reclaim' }
@@ -33,7 +33,7 @@ async function handle(m: WorkerRequest): Promise<unknown> {
     case 'fixed': step.setFixedInputs(m.inputs); lent.push(...m.lent); return undefined;
     case 'reclaim': { step.dropFixedInputs(); const back = lent; lent = []; return new Moved(back, back); }
     case 'run': return step.run(m.batch);
-    case 'tensors': return step.checkpointTensors();
+    case 'tensors': return step.checkpointTensors({ state: m.state });
     case 'restore': step.restore(m.tensors, m.step); return undefined;
     case 'lr': step.lr = m.lr; return undefined;
     case 'close': await step.release(); step = null; return undefined;

@@ -67,8 +67,8 @@ export class WorkerTrainStep {
   run(batch: Record<string, BatchTensor>, o: { move?: boolean } = {}): Promise<Record<string, number>> {
     return this.call({ type: 'run', batch }, o.move ? movableBuffers(batch) : []) as Promise<Record<string, number>>;
   }
-  /** A copy of parameters and optimiser state (for evaluation and checkpoints). */
-  checkpointTensors(): Promise<Map<string, NamedTensor>> { return this.call({ type: 'tensors' }) as Promise<Map<string, NamedTensor>>; }
+  /** A copy of parameters and optimiser state (for checkpoints), or of the parameters alone (`state: false`: for evaluation). */
+  checkpointTensors(o: { state?: boolean } = {}): Promise<Map<string, NamedTensor>> { return this.call({ type: 'tensors', state: o.state !== false }) as Promise<Map<string, NamedTensor>>; }
   restore(tensors: Map<string, NamedTensor>, step: number): Promise<void> { return this.call({ type: 'restore', tensors, step }) as Promise<void>; }
   setLr(lr: number): Promise<void> { return this.call({ type: 'lr', lr }) as Promise<void>; }
 

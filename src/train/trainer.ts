@@ -108,10 +108,9 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
       seconds.push(trainSeconds);
       const { losses, gradNorms } = epochMeans(sums, steps);
       const validating = epoch % every === 0 || epoch === o.epochs;
-      // One fetch of parameters and optimiser state per epoch serves validation and the checkpoint.
-      let tensors: Map<string, NamedTensor> | null = validating ? await stepper.checkpointTensors() : null;
+      // Validation fetches the parameters alone; a checkpoint (every 10 s or 10 epochs) everything.
       if (validating) {
-        const current = paramValues(tensors!, params);
+        const current = paramValues(await stepper.checkpointTensors({ state: false }), params);
         const report = await evalValid(current);
         const value = report.means[o.metric];
         if (value === undefined) throw new Error(`unknown validation metric '${o.metric}': use one of ${Object.keys(report.means).join(', ')}`);
@@ -125,8 +124,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
         progress.line(`epoch ${epoch}: loss ${losses.loss.toFixed(4)}  (validated every ${every} epochs)  ${trainSeconds.toFixed(1)}s`);
       }
       if (finished() || halted() || epoch - checkpointEpoch >= CHECKPOINT_EVERY_EPOCHS || performance.now() - checkpointedAt >= CHECKPOINT_EVERY_MS) {
-        tensors ??= await stepper.checkpointTensors();
-        saveCheckpoint(ckptDir, tensors, stepper.step, rng.getState(), epoch, stopping.best, o, seconds);
+        saveCheckpoint(ckptDir, await stepper.checkpointTensors(), stepper.step, rng.getState(), epoch, stopping.best, o, seconds);
         checkpointedAt = performance.now();
         checkpointEpoch = epoch;
       }

@@ -42,6 +42,11 @@ test('a train step in a worker thread matches the in-thread trajectory bit for b
     assert.equal(remote.step, 10);
     const got = await remote.checkpointTensors();
     for (const [name, t] of local.checkpointTensors()) assert.deepEqual(got.get(name)!.data, t.data, name);
+    // For evaluation: the parameters alone, the same values.
+    const paramsOnly = await remote.checkpointTensors({ state: false });
+    assert.deepEqual([...paramsOnly.keys()].sort(), [...compiled.params.keys()].sort());
+    assert.ok(got.size > paramsOnly.size, 'the full fetch also holds the optimiser state');
+    for (const [name, t] of paramsOnly) assert.deepEqual(t.data, got.get(name)!.data, name);
   } finally {
     await remote.release();
   }
