@@ -12,8 +12,7 @@ import { backboneSpec, resolveBackboneConfig, BACKBONES } from '../src/backbones
 import { sgfdConfig, type SgfdConfig } from '../src/sgfd/config.ts';
 import { initialValues } from '../src/nn/index.ts';
 import { nativeWork } from '../src/runtime/propagation-offload.ts';
-import { planTrainStep } from '../src/nn/step-plan.ts';
-import { firstBatchWork } from '../src/runtime/step-threads.ts';
+import { planBackboneStep } from '../src/train/backbone-step.ts';
 import { overlappedSteps } from '../src/runtime/epoch.ts';
 import { openStepper } from '../src/train/feature-loan.ts';
 import { TRAIN_DEFAULTS } from '../src/train/trainer.ts';
@@ -69,8 +68,7 @@ async function epochSeconds(ds: Dataset, name: string, sgfd: SgfdConfig | null):
   // As `sgfd train` runs it: compiled for its share of the training default's threads (nn/step-plan.ts),
   // in its worker, the next batch built on this thread while a step runs. A step's time is the
   // interval between two steps' ends.
-  const { compiled, threads } = planTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { native: trainsNatively() }, TRAIN_DEFAULTS.threads,
-    (c) => firstBatchWork(c, bb.trainRows, bb.batchSize, rng, (rows, r) => bb.batchFeeds(rows, r), bb.fixedFeeds()));
+  const { compiled, threads } = planBackboneStep(bb, { native: trainsNatively() }, TRAIN_DEFAULTS.threads, rng);
   const { stepper, close } = await openStepper(ds, compiled, values, bb, true, { threads }, null);
   const ends: number[] = [];
   try {

@@ -20,8 +20,7 @@ import { sgfdConfig, type SgfdConfig, type Profile } from '../src/sgfd/config.ts
 import { initialValues } from '../src/nn/index.ts';
 import { compileTrainStep } from '../src/nn/train-step-graph.ts';
 import { trainsNatively } from '../src/runtime/native.ts';
-import { firstBatchWork } from '../src/runtime/step-threads.ts';
-import { planTrainStep } from '../src/nn/step-plan.ts';
+import { planBackboneStep } from '../src/train/backbone-step.ts';
 import { type Stepper } from '../src/runtime/epoch.ts';
 import { openStepper } from '../src/train/feature-loan.ts';
 import { scoringGraph } from '../src/run/scoring.ts';
@@ -76,9 +75,8 @@ async function setup(r: SetupRequest): Promise<SetupAnswer> {
   // As the trainer holds them: the validation scoring graph, and the step in a worker with the feature
   // tables that scoring does not read lent to it (openStepper).
   const scoring = await scoringGraph(bb, params, { threads: r.threads });
-  // Compiled, and its share of the threads taken, as the trainer does (nn/step-plan.ts).
-  const { compiled, threads } = planTrainStep(params, (b) => bb.buildLoss(b), bb.optimizer, { native: trainsNatively() }, r.threads,
-    (c) => firstBatchWork(c, bb.trainRows, bb.batchSize, rng, (rows, rr) => bb.batchFeeds(rows, rr), bb.fixedFeeds()));
+  // Compiled, and its share of the threads taken, as the trainer does (train/backbone-step.ts).
+  const { compiled, threads } = planBackboneStep(bb, { native: trainsNatively() }, r.threads, rng);
   const { stepper: step, close } = await openStepper(ds, compiled, values, bb, true, { threads }, scoring ? new Set(scoring.session.inputNames) : null);
   const rows = batches(bb.trainRows, bb.batchSize, rng).next().value as Int32Array;
   const feeds = bb.batchFeeds(rows, rng);

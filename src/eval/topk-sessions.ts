@@ -1,6 +1,7 @@
-// The top-K scoring session kept across evaluations. A trainer validates after every epoch with the
-// same graph: dot-product scorers read their tables as inputs, so the graph's bytes do not change
-// from one epoch to the next. Opening its ORT session took 20–66 ms each time, and the fresh session's
+// The top-K scoring session kept across evaluations that rank on ONNX Runtime (per-user score models,
+// GRCN's reference evaluator, or any scorer where the native kernel is not built: ranking.ts). A
+// trainer validates after every epoch with the same graph: a dot-product scorer reads its tables as
+// inputs, so the graph's bytes do not change from one epoch to the next. Opening its ORT session took 20–66 ms each time, and the fresh session's
 // first runs another 30–45 ms (Last.fm 2K: 1,858 users × 1,425 items, against 14 ms for a warm run).
 // Scorers that bake parameters into the graph (per-user score models) get a new session whenever the
 // bytes differ. The same graph gives the same results either way.

@@ -4,8 +4,8 @@
 import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { initialValues, type Parameter } from '../nn/index.ts';
-import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, firstBatchWork, type BatchTensor } from '../runtime/index.ts';
-import { planTrainStep } from '../nn/index.ts';
+import { NonFiniteError, EPOCH_INPUT, nativeWork, trainsNatively, type BatchTensor } from '../runtime/index.ts';
+import { planBackboneStep } from './backbone-step.ts';
 import { writeCheckpoint, readCheckpoint, type NamedTensor } from '../runtime/index.ts';
 import { type Dataset } from '../data/index.ts';
 import { Rng, type RngState } from '../data/index.ts';
@@ -62,8 +62,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const values = initialValues(params, rng);
   for (const [k, v] of initial ?? []) if (values.has(k)) values.set(k, v);
   // The step's products decide its share of the threads, never its results (runtime/step-threads.ts).
-  const { compiled, threads: stepThreadCount, work } = planTrainStep(params, (b) => backbone.buildLoss(b), backbone.optimizer, { gradNorms: o.gradNorms, native: trainsNatively(o.device) }, o.threads,
-    (c) => firstBatchWork(c, backbone.trainRows, backbone.batchSize, rng, (rows, r) => backbone.batchFeeds(rows, r), backbone.fixedFeeds()));
+  const { compiled, threads: stepThreadCount, work } = planBackboneStep(backbone, { gradNorms: o.gradNorms, native: trainsNatively(o.device) }, o.threads, rng);
   const session = { device: o.device, threads: o.threads };
   const scoring = await scoringGraph(backbone, params, session);
   const stepSession = { ...session, threads: stepThreadCount };
