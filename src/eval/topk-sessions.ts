@@ -1,12 +1,13 @@
-// The top-K scoring session kept across evaluations that rank on ONNX Runtime (per-user score models,
+// The top-K scoring session kept across evaluations that rank on ONNX Runtime (pairwise backbones,
 // GRCN's reference evaluator, or any scorer where the native kernel is not built: ranking.ts). A
-// trainer validates after every epoch with the same graph: a dot-product scorer reads its tables as
-// inputs, so the graph's bytes do not change from one epoch to the next. Opening its ORT session took 20–66 ms each time, and the fresh session's
-// first runs another 30–45 ms (Last.fm 2K: 1,858 users × 1,425 items, against 14 ms for a warm run).
-// Scorers that bake parameters into the graph (per-user score models) get a new session whenever the
-// bytes differ. The same graph gives the same results either way.
+// trainer validates every few epochs with the same graph: a dot-product scorer reads its tables as
+// inputs, and a pairwise one its serving rows and its pair network's weights (run/scoring.ts), so the
+// graph's bytes do not change from one validation to the next. Opening its ORT session took 20–66 ms
+// each time, and the fresh session's first runs another 30–45 ms (Last.fm 2K: 1,858 users × 1,425
+// items, against 14 ms for a warm run). A scorer that bakes values into its graph gets a new session
+// whenever the bytes differ. The same graph gives the same results either way.
 import { Buffer } from 'node:buffer';
-import { createSession, type ort } from '../runtime/index.ts';
+import { RANKING_SESSION, createSession, type ort } from '../runtime/index.ts';
 
 export class TopKSessions {
   private held: { bytes: Buffer; threads: number | undefined; session: ort.InferenceSession } | null = null;
@@ -21,7 +22,7 @@ export class TopKSessions {
     const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (this.held && this.held.threads === threads && this.held.bytes.equals(b)) return this.held.session;
     await this.release();
-    const session = await createSession(bytes, threads === undefined ? {} : { threads });
+    const session = await createSession(bytes, { ...(threads === undefined ? {} : { threads }), ...RANKING_SESSION });
     this.opened++;
     this.held = { bytes: b, threads, session };
     return session;

@@ -45,7 +45,7 @@ export async function checkScorer(run: LoadedRun, scorerModel: Uint8Array, users
   const k = Math.min(CHECK_K, run.ds.nItems);
   const fwd = await scoringGraph(run.backbone, run.backbone.model.namedParameters(), { threads });
   const reference = await topK(await scorer(fwd, run.ds, run.values, run.backbone), sample, [], k, { threads, chunk: run.backbone.evalChunk });
-  await fwd?.release();
+  await fwd.release();
   const session = await ScorerSession.create(scorerModel, shape, threads);
   try {
     const got = await session.topK(userRows(users.data, users.dim, sample), sample.length, items.data, run.ds.nItems, k);

@@ -1,7 +1,7 @@
 // A session over an exported scorer.onnx (item matrix, k and excluded pairs as inputs): what the
 // export check and the HTTP server run. Pairwise scorers (MAML's attention) hold intermediates per
 // (user, item) pair, so users go in runs sized to a memory budget by the card's bytes per pair.
-import { createSession, tensor, type ort } from '../runtime/index.ts';
+import { RANKING_SESSION, createSession, tensor, type ort } from '../runtime/index.ts';
 import { SCORER_IO, topKOutputs } from './model-io.ts';
 
 export interface TopKRows {
@@ -25,7 +25,7 @@ export class ScorerSession {
   private constructor(private readonly session: ort.InferenceSession, readonly shape: ScorerShape) {}
 
   static async create(model: Uint8Array, shape: ScorerShape, threads?: number): Promise<ScorerSession> {
-    return new ScorerSession(await createSession(model, threads === undefined ? {} : { threads }), shape);
+    return new ScorerSession(await createSession(model, { ...(threads === undefined ? {} : { threads }), ...RANKING_SESSION }), shape);
   }
 
   /** Users per run over `nItems` items within RUN_BUDGET_BYTES (at least 1). */

@@ -53,7 +53,7 @@ export async function evaluateRun(run: LoadedRun, o: { compat?: Compat; threads?
   const eo = { ...o, chunk: run.backbone.evalChunk };
   const valid = await evaluate(s, run.ds, 'valid', eo);
   const test = await evaluate(s, run.ds, 'test', eo);
-  await fwd?.release();
+  await fwd.release();
   return { valid, test };
 }
 

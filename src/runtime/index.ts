@@ -5,7 +5,7 @@ export { bootSource, libraryVersion, projectFile, siblingModule } from './code-l
 export { CheckpointError, type NamedTensor, decodeSafetensors, encodeSafetensors, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 export { type Stepper, runEpoch } from './epoch.ts';
 export { ForwardGraph } from './forward.ts';
-export { type Device, type Feeds, type SessionOptions, TUNED_MALLOC, createSession, mallocTuned, onGlibc, ort, tensor } from './session.ts';
+export { type Device, type Feeds, type SessionOptions, RANKING_SESSION, TUNED_MALLOC, createSession, mallocTuned, onGlibc, ort, tensor } from './session.ts';
 export { EPOCH_INPUT, LR_INPUT, STEP_INPUT, type StateSpec, nextName } from './step-io.ts';
 export { type BatchTensor, type CompiledTrainStep, NonFiniteError, TrainStep, stepGraphBytes } from './train-step.ts';
 export { PARALLEL_STEP_WORK, firstBatchWork, isSmallStep, stepMultiplyAdds, stepThreads } from './step-threads.ts';

@@ -3,7 +3,7 @@
 // chunks sized to a memory budget, each chunk one run of (scores → TopK), excluded items dropped
 // from an over-fetched top-K; results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
-import { createSession, nativeKernels, tensor, type Feeds, type ort } from '../runtime/index.ts';
+import { RANKING_SESSION, createSession, nativeKernels, tensor, type Feeds, type ort } from '../runtime/index.ts';
 import { type Scorer, assertFiniteRows, nativeDotChunks, userRows } from '../eval/index.ts';
 import { type Csr } from '../data/index.ts';
 import { dotTopKGraph, userIdTopKGraph } from '../model/index.ts';
@@ -81,7 +81,7 @@ export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: Ba
   const graph = source.kind === 'dot'
     ? dotTopKGraph({ dim: source.dim, items: source.items, k: 'input', mask: false })
     : userIdTopKGraph(source.scorer);
-  const session = await createSession(G.serialize(graph), o.threads === undefined ? {} : { threads: o.threads });
+  const session = await createSession(G.serialize(graph), { ...(o.threads === undefined ? {} : { threads: o.threads }), ...RANKING_SESSION });
   try {
     const fixed: Feeds = {};
     if (source.kind === 'per-user') {

@@ -15,8 +15,8 @@ export interface RunEmbeddings { users: Float32Array; items: Float32Array; dim: 
 
 /** The run's final representations [nUsers, d] and [nItems, d], or null for per-user score models. */
 export async function runEmbeddings(run: LoadedRun, threads?: number): Promise<RunEmbeddings | null> {
+  if (!run.backbone.buildScoring) return null;
   const fwd = await scoringGraph(run.backbone, run.backbone.model.namedParameters(), { threads });
-  if (!fwd) return null;
   try {
     const out = await fwd.run(run.values, run.backbone.fixedFeeds());
     const users = out.users.data as Float32Array;

@@ -21,7 +21,7 @@ export interface FeatureLoan {
 /**
  * The buffers behind `ds.modalities` that no input the main thread reads during training needs:
  * `mainReads` holds the scoring graph's input names (null: the main thread reads every fixed input,
- * as per-user score models do, and nothing is lent).
+ * and nothing is lent).
  */
 export function featureLoan(ds: Dataset, fixed: Record<string, BatchTensor>, mainReads: ReadonlySet<string> | null): FeatureLoan {
   if (!mainReads) return { buffers: [], restore: () => {} };

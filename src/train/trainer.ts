@@ -66,7 +66,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
   const session = { device: o.device, threads: o.threads };
   const scoring = await scoringGraph(backbone, params, session);
   const stepSession = { ...session, threads: stepThreadCount };
-  const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, stepSession, scoring ? new Set(scoring.session.inputNames) : null);
+  const { stepper, close } = await openStepper(ds, compiled, values, backbone, o.worker, stepSession, new Set(scoring.session.inputNames));
   const progress = new ProgressBar(o.quiet);
   const ckptDir = join(outDir, RUN_FILES.checkpoint);
   const logPath = join(outDir, RUN_FILES.log);
@@ -148,7 +148,7 @@ export async function train(ds: Dataset, backbone: Backbone, outDir: string, o: 
     valid = await evaluate(s, ds, 'valid', eo);
     test = o.scoreTest === false ? null : await evaluate(s, ds, 'test', eo);
   } finally { await sessions.release(); }
-  await scoring?.release();
+  await scoring.release();
   return writeResults(outDir, valid, test, best.epoch, epoch, seconds, { native_kernels: nativeWork(compiled), step_threads: stepSession.threads, ...(work !== null ? { step_multiply_adds: work } : {}) });
 }
 
