@@ -16,7 +16,7 @@ import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, trainInteractions, asInt64, pairwiseUserScores } from '../backbone.ts';
 import { type ColdStartRule } from '../cold-start-rule.ts';
-import { ItemExtractor, withSgfd, type ExtractorTables, type ExtractorKind } from '../../sgfd/index.ts';
+import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/index.ts';
 import { type SgfdConfig } from '../../sgfd/index.ts';
 import { type Dataset } from '../../data/index.ts';
 import { type Rng } from '../../data/index.ts';
@@ -67,6 +67,8 @@ class Maml implements Backbone {
   /** Users per scoring chunk: attention is per (user, item) pair, ≈ 48·d bytes each; keep a chunk ≲ 256 MB. */
   readonly evalChunk: number;
   readonly pairScoring: { score: string; bytesPerPair: number };
+  /** Item-wise work once per distinct batch item (itemRows); false: per batch slot (the tests' reference). */
+  perDistinctRows = true;
   constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings, kind);
     this.pairScoring = {
@@ -81,12 +83,28 @@ class Maml implements Backbone {
     this.trainRows = this.train.users.length;
   }
 
-  /** Feature projections [B, K, d] of the int64 item ids [B, K], with the SGFD terms on those items. */
-  private project(b: Binder, tables: ExtractorTables, ids: Value) {
-    // flattenIndex keeps the ids' plan: the reference profile's joint teacher then runs once per distinct item.
-    const { features, sgfd } = this.model.extractor.forward(b, tables, G.flattenIndex(ids));
-    const proj = this.model.projection.forward(b, features);
-    return { proj: G.reshape(proj, [-1, ids.shape[1], this.cfg.embedding_dim]), sgfd };
+  /**
+   * The batch's item rows for ids [B, K]: ID embeddings v and feature projections p [B, K, d], the
+   * attention's item side, and the SGFD terms. Everything that is a function of the item alone — the
+   * projection, the item side (and the extractor, the joint teacher) — runs once per distinct item of
+   * the batch and is spread back to the slots; perDistinctRows = false runs it per slot instead.
+   */
+  private itemRows(b: Binder, ids: Value) {
+    const K = ids.shape[1];
+    const d = this.cfg.embedding_dim;
+    const table = b.param(this.model.itemEmbedding);
+    // flattenIndex keeps the ids' plan: the extractor then runs once per distinct item.
+    const { features, perItem, sgfd } = this.model.extractor.forward(b, this.model.extractor.tables(b.graph, this.ds.nItems), G.flattenIndex(ids));
+    const plan = ids.index?.plan?.();
+    const v = G.gather(table, ids);
+    if (!(this.perDistinctRows && plan && perItem)) {
+      const proj = G.reshape(this.model.projection.forward(b, features), [-1, K, d]);
+      return { v, proj, side: this.model.attention.itemSide(b, v, proj), sgfd };
+    }
+    const spread = (x: Value) => G.reshape(G.gatherRuns(x, plan), [-1, K, x.shape[1]]);
+    const projOnce = this.model.projection.forward(b, perItem);
+    const side = this.model.attention.itemSide(b, G.gather(table, G.distinctIds(plan)), projOnce);
+    return { v, proj: spread(projOnce), side: { part: spread(side.part), squaredNorm: spread(side.squaredNorm) }, sgfd };
   }
 
   buildLoss(b: Binder) {
@@ -95,10 +113,9 @@ class Maml implements Backbone {
     const users = G.indexInput(g, INPUT.users, ['batch'], this.ds.nUsers);
     const items = G.indexInput(g, INPUT.items, ['batch', 1 + J], this.ds.nItems);
     const u = G.gather(b.param(this.model.userEmbedding), users);
-    const v = G.gather(b.param(this.model.itemEmbedding), items);
-    const { proj, sgfd } = this.project(b, this.model.extractor.tables(g, this.ds.nItems), items);
+    const { v, proj, side, sgfd } = this.itemRows(b, items);
     const uRow = G.unsqueeze(u, [1]);
-    const dist = attentiveDistance(this.model.attention.weights(b, uRow, v, proj), uRow, v);
+    const dist = attentiveDistance(this.model.attention.weights(b, uRow, side), uRow, v);
     const [dPos, dNeg] = G.split(dist, [1, J], 1);
     const hinge = rankWeightedHinge(dPos, dNeg, this.cfg.margin, this.ds.nItems);
     const [vPos] = G.split(v, [1, J], 1);
@@ -145,7 +162,7 @@ class Maml implements Backbone {
     const d = this.cfg.embedding_dim;
     const [v, proj] = G.split(items, [d, d], 1);
     const u = G.unsqueeze(users, [1]);
-    return G.neg(attentiveDistance(this.model.attention.weights(b, u, v, proj), u, v));
+    return G.neg(attentiveDistance(this.model.attention.weights(b, u, this.model.attention.itemSide(b, v, proj)), u, v));
   }
 
   buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }

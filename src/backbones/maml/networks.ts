@@ -73,19 +73,31 @@ export class PairAttention extends Module {
     this.output = new Linear(5 * d, d);
   }
 
-  /** Weights a(u, i) [..., d], non-negative, summing to d over the last axis. */
-  weights(b: Binder, u: Value, itemEmb: Value, itemProj: Value): Value {
+  /**
+   * The item's part of the first layer, v·W_v + p·W_p [..., 5d], and ‖v‖² + ‖p‖² [..., 1]: functions of
+   * the item alone, so a train step computes them once per distinct item of its batch.
+   */
+  itemSide(b: Binder, itemEmb: Value, itemProj: Value): ItemSide {
+    const d = this.d;
+    const [, wv, wp] = G.split(b.param(this.hidden.weight), [d, d, d], 0);
+    return { part: G.add(rowsTimes(itemEmb, wv), rowsTimes(itemProj, wp)), squaredNorm: G.add(squaredNorm(itemEmb), squaredNorm(itemProj)) };
+  }
+
+  /** Weights a(u, i) [..., d] from the item side (itemSide), non-negative, summing to d over the last axis. */
+  weights(b: Binder, u: Value, item: ItemSide): Value {
     const d = this.d;
     // Dense(L2([u; v; p])) computed block-wise — (u·W_u + v·W_v + p·W_p)/‖[u; v; p]‖ + b — so the
     // concatenation [B, N, 3d] is never materialised: the user and item parts meet by broadcasting.
-    const [wu, wv, wp] = G.split(b.param(this.hidden.weight), [d, d, d], 0);
-    const itemPart = G.add(rowsTimes(itemEmb, wv), rowsTimes(itemProj, wp));
-    const norm = normAtLeast(G.add(squaredNorm(u), G.add(squaredNorm(itemEmb), squaredNorm(itemProj))), EPS);
-    const h = G.tanh(G.add(G.div(G.add(rowsTimes(u, wu), itemPart), norm), b.param(this.hidden.bias!)));
+    const [wu] = G.split(b.param(this.hidden.weight), [d, d, d], 0);
+    const norm = normAtLeast(G.add(squaredNorm(u), item.squaredNorm), EPS);
+    const h = G.tanh(G.add(G.div(G.add(rowsTimes(u, wu), item.part), norm), b.param(this.hidden.bias!)));
     const z = G.relu(denseOfNormalised(b, this.output, h));
     return G.mul(G.softmax(z, -1), d);
   }
 }
+
+/** The item side of PairAttention's first layer (PairAttention.itemSide). */
+export interface ItemSide { part: Value; squaredNorm: Value }
 
 /** Σ_k a_k² (u_k − v_k)² over the last axis (shapes broadcast as for PairAttention.weights). */
 export function attentiveDistance(a: Value, u: Value, v: Value): Value {
