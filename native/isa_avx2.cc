@@ -9,6 +9,9 @@
 void dotTopKAvx2(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x8, 6, 2>(job, from, to, scratch); }
 void rowSumsAvx2(const RowSumsJob& job, int from, int to) { sumRows<f32x8, 8>(job, from, to); }
 void rowDotsAvx2(const RowDotsJob& job, int from, int to) { dotRows<f32x8>(job, from, to); }
+#include "attentive_scores_kernel.h"
+void attentiveItemsAvx2(const AttentiveScoresJob& job, int from, int to, float* scratch) { itemSides<f32x8, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
+void attentiveUsersAvx2(const AttentiveScoresJob& job, int from, int to, float* scratch) { userScores<f32x8, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
 #include "adam_kernel.h"
 size_t adamAvx2(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x8>(job, from, to); }
 #ifdef __clang__

@@ -5,5 +5,8 @@
 void dotTopKSse2(const DotTopKJob& job, int from, int to, float* scratch) { scoreUsers<f32x4, 4, 2>(job, from, to, scratch); }
 void rowSumsSse2(const RowSumsJob& job, int from, int to) { sumRows<f32x4, 8>(job, from, to); }
 void rowDotsSse2(const RowDotsJob& job, int from, int to) { dotRows<f32x4>(job, from, to); }
+#include "attentive_scores_kernel.h"
+void attentiveItemsSse2(const AttentiveScoresJob& job, int from, int to, float* scratch) { itemSides<f32x4, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
+void attentiveUsersSse2(const AttentiveScoresJob& job, int from, int to, float* scratch) { userScores<f32x4, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
 #include "adam_kernel.h"
 size_t adamSse2(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x4>(job, from, to); }

@@ -10,6 +10,7 @@ import { type Rng } from '../data/index.ts';
 import { type SgfdConfig } from '../sgfd/index.ts';
 import { type ExtractorKind, type ItemExtractor } from '../sgfd/index.ts';
 import { type ColdStartRule } from './cold-start-rule.ts';
+import { type AttentiveWeights } from '../eval/index.ts';
 
 export type ConfigValue = number | string | boolean;
 
@@ -71,6 +72,11 @@ export interface Backbone {
    * per (user, item) pair, by which servers size their user batches.
    */
   readonly pairScoring?: { score: string; bytesPerPair: number };
+  /**
+   * Pairwise models whose pair score the native attentive kernel computes (MAML): the pair network's
+   * weights among `values` (eval/attentive-top-k.ts; the serving rows are the rest of its input).
+   */
+  attentiveWeights?(values: ReadonlyMap<string, Float32Array>): AttentiveWeights;
   /** Users per scoring chunk when per-pair scoring needs more memory than the evaluator's default. */
   readonly evalChunk?: number;
   /** Multimodal models: how a new item's extracted features become its scored row (cold-start-rule.ts). */

@@ -6,3 +6,4 @@ export * from './significance.ts';
 export * from './seed-comparison.ts';
 export { TopKSessions } from './topk-sessions.ts';
 export { type NativeDotSource, type TopKChunk, NATIVE_CHUNK, assertFiniteRows, nativeChunkUsers, nativeDotChunks, userRows } from './native-top-k.ts';
+export { type AttentiveSource, type AttentiveWeights, attentiveTopK } from './attentive-top-k.ts';

@@ -35,7 +35,10 @@ export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: 
   }
 }
 
-/** Pair scores of user rows [nUsers, du] against item rows [nItems, di], the network's weights fed. */
+/**
+ * Pair scores of user rows [nUsers, du] against item rows [nItems, di], the network's weights fed;
+ * MAML's also on its native kernel (`attentive`), which the evaluator prefers where it is built.
+ */
 function pairScorer(backbone: Backbone, users: Float32Array, items: Float32Array, ds: Dataset, values: Map<string, Float32Array>): Scorer {
   const du = users.length / ds.nUsers;
   const di = items.length / ds.nItems;
@@ -45,7 +48,9 @@ function pairScorer(backbone: Backbone, users: Float32Array, items: Float32Array
   };
   // Every parameter is offered; the evaluator feeds those the built graph reads.
   for (const [name, p] of backbone.model.namedParameters()) feeds[name] = { data: values.get(name)!, dims: [...p.shape] as number[] };
+  const attentive = backbone.attentiveWeights ? { attentive: { users, items, d: du, ...backbone.attentiveWeights(values) } } : {};
   return {
+    ...attentive,
     build(g, ids) {
       const u = G.gather(g.input(USER_ROWS, 'float32', [ds.nUsers, du]), ids);
       return backbone.pairScores!(new InputBinder(g), u, g.input(ITEM_ROWS, 'float32', [ds.nItems, di]));

@@ -30,6 +30,14 @@ export interface NativeKernels {
    */
   rowDots(x: Float32Array, y: Float32Array, cols: number, ptr: Int32Array, index: Int32Array, threads: number, out: Float32Array, outAt: Int32Array | null): void;
   /**
+   * MAML's pair score (native/attentive_scores.h) of every user row u [d] against every item row
+   * [v ‖ p] [2d], fused (no [users × items × H] intermediate): out [nUsers · nItems] = −Σ_k a_k²
+   * (u_k − v_k)², a the attention over [u; v; p]; weights row-major [in, out] (hidden [3d, H], out
+   * [H, d]). Runs on `threads` threads; the same bits on any number of them.
+   */
+  attentiveScores(users: Float32Array, items: Float32Array, d: number, hiddenWeight: Float32Array, hiddenBias: Float32Array,
+    outWeight: Float32Array, outBias: Float32Array, eps: number, threads: number, out: Float32Array): void;
+  /**
    * One Adam step on param, m and v in place (float32, in the train-step graph's order), the gradient
    * grad + extra (extra may be null); hyper: β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, lr / (1 − β1ᵗ),
    * L2 weight decay; vectorised (the scalar order's bits), split over up to `threads` threads when large.

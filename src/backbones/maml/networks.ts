@@ -8,7 +8,9 @@ import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Linear, type Binder } from '../../nn/index.ts';
 
-const EPS = 1e-12; // as G.l2Normalize: x / max(‖x‖, eps)
+/** The norm floor of the normalised layers, as G.l2Normalize: x / max(‖x‖, eps). */
+export const ATTENTION_EPS = 1e-12;
+const EPS = ATTENTION_EPS;
 
 const squaredNorm = (x: Value) => G.reduceSum(G.square(x), [-1], true);
 
