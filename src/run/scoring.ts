@@ -39,7 +39,7 @@ export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: 
  * Pair scores of user rows [nUsers, du] against item rows [nItems, di], the network's weights fed;
  * MAML's also on its native kernel (`attentive`), which the evaluator prefers where it is built.
  */
-function pairScorer(backbone: Backbone, users: Float32Array, items: Float32Array, ds: Dataset, values: Map<string, Float32Array>): Scorer {
+export function pairScorer(backbone: Backbone, users: Float32Array, items: Float32Array, ds: Dataset, values: Map<string, Float32Array>): Scorer {
   const du = users.length / ds.nUsers;
   const di = items.length / ds.nItems;
   const feeds: Scorer['feeds'] = {

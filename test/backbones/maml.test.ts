@@ -195,4 +195,6 @@ test('train_only_embeddings (the reference behaviour) leaves every SGFD, project
 test('SGFD reference profile: the student and the joint teacher run once per distinct batch item, with the same loss and gradients as per slot', async () => {
   const cfg = resolveBackboneConfig(maml, { embedding_dim: 16, negatives: 3 });
   await assertPerDistinctMatchesPerSlot(maml, ds, cfg, sgfdConfig('reference', { latentDim: 16 }), Int32Array.from({ length: 64 }, (_, i) => i * 7));
+  // distinct_items: the projection and the attention's item side once per distinct item, too.
+  await assertPerDistinctMatchesPerSlot(maml, ds, { ...cfg, distinct_items: true }, null, Int32Array.from({ length: 64 }, (_, i) => i * 7));
 });

@@ -34,6 +34,14 @@ export const MAML_DEFAULTS = {
    * default; true reproduces that behaviour by freezing every parameter but the two tables.
    */
   train_only_embeddings: false,
+  /**
+   * The feature projection and the attention's item side once per distinct batch item, spread back to
+   * the slots, instead of once per slot: the same math, a 1.5× faster step at batch 1,024 on Last.fm
+   * 2K (1,400 distinct items in 5,120 slots). Off by default: its float rounding differs, and over
+   * seeds 1–5 on Last.fm 2K it ended 0.14–0.39 points lower in validation Recall@20 every time (test
+   * Recall@20 the same on average: −0.04) — docs/PERFORMANCE.md, session 22.
+   */
+  distinct_items: false,
 };
 type MamlConfig = typeof MAML_DEFAULTS;
 
@@ -72,10 +80,11 @@ class Maml implements Backbone {
    */
   readonly evalChunk: number;
   readonly pairScoring: { score: string; bytesPerPair: number };
-  /** Item-wise work once per distinct batch item (itemRows); false: per batch slot (the tests' reference). */
-  perDistinctRows = true;
+  /** Item-wise work once per distinct batch item (itemRows; the distinct_items setting); false: per batch slot. */
+  perDistinctRows: boolean;
   constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings, kind);
+    this.perDistinctRows = cfg.distinct_items;
     this.pairScoring = {
       score: 'MAML: −Σ_k a_k² (u_k − v_k)², the negated attentive distance of the user row u and the item row [v ‖ proj] '
         + '(ID embedding ‖ feature projection), a = the attention over [u; v; proj]; higher is better',
@@ -92,7 +101,8 @@ class Maml implements Backbone {
    * The batch's item rows for ids [B, K]: ID embeddings v and feature projections p [B, K, d], the
    * attention's item side, and the SGFD terms. Everything that is a function of the item alone — the
    * projection, the item side (and the extractor, the joint teacher) — runs once per distinct item of
-   * the batch and is spread back to the slots; perDistinctRows = false runs it per slot instead.
+   * the batch and is spread back to the slots when perDistinctRows (distinct_items) is set; else the
+   * projection and the item side run per slot.
    */
   private itemRows(b: Binder, ids: Value) {
     const K = ids.shape[1];
@@ -214,7 +224,7 @@ export const mamlSpec: BackboneSpec = {
     + 'unit-ball embeddings); train_only_embeddings=true reproduces the reference code, which optimises only the '
     + 'user/item embeddings (projection, attention and SGFD weights never change)',
   defaults: MAML_DEFAULTS,
-  settings: { feature_weight: rangeOf.weight, cov_weight: rangeOf.weight, train_only_embeddings: rangeOf.bool },
+  settings: { feature_weight: rangeOf.weight, cov_weight: rangeOf.weight, train_only_embeddings: rangeOf.bool, distinct_items: rangeOf.bool },
   create: (ds, config, sgfd, teacherCache, kind) => {
     if (ds.modalities.length === 0) throw new Error('maml needs at least one item feature modality');
     checkConfig(config as MamlConfig);
