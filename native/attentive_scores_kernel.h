@@ -74,10 +74,7 @@ void timesPanels(const float* A, int lda, int rows, int K, const float* panels, 
       }
     }
     V tile[ROWS][COLS];
-#pragma GCC unroll 8
-    for (int r = 0; r < ROWS; r++)
-#pragma GCC unroll 4
-      for (int c = 0; c < COLS; c++) tile[r][c] = acc[r][c];
+    copyTile(tile, acc);
     for (int r = 0; r < rows; r++)
       for (int c = 0; c < COLS; c++) storeVector(C + static_cast<size_t>(r) * ldc + p * COLS * L + c * L, tile[r][c]);
   }

@@ -173,12 +173,8 @@ template <typename V, int ROWS, int COLS> void scoreUsers(const DotTopKJob& job,
           for (int c = 0; c < COLS; c++) acc[r][c] += s * w[c];
         }
       }
-      // Copied out with constant indices only, so that acc itself stays in registers above.
       V tile[ROWS][COLS];
-#pragma GCC unroll 16
-      for (int r = 0; r < ROWS; r++)
-#pragma GCC unroll 4
-        for (int c = 0; c < COLS; c++) tile[r][c] = acc[r][c];
+      copyTile(tile, acc);
       // Lanes at or above each user's floor are appended; usually there are none, which one compare of
       // the tile's lane-wise maximum tells.
       for (int r = 0; r < rows; r++) {

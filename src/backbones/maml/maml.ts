@@ -84,7 +84,7 @@ class Maml implements Backbone {
   perDistinctRows: boolean;
   constructor(private readonly ds: Dataset, private readonly cfg: MamlConfig, private readonly sgfd: SgfdConfig | null, private readonly teacherCache: Float32Array[] | null, kind: ExtractorKind = 'linear') {
     this.model = new MamlModel(ds, cfg.embedding_dim, sgfd, cfg.train_only_embeddings, kind);
-    this.perDistinctRows = cfg.distinct_items;
+    this.perDistinctRows = cfg.distinct_items === true; // runs saved before the setting existed lack it
     this.pairScoring = {
       score: 'MAML: −Σ_k a_k² (u_k − v_k)², the negated attentive distance of the user row u and the item row [v ‖ proj] '
         + '(ID embedding ‖ feature projection), a = the attention over [u; v; proj]; higher is better',
