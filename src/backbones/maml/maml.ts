@@ -38,8 +38,8 @@ export const MAML_DEFAULTS = {
    * The feature projection and the attention's item side once per distinct batch item, spread back to
    * the slots, instead of once per slot: the same math, a 1.5× faster step at batch 1,024 on Last.fm
    * 2K (1,400 distinct items in 5,120 slots). Off by default: its float rounding differs, and over
-   * seeds 1–5 on Last.fm 2K it ended 0.14–0.39 points lower in validation Recall@20 every time (test
-   * Recall@20 the same on average: −0.04) — docs/PERFORMANCE.md, session 22.
+   * seeds 1–8 on Last.fm 2K it ended 0.14–0.39 points lower in validation Recall@20 every time (test
+   * Recall@20 the same on average: −0.06) — docs/PERFORMANCE.md, session 22.
    */
   distinct_items: false,
 };
