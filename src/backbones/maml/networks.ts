@@ -10,7 +10,6 @@ import { Module, Linear, type Binder } from '../../nn/index.ts';
 
 /** The norm floor of the normalised layers, as G.l2Normalize: x / max(‖x‖, eps). */
 export const ATTENTION_EPS = 1e-12;
-const EPS = ATTENTION_EPS;
 
 const squaredNorm = (x: Value) => G.reduceSum(G.square(x), [-1], true);
 
@@ -40,7 +39,7 @@ function rowsTimes(x: Value, w: Value): Value {
 
 /** Dense(L2(x)) = (x·W)/max(‖x‖, eps) + b: dividing after the product keeps one [..., in] tensor fewer alive. */
 function denseOfNormalised(b: Binder, layer: Linear, x: Value): Value {
-  const y = G.div(rowsTimes(x, b.param(layer.weight)), normAtLeast(squaredNorm(x), EPS));
+  const y = G.div(rowsTimes(x, b.param(layer.weight)), normAtLeast(squaredNorm(x), ATTENTION_EPS));
   return layer.bias ? G.add(y, b.param(layer.bias)) : y;
 }
 
@@ -91,7 +90,7 @@ export class PairAttention extends Module {
     // Dense(L2([u; v; p])) computed block-wise — (u·W_u + v·W_v + p·W_p)/‖[u; v; p]‖ + b — so the
     // concatenation [B, N, 3d] is never materialised: the user and item parts meet by broadcasting.
     const [wu] = G.split(b.param(this.hidden.weight), [d, d, d], 0);
-    const norm = normAtLeast(G.add(squaredNorm(u), item.squaredNorm), EPS);
+    const norm = normAtLeast(G.add(squaredNorm(u), item.squaredNorm), ATTENTION_EPS);
     const h = G.tanh(G.add(G.div(G.add(rowsTimes(u, wu), item.part), norm), b.param(this.hidden.bias!)));
     const z = G.relu(denseOfNormalised(b, this.output, h));
     return G.mul(G.softmax(z, -1), d);
