@@ -77,6 +77,11 @@ export interface Backbone {
    * weights among `values` (eval/attentive-top-k.ts; the serving rows are the rest of its input).
    */
   attentiveWeights?(values: ReadonlyMap<string, Float32Array>): AttentiveWeights;
+  /**
+   * Pairwise models whose pair score is a dot product of rows derived from the serving rows (CML):
+   * those rows, [nUsers, dim] and [nItems, dim], so the native dot kernel can rank it.
+   */
+  dotRows?(users: Float32Array, items: Float32Array): { users: Float32Array; items: Float32Array; dim: number };
   /** Users per scoring chunk when per-pair scoring needs more memory than the evaluator's default. */
   readonly evalChunk?: number;
   /** Multimodal models: how a new item's extracted features become its scored row (cold-start-rule.ts). */

@@ -36,7 +36,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
     .option('threads', { type: 'number', default: 2 })
     .option('engine', {
       choices: SCORE_ENGINES, default: 'auto' as const,
-      describe: "dot-product models: 'native' (sgfd's fused kernel, built by npm install when a C++ compiler is present) or 'onnxruntime'; 'auto' takes native when built. Same results; recorded as sgfd.engine",
+      describe: "dot-product models, CML and MAML: 'native' (sgfd's fused kernel, built by npm install when a C++ compiler is present) or 'onnxruntime'; 'auto' takes native when built. Same results; recorded as sgfd.engine",
     })
     .option('format', { choices: ['file', 'stream'] as const, describe: 'Arrow IPC format (default: by extension)' })
     .option('force', { type: 'boolean', default: false, describe: 'replace an existing output file' })

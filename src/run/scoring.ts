@@ -37,7 +37,8 @@ export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: 
 
 /**
  * Pair scores of user rows [nUsers, du] against item rows [nItems, di], the network's weights fed;
- * MAML's also on its native kernel (`attentive`), which the evaluator prefers where it is built.
+ * MAML's also on its native kernel (`attentive`), CML's as a dot product of derived rows (`dot`): the
+ * evaluator prefers those where the kernels are built.
  */
 export function pairScorer(backbone: Backbone, users: Float32Array, items: Float32Array, ds: Dataset, values: Map<string, Float32Array>): Scorer {
   const du = users.length / ds.nUsers;
@@ -49,8 +50,10 @@ export function pairScorer(backbone: Backbone, users: Float32Array, items: Float
   // Every parameter is offered; the evaluator feeds those the built graph reads.
   for (const [name, p] of backbone.model.namedParameters()) feeds[name] = { data: values.get(name)!, dims: [...p.shape] as number[] };
   const attentive = backbone.attentiveWeights ? { attentive: { users, items, d: du, ...backbone.attentiveWeights(values) } } : {};
+  const dot = backbone.dotRows ? { dot: backbone.dotRows(users, items) } : {};
   return {
     ...attentive,
+    ...dot,
     build(g, ids) {
       const u = G.gather(g.input(USER_ROWS, 'float32', [ds.nUsers, du]), ids);
       return backbone.pairScores!(new InputBinder(g), u, g.input(ITEM_ROWS, 'float32', [ds.nItems, di]));

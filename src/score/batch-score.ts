@@ -1,6 +1,6 @@
-// Batch top-K scoring: dot-product sources on the native fused kernel when it is built
-// (eval/native-top-k.ts), MAML on its own (eval/attentive-top-k.ts), else — and for the other per-user
-// score graphs (NeuMF, CML) — on ONNX Runtime: one session, users in
+// Batch top-K scoring: dot-product sources (and CML, as a dot product of derived rows) on the native
+// fused kernel when it is built (eval/native-top-k.ts), MAML on its own (eval/attentive-top-k.ts),
+// else — and for NeuMF's per-user score graph — on ONNX Runtime: one session, users in
 // chunks sized to a memory budget, each chunk one run of (scores → TopK), excluded items dropped
 // from an over-fetched top-K; results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
@@ -27,7 +27,7 @@ export interface BatchScoreOptions {
   /** Budget for the per-chunk score matrices, MiB. */
   memoryMb: number;
   threads?: number;
-  /** 'auto' (default): native for dot-product sources and MAML when built, else ONNX Runtime. */
+  /** 'auto' (default): native for dot-product sources, MAML and CML when built, else ONNX Runtime. */
   engine?: ScoreEngineChoice;
 }
 
@@ -37,7 +37,7 @@ export type ScoreEngineChoice = typeof SCORE_ENGINES[number];
 /** The engine `choice` resolves to for `source`; throws if 'native' is asked for and cannot run. */
 export function scoreEngine(source: ScoreSource, choice: ScoreEngineChoice = 'auto'): 'native' | 'onnxruntime' {
   if (choice === 'onnxruntime') return 'onnxruntime';
-  if (source.kind !== 'dot' && !source.scorer.attentive) {
+  if (source.kind !== 'dot' && !source.scorer.attentive && !source.scorer.dot) {
     if (choice === 'native') throw new Error('--engine native: this run scores with its own per-user graph, which only ONNX Runtime runs (use --engine auto)');
     return 'onnxruntime';
   }
@@ -76,6 +76,10 @@ export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: Ba
   if (!Number.isInteger(o.k) || o.k < 1 || o.k > nItems) throw new RangeError(`--k must be an integer in [1, ${nItems}] (the number of items), got ${o.k}`);
   if (source.kind === 'dot' && scoreEngine(source, o.engine) === 'native') {
     yield* nativeDotChunks(nativeKernels().kernels!, source, users, o);
+    return;
+  }
+  if (source.kind === 'per-user' && source.scorer.dot && scoreEngine(source, o.engine) === 'native') {
+    yield* nativeDotChunks(nativeKernels().kernels!, { ...source.scorer.dot, nItems }, users, o);
     return;
   }
   if (source.kind === 'per-user' && source.scorer.attentive && scoreEngine(source, o.engine) === 'native') {

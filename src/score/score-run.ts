@@ -24,7 +24,7 @@ export interface ScoreRunOptions {
   /** Replace an existing output file (otherwise that is an error). */
   force?: boolean;
   threads?: number;
-  /** Which scorer runs dot-product models and MAML (default 'auto': the native kernel when built); recorded as sgfd.engine. */
+  /** Which scorer runs dot-product models, MAML and CML (default 'auto': the native kernel when built); recorded as sgfd.engine. */
   engine?: ScoreEngineChoice;
   /** Default: 'stream' for a `.arrows` path, else 'file'. */
   format?: 'file' | 'stream';

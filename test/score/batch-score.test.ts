@@ -147,19 +147,23 @@ test('per-user backbones (NeuMF) score through their own graph, equal to the eva
   }
 });
 
-test('MAML scores on its native attentive kernel: the ONNX engine\'s rankings, scores to float rounding', { skip: nativeKernels().kernels ? false : 'native kernels unavailable' }, async (t) => {
-  const root = tempDir(t);
-  const runDir = await trainFixtureRun(root, await writeFixtureData(root, false), 'maml', 'maml', false);
-  const base = { run: runDir, k: 5, users: 'all', exclude: 'train' as const, memoryMb: 64, quiet: true };
-  const native = rowsOf(tableFromIPC(readFileSync((await scoreRun({ ...base, out: join(root, 'native.arrow') })).path)));
-  const onnx = rowsOf(tableFromIPC(readFileSync((await scoreRun({ ...base, engine: 'onnxruntime', out: join(root, 'onnx.arrow') })).path)));
-  assert.equal(native.length, onnx.length);
-  for (let at = 0; at < onnx.length; at += 5) {
-    const [mine, want] = [native.slice(at, at + 5), onnx.slice(at, at + 5)];
-    assert.ok(mine.every((x, j) => x.user === want[j].user), `rows ${at}…: the same users`);
-    assertRanking({ items: mine.map((x) => Number(x.item)), scores: mine.map((x) => x.score) }, { items: want.map((x) => Number(x.item)), scores: want.map((x) => x.score) }, 1e-5, `user ${want[0].user}`);
-  }
-});
+for (const [backbone, kernel] of [['maml', 'attentive'], ['cml', 'dot']]) {
+  test(`${backbone} scores on the native ${kernel} kernel: the ONNX engine's rankings, scores to float rounding`, { skip: nativeKernels().kernels ? false : 'native kernels unavailable' }, async (t) => {
+    const root = tempDir(t);
+    const runDir = await trainFixtureRun(root, await writeFixtureData(root, false), backbone, backbone, false);
+    const base = { run: runDir, k: 5, users: 'all', exclude: 'train' as const, memoryMb: 64, quiet: true };
+    const nativeTable = tableFromIPC(readFileSync((await scoreRun({ ...base, out: join(root, 'native.arrow') })).path));
+    assert.equal(nativeTable.schema.metadata.get('sgfd.engine'), 'native');
+    const native = rowsOf(nativeTable);
+    const onnx = rowsOf(tableFromIPC(readFileSync((await scoreRun({ ...base, engine: 'onnxruntime', out: join(root, 'onnx.arrow') })).path)));
+    assert.equal(native.length, onnx.length);
+    for (let at = 0; at < onnx.length; at += 5) {
+      const [mine, want] = [native.slice(at, at + 5), onnx.slice(at, at + 5)];
+      assert.ok(mine.every((x, j) => x.user === want[j].user), `rows ${at}…: the same users`);
+      assertRanking({ items: mine.map((x) => Number(x.item)), scores: mine.map((x) => x.score) }, { items: want.map((x) => Number(x.item)), scores: want.map((x) => x.score) }, 1e-5, `user ${want[0].user}`);
+    }
+  });
+}
 
 test('a failure while scoring leaves no output and no temporary file; bad k is a one-line error', async (t) => {
   const dir = tempDir(t);
