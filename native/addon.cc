@@ -15,7 +15,10 @@
 //   adam(param, m, v, grad, extra, hyper, threads)
 // applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8
 // values), in vectors of the widest instruction set (adam_kernel.h: the same bits), on up to `threads`
-// threads for large parameters.
+// threads for large parameters;
+//   adamRows(param, m, v, gradRows, rowOf, hyper, threads)
+// the same for a table whose gradient is zero but in the rows gradRows holds (rowOf: each row's
+// index into gradRows, −1 for zeros).
 #include <node_api.h>
 #include <algorithm>
 #include <cmath>
@@ -252,6 +255,17 @@ void adamRange(AdamKernel kernel, const AdamJob& job, size_t from, size_t to) { 
 /** Below this many elements a thread's start costs more than its share of the update. */
 constexpr size_t ADAM_ELEMENTS_PER_THREAD = 1 << 17;
 
+/** Adam's vector kernel for this CPU's widest instruction set, and the fixed parts of the job from the hyper array. */
+AdamKernel adamKernel() {
+  const Isa isa = widestIsa();
+  return isa == Isa::avx512 ? adamAvx512 : isa == Isa::avx2 ? adamAvx2 : adamSse2;
+}
+
+AdamHyper adamHyper(const double* hyper) {
+  return AdamHyper{static_cast<float>(hyper[0]), static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), static_cast<float>(hyper[3]),
+                   static_cast<float>(hyper[4]), static_cast<float>(hyper[5]), static_cast<float>(hyper[6]), static_cast<float>(hyper[7])};
+}
+
 napi_value Adam(napi_env env, napi_callback_info info) {
   napi_value a[7];
   if (!arguments(env, info, a)) return fail(env, "adam", "expected 7 arguments");
@@ -265,11 +279,8 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   if (!typedArray(env, a[5], napi_float64_array, &hyper, &nHyper) || nHyper != 8) return fail(env, "adam", "hyper must be a Float64Array of 8 values");
   int32_t threads;
   if (!int32Arg(env, a[6], &threads)) return fail(env, "adam", "threads must be an integer");
-  const AdamHyper h{static_cast<float>(hyper[0]), static_cast<float>(hyper[1]), static_cast<float>(hyper[2]), static_cast<float>(hyper[3]),
-                    static_cast<float>(hyper[4]), static_cast<float>(hyper[5]), static_cast<float>(hyper[6]), static_cast<float>(hyper[7])};
-  const AdamJob job{param, m, v, grad, extra, h};
-  const Isa isa = widestIsa();
-  const AdamKernel kernel = isa == Isa::avx512 ? adamAvx512 : isa == Isa::avx2 ? adamAvx2 : adamSse2;
+  const AdamJob job{param, m, v, grad, extra, adamHyper(hyper)};
+  const AdamKernel kernel = adamKernel();
   const size_t workers = std::max<size_t>(1, std::min<size_t>(std::max(threads, 1), n / ADAM_ELEMENTS_PER_THREAD));
   // Each worker's share starts on a 64-byte boundary of the arrays (a multiple of 16 elements).
   const size_t share = (n / workers + 15) / 16 * 16;
@@ -280,6 +291,49 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+
+/**
+ * adamRows(param, m, v, gradRows, rowOf, hyper, threads): Adam on a table param [rows, cols] whose
+ * gradient is zero but in some rows: row r's gradient is gradRows[rowOf[r]] (rowOf[r] ≥ 0) or zeros
+ * (rowOf[r] = −1). Every row is updated (m and v decay where the gradient is zero), each exactly as
+ * adam() updates it from the dense gradient with those rows, to the bit.
+ */
+napi_value AdamRows(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  if (!arguments(env, info, a)) return fail(env, "adamRows", "expected 7 arguments");
+  float *param, *m, *v, *gradRows;
+  int32_t* rowOf;
+  double* hyper;
+  size_t n, nm, nv, ng, rows, nHyper;
+  if (!typedArray(env, a[0], napi_float32_array, &param, &n)) return fail(env, "adamRows", "param must be a Float32Array");
+  if (!typedArray(env, a[1], napi_float32_array, &m, &nm) || !typedArray(env, a[2], napi_float32_array, &v, &nv) || nm != n || nv != n)
+    return fail(env, "adamRows", "m and v must be Float32Arrays as long as param");
+  if (!typedArray(env, a[4], napi_int32_array, &rowOf, &rows) || rows == 0 || n % rows != 0) return fail(env, "adamRows", "rowOf must be an Int32Array of one entry per row of param");
+  const size_t cols = n / rows;
+  if (!typedArray(env, a[3], napi_float32_array, &gradRows, &ng) || ng % cols != 0) return fail(env, "adamRows", "gradRows must be a Float32Array of whole rows");
+  const int64_t given = static_cast<int64_t>(ng / cols);
+  for (size_t r = 0; r < rows; r++)
+    if (rowOf[r] < -1 || rowOf[r] >= given) return fail(env, "adamRows", "rowOf[" + std::to_string(r) + "] = " + std::to_string(rowOf[r]) + " is not −1 or a row of gradRows");
+  if (!typedArray(env, a[5], napi_float64_array, &hyper, &nHyper) || nHyper != 8) return fail(env, "adamRows", "hyper must be a Float64Array of 8 values");
+  int32_t threads;
+  if (!int32Arg(env, a[6], &threads)) return fail(env, "adamRows", "threads must be an integer");
+  const AdamHyper h = adamHyper(hyper);
+  const AdamKernel kernel = adamKernel();
+  const std::vector<float> zero(cols, 0.0f);
+  auto update = [&](size_t from, size_t to) {
+    for (size_t r = from; r < to; r++) {
+      const float* g = rowOf[r] < 0 ? zero.data() : gradRows + static_cast<size_t>(rowOf[r]) * cols;
+      adamRange(kernel, AdamJob{param + r * cols, m + r * cols, v + r * cols, g, nullptr, h}, 0, cols);
+    }
+  };
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(std::max(threads, 1), n / ADAM_ELEMENTS_PER_THREAD));
+  const size_t share = (rows + workers - 1) / workers;
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < workers; t++) pool.emplace_back(update, std::min(rows, t * share), std::min(rows, (t + 1) * share));
+  update(0, std::min(rows, share));
+  for (auto& worker : pool) worker.join();
+  return nullptr;
+}
 
 /** Weights [rows, cols] (row-major) as zero-padded panels [ceil(cols / width)][rows][width]. */
 std::vector<float> panelsOf(const float* w, int rows, int cols, int width) {
@@ -343,7 +397,7 @@ bool exportFunction(napi_env env, napi_value exports, const char* name, napi_cal
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  if (!exportFunction(env, exports, "dotTopK", DotTopK) || !exportFunction(env, exports, "rowSums", RowSums) || !exportFunction(env, exports, "adam", Adam)
+  if (!exportFunction(env, exports, "dotTopK", DotTopK) || !exportFunction(env, exports, "rowSums", RowSums) || !exportFunction(env, exports, "adam", Adam) || !exportFunction(env, exports, "adamRows", AdamRows)
       || !exportFunction(env, exports, "rowDots", RowDots) || !exportFunction(env, exports, "attentiveScores", AttentiveScores)) return nullptr;
   return exports;
 }

@@ -8,7 +8,7 @@ import { emitGradNorms, type ParamGroup } from './grad-norms.ts';
 import { emitOptimizer, type OptimizerConfig } from './optim.ts';
 import { propagationsOf, splitUpdates, offloadUpdate } from './offload-step.ts';
 import { STEP_INPUT, LR_INPUT } from '../runtime/index.ts';
-import { type CompiledTrainStep, BIAS_CORRECTIONS, gradientOf } from '../runtime/index.ts';
+import { type CompiledTrainStep, BIAS_CORRECTIONS, gradientOf, rowGradientOf } from '../runtime/index.ts';
 
 export interface LossSpec {
   /** The scalar objective minimised. */
@@ -30,6 +30,12 @@ export interface CompileOptions {
   native?: boolean;
   /** The step is small (Graph.smallStep, nn/step-plan.ts): with `native`, NGCF's layers go native too. */
   smallStep?: boolean;
+  /**
+   * With `native`: a table the native Adam kernel updates and the step reads only through a gather
+   * gets its gradient's rows from the graph, not the dense table (OffloadPlan.rowGradients; default
+   * true — false gives the dense gradient, the same update to the bit).
+   */
+  rowGradients?: boolean;
 }
 
 /** Builds the fused graph: `build` declares batch inputs on `b.graph` and returns the loss. */
@@ -52,10 +58,20 @@ export function compileTrainStep(params: Map<string, Parameter>, build: (b: Bind
   const terms = Object.entries(spec.terms ?? {});
   for (const [name, v] of terms) g.output(v, `loss.${name}`);
   for (const u of updates) g.output(u.value, u.name);
-  graphGradients.forEach((p, i) => g.output(grads[trainable.length + i], gradientOf(p.name)));
+  const update = outside.length ? offloadUpdate(outside, optimizer) : null;
+  const rowGradients: string[] = [];
+  graphGradients.forEach((p, i) => {
+    const grad = grads[trainable.length + i];
+    // A table the native Adam kernel updates, read only through a gather: its gradient's rows, not the dense table.
+    const scattered = update?.nativeAdam && o.rowGradients !== false && !propagated.has(p) ? G.scatteredRows(grad) : null;
+    if (!scattered) return void g.output(grad, gradientOf(p.name));
+    g.output(scattered.rows, rowGradientOf(p.name).rows);
+    g.output(scattered.ids, rowGradientOf(p.name).ids);
+    rowGradients.push(p.name);
+  });
   binder.offloads.forEach((x, i) => g.output(grads[wrt.length + i], gradientOf(x.value.name)));
-  const offload = outside.length
-    ? { propagations: propagationsOf(binder), graphGradients: graphGradients.map((p) => p.name), ...offloadUpdate(outside, optimizer) }
+  const offload = update
+    ? { propagations: propagationsOf(binder), graphGradients: graphGradients.map((p) => p.name), ...(rowGradients.length ? { rowGradients } : {}), ...update }
     : undefined;
   if (offload?.nativeAdam) biasCorrections.forEach((v, i) => g.output(v, BIAS_CORRECTIONS[i]));
   const diagnostics = o.gradNorms

@@ -12,4 +12,4 @@ export { PARALLEL_STEP_WORK, firstBatchWork, isSmallStep, stepMultiplyAdds, step
 export { StagedSession, type StepSession } from './staged-session.ts';
 export { WorkerTrainStep } from './worker-step.ts';
 export { type NativeKernels, NATIVE_MODULE, PANEL, nativeKernels, nativeThreads, trainsNatively, packItemPanels } from './native.ts';
-export { type NativeAdamPlan, type OffloadPlan, type PropagationOffload, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, nativeWork } from './propagation-offload.ts';
+export { type NativeAdamPlan, type OffloadPlan, type PropagationOffload, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, rowGradientOf, nativeWork } from './propagation-offload.ts';

@@ -43,6 +43,12 @@ export interface NativeKernels {
    * L2 weight decay; vectorised (the scalar order's bits), split over up to `threads` threads when large.
    */
   adam(param: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, extra: Float32Array | null, hyper: Float64Array, threads: number): void;
+  /**
+   * The same Adam step on a table param [rows, cols] whose gradient is zero but in the rows gradRows
+   * holds: row r's gradient is gradRows[rowOf[r]], zeros where rowOf[r] = −1. Every row is updated
+   * (m and v decay where the gradient is zero): adam()'s bits on the dense gradient.
+   */
+  adamRows(param: Float32Array, m: Float32Array, v: Float32Array, gradRows: Float32Array, rowOf: Int32Array, hyper: Float64Array, threads: number): void;
 }
 
 /** Threads for a native kernel from a session's `threads` setting: as ORT reads it (default 2; 0: every core). */

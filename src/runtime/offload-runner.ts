@@ -3,7 +3,7 @@
 // updated outside it (through their propagations, plus what the graph gives back) and their update —
 // on the native Adam kernel when the optimiser is plain Adam, otherwise on the plan's optimiser graph.
 import { type Feeds, type SessionOptions, createSession, feedsOf, ort, tensor } from './session.ts';
-import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, updatedNames } from './propagation-offload.ts';
+import { type OffloadPlan, BIAS_CORRECTIONS, OffloadedPropagation, gradientOf, rowGradientOf, updatedNames } from './propagation-offload.ts';
 import { type NativeKernels, kernelThreads, nativeKernels } from './native.ts';
 
 export class OffloadRunner {
@@ -61,6 +61,12 @@ export class OffloadRunner {
         const plr = q.lrScale === 1 ? Math.fround(lr) : Math.fround(Math.fround(lr) * Math.fround(q.lrScale));
         const hyper = Float64Array.of(adam.beta1, 1 - adam.beta1, adam.beta2, 1 - adam.beta2, sqrtBc2, adam.eps, Math.fround(plr / bc1), q.weightDecay);
         const through = grads.get(q.name);
+        if (!through && this.plan.rowGradients?.includes(q.name)) {
+          const { rows, ids } = rowGradientOf(q.name);
+          const param = values.get(q.name)!;
+          this.kernels.adamRows(param, state.get(q.m)!, state.get(q.v)!, out[rows].data as Float32Array, rowIndex(out[ids].data as BigInt64Array, param.length / (out[rows].dims[1] as number), q.name), hyper, this.adamThreads);
+          continue;
+        }
         this.kernels.adam(values.get(q.name)!, state.get(q.m)!, state.get(q.v)!, through ?? fromGraph(q.name)!, through ? fromGraph(q.name) : null, hyper, this.adamThreads);
       }
       return;
@@ -78,4 +84,15 @@ export class OffloadRunner {
   }
 
   async release(): Promise<void> { await this.optimizer?.release(); }
+}
+
+/** Each row of a table [rows] → its index among the gradient's row ids (−1: none); the ids must be distinct rows. */
+function rowIndex(ids: BigInt64Array, rows: number, name: string): Int32Array {
+  const at = new Int32Array(rows).fill(-1);
+  ids.forEach((id, k) => {
+    const r = Number(id);
+    if (!(r >= 0 && r < rows) || at[r] !== -1) throw new Error(`${name}: gradient row id ${id} (entry ${k}) is out of range or repeated (rows: ${rows})`);
+    at[r] = k;
+  });
+  return at;
 }

@@ -43,6 +43,11 @@ export interface OffloadPlan {
    */
   graphGradients: string[];
   /**
+   * Of graphGradients, those the step graph outputs as rows (rowGradientOf): tables read only through
+   * a gather, whose gradient is zero but in the batch's rows; the native Adam kernel takes the rows.
+   */
+  rowGradients?: string[];
+  /**
    * The same update as `optimizer`'s graph, for the native kernel: plain Adam (L2 weight decay, per-group
    * learning-rate scales, no row-norm constraint); null otherwise, and the graph runs.
    */
@@ -70,6 +75,9 @@ export function nativeWork(c: { offload?: OffloadPlan; stages?: unknown }): stri
 
 /** The name of a parameter's gradient, as the step graph outputs it and the optimiser graph takes it. */
 export const gradientOf = (name: string) => `grad.${name}`;
+
+/** The outputs of a gradient given as rows: the rows [U, cols] and their distinct row ids [U, 1] (int64). */
+export const rowGradientOf = (name: string) => ({ rows: `grad.${name}.rows`, ids: `grad.${name}.ids` });
 
 /** The state names an optimiser graph updates (their next values are `nextName(name)`). */
 export const updatedNames = (o: OffloadPlan['optimizer']) => [...o.params, ...o.state.map((s) => s.name)].map((n) => [n, nextName(n)] as const);

@@ -1,7 +1,7 @@
 // The native Adam kernel (native/adam.cc, adam_kernel.h): every instruction set's vectors and the
 // scalar tail give, to the bit, a float32 reference doing the update's operations one by one in the
 // train-step graph's order — with and without the second gradient and L2 decay, every tail length,
-// and split over 1–3 threads; and the thread policy for kernels beside ORT runs (kernelThreads).
+// and split over 1–3 threads; on gradient rows (adamRows) the dense update's bits; and the thread policy for kernels beside ORT runs (kernelThreads).
 // The kernel tests skip, saying why, when the module is not built — unless SGFD_REQUIRE_NATIVE=1.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,6 +71,54 @@ test('Adam: arguments of the wrong kind or length are refused, naming the kernel
   assert.throws(() => kernels!.adam(a(), a(), new Float32Array(3), a(), null, hyper(0), 1), /adam: m, v and grad must be Float32Arrays as long as param/);
   assert.throws(() => kernels!.adam(a(), a(), a(), a(), null, Float64Array.of(1, 2), 1), /adam: hyper must be a Float64Array of 8 values/);
   assert.throws(() => (kernels!.adam as (...x: unknown[]) => void)(a(), a(), a(), a(), null, hyper(0)), /adam: expected 7 arguments/);
+});
+
+/** A table [rows, cols] whose gradient is zero but in some rows: gradRows in the order `order`, rowOf into it, and the dense gradient. */
+function rowGradient(rows: number, cols: number, order: number[], seed: number) {
+  const rng = new Rng(seed);
+  const gradRows = Float32Array.from({ length: order.length * cols }, () => rng.normal() * 1e-2);
+  const rowOf = new Int32Array(rows).fill(-1);
+  const dense = new Float32Array(rows * cols);
+  order.forEach((r, k) => { rowOf[r] = k; dense.set(gradRows.subarray(k * cols, (k + 1) * cols), r * cols); });
+  return { gradRows, rowOf, dense };
+}
+
+testEachIsa((isa) => `Adam on gradient rows (${isa} kernel): the dense update's bits, every row updated`, skip, () => {
+  for (const cols of [1, 7, 16, 33]) {
+    for (const decay of [0, 0.05]) {
+      const rows = 11;
+      const { gradRows, rowOf, dense } = rowGradient(rows, cols, [9, 2, 3, 0], cols);
+      const got = arrays(rows * cols, cols);
+      const want = arrays(rows * cols, cols);
+      kernels!.adamRows(got.p, got.m, got.v, gradRows, rowOf, hyper(decay), 1);
+      kernels!.adam(want.p, want.m, want.v, dense, null, hyper(decay), 1);
+      for (const k of ['p', 'm', 'v'] as const) assert.deepEqual(got[k], want[k], `cols ${cols}, decay ${decay}: ${k}`);
+      // a row without gradient still moves: its moments decay and it takes their step
+      const untouched = arrays(rows * cols, cols);
+      assert.notEqual(got.p[cols], untouched.p[cols]);
+      if (decay === 0) assert.equal(got.m[cols], f(untouched.m[cols] * f(0.9)));
+    }
+  }
+});
+
+test('Adam on gradient rows, 1–3 threads: a large table split between threads keeps the dense update\'s bits', { skip }, () => {
+  const [rows, cols] = [1_203, 257];
+  const { gradRows, rowOf, dense } = rowGradient(rows, cols, Array.from({ length: 400 }, (_, k) => (k * 7) % rows), 3);
+  const want = arrays(rows * cols, 8);
+  kernels!.adam(want.p, want.m, want.v, dense, null, hyper(0), 1);
+  for (const threads of [1, 2, 3]) {
+    const got = arrays(rows * cols, 8);
+    kernels!.adamRows(got.p, got.m, got.v, gradRows, rowOf, hyper(0), threads);
+    for (const k of ['p', 'm', 'v'] as const) assert.deepEqual(got[k], want[k], `${threads} threads: ${k}`);
+  }
+});
+
+test('Adam on gradient rows: a row index outside the given rows, or rows that do not divide the table, is refused', { skip }, () => {
+  const a = (n: number) => new Float32Array(n);
+  assert.throws(() => kernels!.adamRows(a(6), a(6), a(6), a(4), Int32Array.of(0, 2, -1), hyper(0), 1), /adamRows: rowOf\[1\] = 2 is not −1 or a row of gradRows/);
+  assert.throws(() => kernels!.adamRows(a(6), a(6), a(6), a(4), Int32Array.of(0, -2, -1), hyper(0), 1), /adamRows: rowOf\[1\] = -2/);
+  assert.throws(() => kernels!.adamRows(a(6), a(6), a(6), a(3), Int32Array.of(0, 1, -1), hyper(0), 1), /adamRows: gradRows must be a Float32Array of whole rows/);
+  assert.throws(() => kernels!.adamRows(a(6), a(6), a(6), a(2), Int32Array.of(0, 1, -1, -1), hyper(0), 1), /adamRows: rowOf must be an Int32Array of one entry per row of param/);
 });
 
 test('kernel threads: one beside a spinning ORT session unless the work is large; the session\'s threads otherwise', () => {

@@ -44,6 +44,23 @@ export function scatterND(data: Value, idx: Value, updates: Value): Value {
   return emit1('ScatterND', [data, idx, updates], data.dtype, data.shape);
 }
 
+/**
+ * When `v` [rows, cols] is zeros with some rows written by a plain ScatterND — the gradient of a table
+ * read only through a gather of planned ids — those rows [U, cols] and their distinct ids [U, 1];
+ * else null. A consumer that can take the rows (the native Adam kernel) skips the dense table.
+ */
+export function scatteredRows(v: Value): { rows: Value; ids: Value } | null {
+  const n = v.producer;
+  if (!n || n.op !== 'ScatterND' || v.rank !== 2 || n.attrs.reduction !== undefined) return null;
+  const [data, ids, rows] = n.inputs;
+  const fill = data?.producer;
+  if (!fill || fill.op !== 'ConstantOfShape' || !ids || !rows) return null;
+  const value = fill.attrs.value;
+  if (value?.kind !== 'tensor' || value.value.some((x) => x !== 0)) return null;
+  if (ids.rank !== 2 || ids.shape[1] !== 1 || rows.rank !== 2 || rows.shape[1] !== v.shape[1]) return null;
+  return { rows, ids };
+}
+
 /** Declares an int64 index input of `numRows` possible values; its gradient grouping is fed by the runtime. */
 export function indexInput(g: Graph, name: string, shape: Shape, numRows: number): Value {
   const v = g.input(name, 'int64', shape);
