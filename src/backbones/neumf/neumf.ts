@@ -57,6 +57,27 @@ class NeuMfModel extends Module {
     const mlp = G.reduceSum(G.mul(towerMlp, hMlp), [-1]);
     return G.add(G.add(gmf, mlp), G.reshape(b.param(this.predict.bias!), []));
   }
+
+  /**
+   * The same logits for every user row [B, 1, d] against every item row [S, d] (scoring), arranged so
+   * that fewer [B, S, ·] tensors pass through memory: b1 joins the user side before the broadcast,
+   * and the GMF term and the predict layer's MLP part are matrix products. The same function as
+   * `logits` to float rounding; user rows [B, 1, d] only.
+   */
+  scoreLogits(b: Binder, user: { gmf: Value; mlp: Value }, item: { gmf: Value; mlp: Value }): Value {
+    const d = this.d;
+    const w1 = b.param(this.hidden1.weight);
+    const userPart = G.add(G.matmul(user.mlp, G.slice(w1, [0], [d], [0])), b.param(this.hidden1.bias!));
+    const first = G.add(userPart, matmulAny(item.mlp, G.slice(w1, [d], [2 * d], [0])));
+    const towerMlp = G.relu(G.add(G.matmul(G.relu(first), b.param(this.hidden2.weight)), b.param(this.hidden2.bias!)));
+    const h = b.param(this.predict.weight);
+    const mlp = G.squeeze(G.matmul(towerMlp, G.slice(h, [d], [d + d / 2], [0])), [-1]);
+    // GMF as item rows × user columns: with the users as the product's rows, a user's rounding
+    // depended on how many users shared the run (1 or more); served scores must not.
+    const weighted = G.reshape(G.mul(user.gmf, G.reshape(G.slice(h, [0], [d], [0]), [d])), [-1, d]);
+    const gmf = G.transposeLast(G.matmul(item.gmf, G.transposeLast(weighted)));
+    return G.add(G.add(gmf, mlp), G.reshape(b.param(this.predict.bias!), []));
+  }
 }
 
 /** x[..., k] · w[k, n] for x of any rank ≥ 2 (Gemm for 2-D, broadcasting MatMul otherwise). */
@@ -119,14 +140,14 @@ class NeuMf implements Backbone {
     const perUser = { gmf: G.unsqueeze(userGmf, [1]), mlp: G.unsqueeze(userMlp, [1]) };
     const [itemGmf, itemMlp] = G.split(items, [d, d], 1);
     const n = items.shape[0];
-    if (typeof n !== 'number') return this.model.logits(b, perUser, { gmf: itemGmf, mlp: itemMlp });
+    if (typeof n !== 'number') return this.model.scoreLogits(b, perUser, { gmf: itemGmf, mlp: itemMlp });
     const slices = Math.min(n, Math.max(1, Math.ceil(d / SLICES_PER_WIDTH)));
     const size = Math.ceil(n / slices);
     const parts: Value[] = [];
     for (let from = 0; from < n; from += size) {
       const to = Math.min(n, from + size);
       const item = { gmf: G.slice(itemGmf, [from], [to], [0]), mlp: G.slice(itemMlp, [from], [to], [0]) };
-      parts.push(this.model.logits(b, perUser, item));
+      parts.push(this.model.scoreLogits(b, perUser, item));
     }
     return parts.length === 1 ? parts[0] : G.concat(parts, 1);
   }
