@@ -5,7 +5,7 @@
 // from an over-fetched top-K; results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
 import { RANKING_SESSION, createSession, nativeKernels, tensor, type Feeds, type ort } from '../runtime/index.ts';
-import { type Scorer, NATIVE_CHUNK, assertFiniteRows, attentiveTopK, nativeDotChunks, userRows } from '../eval/index.ts';
+import { type Scorer, type NativeDotSource, NATIVE_CHUNK, assertFiniteRows, attentiveTopK, nativeDotChunks, userRows } from '../eval/index.ts';
 import { type Csr } from '../data/index.ts';
 import { dotTopKGraph, userIdTopKGraph } from '../model/index.ts';
 import { SCORER_IO, topKOutputs } from '../model/index.ts';
@@ -34,10 +34,16 @@ export interface BatchScoreOptions {
 export const SCORE_ENGINES = ['auto', 'native', 'onnxruntime'] as const;
 export type ScoreEngineChoice = typeof SCORE_ENGINES[number];
 
+/** The rows whose dot products are `source`'s scores: a dot-product source's, or a per-user scorer's (CML); else null. */
+function dotRowsOf(source: ScoreSource): NativeDotSource | null {
+  if (source.kind === 'dot') return source;
+  return source.scorer.dot ? { ...source.scorer.dot, nItems: source.nItems } : null;
+}
+
 /** The engine `choice` resolves to for `source`; throws if 'native' is asked for and cannot run. */
 export function scoreEngine(source: ScoreSource, choice: ScoreEngineChoice = 'auto'): 'native' | 'onnxruntime' {
   if (choice === 'onnxruntime') return 'onnxruntime';
-  if (source.kind !== 'dot' && !source.scorer.attentive && !source.scorer.dot) {
+  if (!dotRowsOf(source) && !(source.kind === 'per-user' && source.scorer.attentive)) {
     if (choice === 'native') throw new Error('--engine native: this run scores with its own per-user graph, which only ONNX Runtime runs (use --engine auto)');
     return 'onnxruntime';
   }
@@ -74,12 +80,9 @@ export function chunkUsers(nItems: number, memoryMb: number): number {
 export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: BatchScoreOptions): AsyncGenerator<ScoredChunk> {
   const nItems = source.nItems;
   if (!Number.isInteger(o.k) || o.k < 1 || o.k > nItems) throw new RangeError(`--k must be an integer in [1, ${nItems}] (the number of items), got ${o.k}`);
-  if (source.kind === 'dot' && scoreEngine(source, o.engine) === 'native') {
-    yield* nativeDotChunks(nativeKernels().kernels!, source, users, o);
-    return;
-  }
-  if (source.kind === 'per-user' && source.scorer.dot && scoreEngine(source, o.engine) === 'native') {
-    yield* nativeDotChunks(nativeKernels().kernels!, { ...source.scorer.dot, nItems }, users, o);
+  const dot = dotRowsOf(source);
+  if (dot && scoreEngine(source, o.engine) === 'native') {
+    yield* nativeDotChunks(nativeKernels().kernels!, dot, users, o);
     return;
   }
   if (source.kind === 'per-user' && source.scorer.attentive && scoreEngine(source, o.engine) === 'native') {
