@@ -7,6 +7,7 @@
 // GRCN epoch takes minutes here. Beside it, one validation as the trainer runs it after each epoch
 // (every validation user ranked on the scoring graph or native kernel, metrics computed; median of
 // VALIDATIONS after a warm one): an epoch as a user waits for it is the two together.
+// BACKBONE_BENCH_DEFAULTS=plain measures the bare library defaults instead (as sessions ≤ 23 did).
 // Then BM3, LightGCN and NGCF at a Last.fm-sized SYNTHETIC shape, where their propagation goes dense
 // (printed). Then vanilla GRCN at that shape against a plain PyTorch GRCN (bench/torch_grcn.py:
 // index_add segment sums, no PyG) in the same run: both from our initial parameters (first-step loss
@@ -45,6 +46,7 @@ const TIMED = Number(process.env.BACKBONE_BENCH_STEPS ?? 12); // 5 until session
 const GRCN_STEPS = Number(process.env.GRCN_BENCH_STEPS ?? 5);
 const GRCN_ROUNDS = Number(process.env.GRCN_BENCH_ROUNDS ?? 3);
 const VALIDATIONS = Number(process.env.BACKBONE_BENCH_VALIDATIONS ?? 3);
+const DEFAULTS = process.env.BACKBONE_BENCH_DEFAULTS === 'plain' ? 'plain' : 'tuned';
 
 /** Ours / torch for vanilla GRCN at the Last.fm shape (null without torch). */
 async function grcnAgainstTorch(): Promise<number | null> {
@@ -69,9 +71,9 @@ async function grcnAgainstTorch(): Promise<number | null> {
 
 /** What `sgfd train --backbone <name> [--sgfd --profile <profile>]` trains with its tuned defaults. */
 function trainedAs(ds: Dataset, name: string, profile: Profile | null) {
-  const settings = artifactSettings({ data: `<${ds.meta.name}>`, backbone: name, ...(profile ? { sgfd: true, profile } : {}) });
+  const settings = artifactSettings({ data: `<${ds.meta.name}>`, backbone: name, defaults: DEFAULTS, ...(profile ? { sgfd: true, profile } : {}) });
   const { backbone_config: config, sgfd } = resolveSettings(settings, ds);
-  return { config, sgfd, batchSize: Number(config.batch_size) };
+  return { config, sgfd, evalEvery: settings.train.evalEvery ?? 1 };
 }
 
 /** Seconds of one validation as the trainer runs it (median of VALIDATIONS after a warm one). */
@@ -92,9 +94,9 @@ async function validationSeconds(ds: Dataset, bb: ReturnType<ReturnType<typeof b
   return median(times) / 1000;
 }
 
-async function epochSeconds(ds: Dataset, name: string, profile: Profile | null): Promise<{ s: number; validS: number; stepMs: number; steps: number; batch: number; threads: number; offloaded: boolean; native: string }> {
+async function epochSeconds(ds: Dataset, name: string, profile: Profile | null): Promise<{ s: number; validS: number; evalEvery: number; stepMs: number; steps: number; batch: number; threads: number; offloaded: boolean; native: string }> {
   const spec = backboneSpec(name);
-  const { config, sgfd } = trainedAs(ds, name, profile);
+  const { config, sgfd, evalEvery } = trainedAs(ds, name, profile);
   const cache = sgfd?.twoStage ? ds.modalities.map(() => new Float32Array(ds.nItems * sgfd.latentDim).fill(0.01)) : null;
   const bb = spec.create(ds, config, sgfd, cache);
   const params = bb.model.namedParameters();
@@ -114,21 +116,22 @@ async function epochSeconds(ds: Dataset, name: string, profile: Profile | null):
   const steps = Math.ceil(bb.trainRows / bb.batchSize);
   const stepMs = median(times);
   const validS = await validationSeconds(ds, bb, values);
-  return { s: (stepMs * steps) / 1000, validS, stepMs, steps, batch: bb.batchSize, threads, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled) };
+  return { s: (stepMs * steps) / 1000, validS, evalEvery, stepMs, steps, batch: bb.batchSize, threads, offloaded: !!compiled.offload?.propagations.length, native: nativeWork(compiled) };
 }
 
 export async function run(): Promise<void> {
   const { ds, source } = officeWithSyntheticFeatures();
-  console.log(`data: ${source}; ${ds.nUsers} users × ${ds.nItems} items; features image 4096-d + text 768-d (SYNTHETIC); ${TIMED} timed steps after ${WARMUP} warm-up, epoch = median step × steps/epoch`);
+  console.log(`data: ${source}; ${ds.nUsers} users × ${ds.nItems} items; features image 4096-d + text 768-d (SYNTHETIC); ${DEFAULTS} defaults (as sgfd train --defaults ${DEFAULTS}); ${TIMED} timed steps after ${WARMUP} warm-up, epoch = median step × steps/epoch`);
   const out: Record<string, number> = {};
   const valid: Record<string, number> = {};
   const secs = (x: number) => x.toFixed(2);
+  const every = (n: number) => (n === 1 ? '' : ` every ${n} epochs`);
   for (const name of Object.keys(BACKBONES)) {
     const variants: [string, Profile | null][] = MULTIMODAL.has(name) ? [['vanilla', null], ['sgfd-reference', 'reference'], ['sgfd-paper', 'paper']] : [['vanilla', null]];
     for (const [label, profile] of variants) {
       const r = await epochSeconds(ds, name, profile);
       if (label === 'vanilla') { out[name] = r.s; valid[name] = r.validS; }
-      console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch + ${secs(r.validS).padStart(5)} s validation  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps of ${r.batch} on ${r.threads} of ${TRAIN_DEFAULTS.threads} threads${r.native !== 'none' ? `; native: ${r.native}` : ''})`);
+      console.log(`${name.padEnd(9)} ${label.padEnd(15)} ${r.s.toFixed(2).padStart(8)} s/epoch + ${secs(r.validS).padStart(5)} s validation${every(r.evalEvery)}  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps of ${r.batch} on ${r.threads} of ${TRAIN_DEFAULTS.threads} threads${r.native !== 'none' ? `; native: ${r.native}` : ''})`);
     }
   }
   const lf = makeDataset(lastfmShape().parts);
@@ -136,7 +139,7 @@ export async function run(): Promise<void> {
   const kind = chooseKind(normalisedBipartite(lf.nUsers, lf.nItems, train.users, train.items));
   for (const name of ['bm3', 'lightgcn', 'ngcf']) {
     const r = await epochSeconds(lf, name, null);
-    console.log(`${name.padEnd(9)} lastfm shape    ${r.s.toFixed(2).padStart(8)} s/epoch + ${secs(r.validS).padStart(5)} s validation  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps of ${r.batch} on ${r.threads} of ${TRAIN_DEFAULTS.threads} threads; propagation: ${r.offloaded ? 'native' : r.native.includes('edges') ? 'native edges' : kind})`);
+    console.log(`${name.padEnd(9)} lastfm shape    ${r.s.toFixed(2).padStart(8)} s/epoch + ${secs(r.validS).padStart(5)} s validation${every(r.evalEvery)}  (${r.stepMs.toFixed(0)} ms/step × ${r.steps} steps of ${r.batch} on ${r.threads} of ${TRAIN_DEFAULTS.threads} threads; propagation: ${r.offloaded ? 'native' : r.native.includes('edges') ? 'native edges' : kind})`);
   }
   console.log(`peak RSS ${peakRssMb()} MB`);
   const grcnRatio = await grcnAgainstTorch();
