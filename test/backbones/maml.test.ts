@@ -198,3 +198,11 @@ test('SGFD reference profile: the student and the joint teacher run once per dis
   // distinct_items: the projection and the attention's item side once per distinct item, too.
   await assertPerDistinctMatchesPerSlot(maml, ds, { ...cfg, distinct_items: true }, null, Int32Array.from({ length: 64 }, (_, i) => i * 7));
 });
+
+test('distinct_items: on by default (session 24); false gives the per-slot step that earlier runs trained with', () => {
+  const cfg = resolveBackboneConfig(maml, { embedding_dim: 16 });
+  assert.equal(cfg.distinct_items, true);
+  const perDistinct = (c: Record<string, ConfigValue>) => (maml.create(ds, c, null) as unknown as { perDistinctRows: boolean }).perDistinctRows;
+  assert.equal(perDistinct(cfg), true);
+  assert.equal(perDistinct(resolveBackboneConfig(maml, { embedding_dim: 16, distinct_items: 'false' })), false);
+});
