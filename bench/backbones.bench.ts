@@ -69,7 +69,7 @@ async function grcnAgainstTorch(): Promise<number | null> {
   }
 }
 
-/** What `sgfd train --backbone <name> [--sgfd --profile <profile>]` trains with its tuned defaults. */
+/** What `sgfd train --backbone <name> [--sgfd --profile <profile>] --defaults <DEFAULTS>` trains, and how often it validates. */
 function trainedAs(ds: Dataset, name: string, profile: Profile | null) {
   const settings = artifactSettings({ data: `<${ds.meta.name}>`, backbone: name, defaults: DEFAULTS, ...(profile ? { sgfd: true, profile } : {}) });
   const { backbone_config: config, sgfd } = resolveSettings(settings, ds);
@@ -89,7 +89,7 @@ async function validationSeconds(ds: Dataset, bb: ReturnType<ReturnType<typeof b
     }
   } finally {
     await sessions.release();
-    await scoring?.release();
+    await scoring.release();
   }
   return median(times) / 1000;
 }
