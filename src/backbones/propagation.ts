@@ -64,7 +64,7 @@ function edgeLayer(g: Graph, a: NormalisedGraph): (x: Value) => Value {
   if (g.nativeKernels && g.smallStep) {
     // Σ w_uv · x[u] on the native row-sum kernel, between the step's ORT sessions: faster than the
     // fused step's padded gathers when ORT runs on one thread (a small step at 2 threads), slower when
-    // it has two (sessions that do not spin wake for every kernel; PERFORMANCE.md, sessions 18 and 21).
+    // it has two (sessions that do not spin wake for every kernel; docs/performance-history/, sessions 18 and 21).
     g.smallStepKernels = true;
     const lists = G.edgeLists(a.dst, a.src, a.nodes, a.nodes);
     const weight = g.constant(a.weight, 'float32', [a.weight.length]);

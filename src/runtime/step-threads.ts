@@ -12,7 +12,7 @@ import { PARALLEL_KERNEL_WORK, nativeThreads } from './native.ts';
 /**
  * Multiply-adds of a step's matrix products (first batch, tuned defaults) from which its session
  * takes every thread. On this project's 2-core machine, `sgfd train` at 1 vs 2 ORT threads (median
- * s/epoch; docs/PERFORMANCE.md *Session 21*): below it, Last.fm BM3 (0.27 G) 0.27 vs 0.37, SGFD-BM3
+ * s/epoch; docs/performance-history/sessions-19-21.md, *Session 21*): below it, Last.fm BM3 (0.27 G) 0.27 vs 0.37, SGFD-BM3
  * (0.30 G) 0.34 vs 0.49, LightGCN (0) 0.21 vs 0.42, Office DGCF (0.05 G) 0.69 vs 1.14, GRCN on Last.fm
  * (0.19 G) and NGCF (0.24–0.54 G) even; above, Office BM3 (1.6 G) 0.63 vs 0.56, SGFD-BM3 (1.7 G)
  * 0.76 vs 0.64, Last.fm MAML (6.2 G) 6.7 vs 4.8.
