@@ -12,6 +12,11 @@
 //   attentiveScores(users, items, d, hiddenWeight, hiddenBias, outWeight, outBias, eps, threads, out)
 // fills out [nUsers, nItems] with MAML's pair score of every user row [d] against every item row
 // [v ‖ p] (attentive_scores.h), the weights row-major [in, out];
+//   towerScores(users, items, d, w1, b1, w2, b2, predict, bias, threads, out)
+// the same for NeuMF's pair score of user rows [p ‖ p′] and item rows [q ‖ q′] (tower_scores.h);
+//   rankRows(scores, n, k, excludedPtr, excludedItems, threads, outItems, outScores)
+// ranks each row of a pair kernel's scores (the best k outside the excluded items, ties to the lower
+// item; returns −1 or the flat index of the first NaN); these three live in pair_scores.cc;
 //   adam(param, m, v, grad, extra, hyper, threads)
 // applies one Adam step to param, m and v in place (adam.cc; hyper: a Float64Array of AdamHyper's 8
 // values), in vectors of the widest instruction set (adam_kernel.h: the same bits), on up to `threads`
@@ -30,42 +35,14 @@
 #include "dot_top_k.h"
 #include "row_sums.h"
 #include "adam.h"
-#include "attentive_scores.h"
+#include "napi_util.h"
+#include "pair_scores.h"
 
 namespace {
-
-napi_value fail(napi_env env, const char* kernel, const std::string& message) {
-  napi_throw_error(env, nullptr, (std::string(kernel) + ": " + message).c_str());
-  return nullptr;
-}
-
-template <typename T> bool typedArray(napi_env env, napi_value v, napi_typedarray_type want, T** data, size_t* length) {
-  bool is = false;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, length, reinterpret_cast<void**>(data), &buffer, &offset) != napi_ok) return false;
-  return type == want;
-}
 
 using Kernel = void (*)(const DotTopKJob&, int, int, float*);
 using RowSumsKernel = void (*)(const RowSumsJob&, int, int);
 using RowDotsKernel = void (*)(const RowDotsJob&, int, int);
-
-enum class Isa { avx512, avx2, sse2 };
-
-/**
- * The widest instruction set this CPU has; SGFD_NATIVE_ISA=avx2 or sse2 caps it (the tests run every
- * kernel that way).
- */
-Isa widestIsa() {
-  __builtin_cpu_init();
-  const char* cap = getenv("SGFD_NATIVE_ISA");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !(cap && !strcmp(cap, "sse2"));
-  if (__builtin_cpu_supports("avx512f") && avx2 && !(cap && !strcmp(cap, "avx2"))) return Isa::avx512;
-  return avx2 ? Isa::avx2 : Isa::sse2;
-}
 
 Kernel widestKernel() {
   const Isa isa = widestIsa();
@@ -92,8 +69,6 @@ void scoreRange(Kernel kernel, const DotTopKJob& job, int from, int to, float* s
   }
 }
 
-bool int32Arg(napi_env env, napi_value v, int32_t* out) { return napi_get_value_int32(env, v, out) == napi_ok; }
-
 /** A typed array of type `want` and `length` elements, or null (data stays null): false for anything else. */
 template <typename T> bool optionalArray(napi_env env, napi_value v, napi_typedarray_type want, size_t length, T** data) {
   napi_valuetype type;
@@ -114,12 +89,6 @@ bool permutation(const int32_t* at, size_t n) {
     seen[at[e]] = true;
   }
   return true;
-}
-
-/** Exactly N arguments into `a`. */
-template <size_t N> bool arguments(napi_env env, napi_callback_info info, napi_value (&a)[N]) {
-  size_t argc = N;
-  return napi_get_cb_info(env, info, &argc, a, nullptr, nullptr) == napi_ok && argc == N;
 }
 
 /** Whether [a, a + na) and [b, b + nb) share memory. */
@@ -291,7 +260,6 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-
 /**
  * adamRows(param, m, v, gradRows, rowOf, hyper, threads): Adam on a table param [rows, cols] whose
  * gradient is zero but in some rows: row r's gradient is gradRows[rowOf[r]] (rowOf[r] ≥ 0) or zeros
@@ -335,62 +303,6 @@ napi_value AdamRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/** Weights [rows, cols] (row-major) as zero-padded panels [ceil(cols / width)][rows][width]. */
-std::vector<float> panelsOf(const float* w, int rows, int cols, int width) {
-  const int panels = (cols + width - 1) / width;
-  std::vector<float> out(static_cast<size_t>(panels) * rows * width, 0.0f);
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++) out[(static_cast<size_t>(c / width) * rows + r) * width + c % width] = w[static_cast<size_t>(r) * cols + c];
-  return out;
-}
-
-/** Runs kernel(job, from, to, scratch) over [0, n) on up to `threads` threads, each with its own scratch. */
-void overRange(void (*kernel)(const AttentiveScoresJob&, int, int, float*), const AttentiveScoresJob& job, int n, int threads, size_t scratchFloats) {
-  const int workers = std::max(1, std::min(threads, n));
-  const int share = (n + workers - 1) / workers;
-  std::vector<float> scratch(static_cast<size_t>(workers) * scratchFloats);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < workers && t * share < n; t++) pool.emplace_back(kernel, std::cref(job), t * share, std::min(n, (t + 1) * share), scratch.data() + t * scratchFloats);
-  kernel(job, 0, std::min(n, share), scratch.data());
-  for (auto& worker : pool) worker.join();
-}
-
-napi_value AttentiveScores(napi_env env, napi_callback_info info) {
-  napi_value a[10];
-  const char* name = "attentiveScores";
-  if (!arguments(env, info, a)) return fail(env, name, "expected 10 arguments");
-  float *users, *items, *hiddenWeight, *hiddenBias, *outWeight, *outBias, *out;
-  size_t nUsersD, nItems2D, nHW, nHB, nOW, nOB, nOut;
-  int32_t d, threads;
-  double eps;
-  if (!typedArray(env, a[0], napi_float32_array, &users, &nUsersD) || !typedArray(env, a[1], napi_float32_array, &items, &nItems2D)) return fail(env, name, "users and items must be Float32Arrays");
-  if (!int32Arg(env, a[2], &d) || d < 1 || nUsersD % d != 0 || nItems2D % (2 * d) != 0) return fail(env, name, "need d ≥ 1, users of whole [d] rows and items of whole [2d] rows");
-  if (!typedArray(env, a[3], napi_float32_array, &hiddenWeight, &nHW) || !typedArray(env, a[4], napi_float32_array, &hiddenBias, &nHB)
-      || !typedArray(env, a[5], napi_float32_array, &outWeight, &nOW) || !typedArray(env, a[6], napi_float32_array, &outBias, &nOB)) return fail(env, name, "weights and biases must be Float32Arrays");
-  const int H = static_cast<int>(nHB);
-  if (H < 1 || nHW != static_cast<size_t>(3) * d * H || nOW != static_cast<size_t>(H) * d || nOB != static_cast<size_t>(d)) return fail(env, name, "need hiddenWeight [3d, H], hiddenBias [H], outWeight [H, d], outBias [d]");
-  if (napi_get_value_double(env, a[7], &eps) != napi_ok || !(eps > 0)) return fail(env, name, "eps must be a positive number");
-  if (!int32Arg(env, a[8], &threads)) return fail(env, name, "threads must be an integer");
-  const int nUsers = static_cast<int>(nUsersD / d), nItems = static_cast<int>(nItems2D / (2 * d));
-  if (!typedArray(env, a[9], napi_float32_array, &out, &nOut) || nOut != static_cast<size_t>(nUsers) * nItems) return fail(env, name, "out must be a Float32Array of nUsers × nItems");
-  const Isa isa = widestIsa();
-  const int width = isa == Isa::avx512 ? ATTENTIVE_WIDTH_AVX512 : isa == Isa::avx2 ? ATTENTIVE_WIDTH_AVX2 : ATTENTIVE_WIDTH_SSE2;
-  const int hidden = (H + width - 1) / width * width, outWidth = (d + width - 1) / width * width;
-  std::vector<float> paddedBias(hidden, 0.0f);
-  std::copy(hiddenBias, hiddenBias + H, paddedBias.begin());
-  const std::vector<float> hiddenPanels = panelsOf(hiddenWeight, 3 * d, H, width);
-  std::vector<float> outRows(static_cast<size_t>(hidden) * d, 0.0f);  // [hidden, d]: the padding's rows are 0
-  std::copy(outWeight, outWeight + nOW, outRows.begin());
-  const std::vector<float> outPanels = panelsOf(outRows.data(), hidden, d, width);
-  std::vector<float> userHidden(static_cast<size_t>(nUsers) * hidden), userSquares(nUsers), itemHidden(static_cast<size_t>(nItems) * hidden), itemSquares(nItems);
-  const AttentiveScoresJob job{users, nUsers, items, nItems, d, hidden, hiddenPanels.data(), paddedBias.data(), outPanels.data(), outWidth, outBias,
-                               static_cast<float>(eps), userHidden.data(), userSquares.data(), itemHidden.data(), itemSquares.data(), out};
-  const size_t scratch = static_cast<size_t>(ATTENTIVE_ROWS) * (hidden + outWidth + 2 * d);
-  overRange(isa == Isa::avx512 ? attentiveItemsAvx512 : isa == Isa::avx2 ? attentiveItemsAvx2 : attentiveItemsSse2, job, nItems, threads, scratch);
-  overRange(isa == Isa::avx512 ? attentiveUsersAvx512 : isa == Isa::avx2 ? attentiveUsersAvx2 : attentiveUsersSse2, job, nUsers, threads, scratch);
-  return nullptr;
-}
-
 bool exportFunction(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
   return napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f) == napi_ok && napi_set_named_property(env, exports, name, f) == napi_ok;
@@ -398,7 +310,8 @@ bool exportFunction(napi_env env, napi_value exports, const char* name, napi_cal
 
 napi_value Init(napi_env env, napi_value exports) {
   if (!exportFunction(env, exports, "dotTopK", DotTopK) || !exportFunction(env, exports, "rowSums", RowSums) || !exportFunction(env, exports, "adam", Adam) || !exportFunction(env, exports, "adamRows", AdamRows)
-      || !exportFunction(env, exports, "rowDots", RowDots) || !exportFunction(env, exports, "attentiveScores", AttentiveScores)) return nullptr;
+      || !exportFunction(env, exports, "rowDots", RowDots) || !exportFunction(env, exports, "attentiveScores", AttentiveScores)
+      || !exportFunction(env, exports, "towerScores", TowerScores) || !exportFunction(env, exports, "rankRows", RankRows)) return nullptr;
   return exports;
 }
 

@@ -4,7 +4,7 @@
       "target_name": "sgfd_native",
       "conditions": [
         ["target_arch == 'x64'", {
-          "sources": ["addon.cc", "isa_avx512.cc", "isa_avx2.cc", "isa_sse2.cc", "adam.cc"],
+          "sources": ["addon.cc", "isa_avx512.cc", "isa_avx2.cc", "isa_sse2.cc", "adam.cc", "pair_scores.cc"],
           "cflags_cc": ["-O3", "-std=c++17", "-ffp-contract=fast"],
           "xcode_settings": {
             "GCC_OPTIMIZATION_LEVEL": "3",

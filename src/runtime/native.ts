@@ -38,6 +38,21 @@ export interface NativeKernels {
   attentiveScores(users: Float32Array, items: Float32Array, d: number, hiddenWeight: Float32Array, hiddenBias: Float32Array,
     outWeight: Float32Array, outBias: Float32Array, eps: number, threads: number, out: Float32Array): void;
   /**
+   * NeuMF's pair score (native/tower_scores.h) of every user row [p ‖ p′] [2d] against every item row
+   * [q ‖ q′] [2d], fused: out [nUsers · nItems] = Σ h_k p_k q_k + h[d:]·relu(relu(p′W1[:d] + b1 +
+   * q′W1[d:])·W2 + b2) + bias; weights row-major [in, out] (w1 [2d, d], w2 [d, d2], predict [d + d2]).
+   * Runs on `threads` threads; the same bits on any number of them.
+   */
+  towerScores(users: Float32Array, items: Float32Array, d: number, w1: Float32Array, b1: Float32Array, w2: Float32Array, b2: Float32Array,
+    predict: Float32Array, bias: number, threads: number, out: Float32Array): void;
+  /**
+   * Each row's best k items of scores [rows, n] (a pair kernel's output) outside its excluded items
+   * (excludedItems[excludedPtr[r] .. excludedPtr[r + 1]), ascending), best first, ties to the lower
+   * item, −1 / −∞ where fewer are left, into outItems / outScores [rows × k]. Returns −1, or the flat
+   * index (row · n + item) of the first NaN score (that row's outputs are then not written).
+   */
+  rankRows(scores: Float32Array, n: number, k: number, excludedPtr: Int32Array, excludedItems: Int32Array, threads: number, outItems: Int32Array, outScores: Float32Array): number;
+  /**
    * One Adam step on param, m and v in place (float32, in the train-step graph's order), the gradient
    * grad + extra (extra may be null); hyper: β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, lr / (1 − β1ᵗ),
    * L2 weight decay; vectorised (the scalar order's bits), split over up to `threads` threads when large.
