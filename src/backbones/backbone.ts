@@ -10,7 +10,7 @@ import { type Rng } from '../data/index.ts';
 import { type SgfdConfig } from '../sgfd/index.ts';
 import { type ExtractorKind, type ItemExtractor } from '../sgfd/index.ts';
 import { type ColdStartRule } from './cold-start-rule.ts';
-import { type AttentiveWeights } from '../eval/index.ts';
+import { type PairKernelWeights } from '../eval/index.ts';
 
 export type ConfigValue = number | string | boolean;
 
@@ -73,10 +73,11 @@ export interface Backbone {
    */
   readonly pairScoring?: { score: string; bytesPerPair: number };
   /**
-   * Pairwise models whose pair score the native attentive kernel computes (MAML): the pair network's
-   * weights among `values` (eval/attentive-top-k.ts; the serving rows are the rest of its input).
+   * Pairwise models whose pair score a native fused kernel computes (MAML's attentive score, NeuMF's
+   * tower): which kernel, and the pair network's weights among `values` (eval/pair-kernel-top-k.ts;
+   * the serving rows are the rest of its input).
    */
-  attentiveWeights?(values: ReadonlyMap<string, Float32Array>): AttentiveWeights;
+  pairKernel?(values: ReadonlyMap<string, Float32Array>): PairKernelWeights;
   /**
    * Pairwise models whose pair score is a dot product of rows derived from the serving rows (CML):
    * those rows, [nUsers, dim] and [nItems, dim], so the native dot kernel can rank it.

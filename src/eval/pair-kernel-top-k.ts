@@ -1,9 +1,11 @@
-// Top-K for MAML's pair score on the native fused kernel (native/attentive_scores.h), for evaluation
-// (ranking.ts): the kernel scores a chunk of users against every item without the [users × items ×
-// 5d] hidden tensor the ONNX graph streams through memory (Last.fm 2K, all 1,858 users: ≈ 2.0 s on 2
-// threads against ≈ 3.4), then each user's best k non-excluded items are kept here. The same ranking
+// Top-K for pair scores on the native fused kernels, for evaluation (ranking.ts) and `sgfd score`:
+// MAML's attentive score (native/attentive_scores.h) and NeuMF's tower (native/tower_scores.h). A
+// kernel scores a chunk of users against every item without the [users × items × width] hidden
+// tensors the ONNX graph streams through memory (MAML on Last.fm 2K, all 1,858 users: ≈ 2.0 s on 2
+// threads against ≈ 3.4), then each user's best k non-excluded items are ranked natively too (rankRows). The same ranking
 // as the graph's TopK — higher score first, equal scores by lower item — on scores that agree with
-// the graph's to float rounding (test/run/scoring.test.ts, test/runtime/attentive-scores.test.ts).
+// the graph's to float rounding (test/run/scoring.test.ts, test/runtime/attentive-scores.test.ts,
+// test/runtime/tower-scores.test.ts).
 import { type Csr, excludedOf } from '../data/index.ts';
 import { type NativeKernels, nativeThreads } from '../runtime/index.ts';
 import { userRows } from './native-top-k.ts';
@@ -17,15 +19,40 @@ export interface AttentiveWeights {
   eps: number;
 }
 
-/** User rows u [nUsers, d] and item rows [v ‖ p] [nItems, 2d] with the weights that score them. */
-export interface AttentiveSource extends AttentiveWeights { users: Float32Array; items: Float32Array; d: number }
+/** NeuMF's MLP tower and predict layer (row-major [in, out]: w1 [2d, d], w2 [d, d2], predict [d + d2]). */
+export interface TowerWeights {
+  w1: Float32Array;
+  b1: Float32Array;
+  w2: Float32Array;
+  b2: Float32Array;
+  predict: Float32Array;
+  bias: number;
+}
+
+/** The weights of a pair score one of the native kernels computes. */
+export type PairKernelWeights = ({ kind: 'attentive' } & AttentiveWeights) | ({ kind: 'tower' } & TowerWeights);
+
+/**
+ * Serving rows, users [nUsers, userWidth] and items [nItems, itemWidth], with the weights that score
+ * them: attentive u [d] against [v ‖ p] [2d]; tower [p ‖ p′] [2d] against [q ‖ q′] [2d].
+ */
+export type PairKernelSource = PairKernelWeights & { users: Float32Array; items: Float32Array; userWidth: number; itemWidth: number };
+
+/** Scores of user rows `rows` against every item of `src` into `out` [rows × nItems]. */
+function scoreChunk(kernels: NativeKernels, src: PairKernelSource, rows: Float32Array, threads: number, out: Float32Array): void {
+  if (src.kind === 'attentive') {
+    kernels.attentiveScores(rows, src.items, src.userWidth, src.hiddenWeight, src.hiddenBias, src.outWeight, src.outBias, src.eps, threads, out);
+  } else {
+    kernels.towerScores(rows, src.items, src.userWidth / 2, src.w1, src.b1, src.w2, src.b2, src.predict, src.bias, threads, out);
+  }
+}
 
 /** Most float32 scores a kernel call holds (its chunk of users × every item). */
 const SCORE_BUDGET = (16 * 2 ** 20) / 4;
 
 /** Each user's best `k` items (row-major [users.length × k], best first; −1 / −∞ where none is left). */
-export function attentiveTopK(kernels: NativeKernels, src: AttentiveSource, users: Int32Array, exclude: readonly Csr[], k: number, threads?: number): { items: Int32Array; scores: Float32Array } {
-  const nItems = src.items.length / (2 * src.d);
+export function pairKernelTopK(kernels: NativeKernels, src: PairKernelSource, users: Int32Array, exclude: readonly Csr[], k: number, threads?: number): { items: Int32Array; scores: Float32Array } {
+  const nItems = src.items.length / src.itemWidth;
   if (k > nItems) throw new RangeError(`topK: k = ${k} exceeds the number of items (${nItems})`);
   const items = new Int32Array(users.length * k).fill(-1);
   const scores = new Float32Array(users.length * k).fill(-Infinity);
@@ -34,51 +61,10 @@ export function attentiveTopK(kernels: NativeKernels, src: AttentiveSource, user
   for (let from = 0; from < users.length; from += chunk) {
     const ids = users.subarray(from, Math.min(users.length, from + chunk));
     const rows = out.subarray(0, ids.length * nItems);
-    kernels.attentiveScores(userRows(src.users, src.d, ids), src.items, src.d, src.hiddenWeight, src.hiddenBias, src.outWeight, src.outBias, src.eps, nativeThreads(threads), rows);
+    scoreChunk(kernels, src, userRows(src.users, src.userWidth, ids), nativeThreads(threads), rows);
     const { ptr, items: excluded } = excludedOf(ids, exclude);
-    for (let r = 0; r < ids.length; r++) {
-      keepBest(rows.subarray(r * nItems, (r + 1) * nItems), excluded.subarray(ptr[r], ptr[r + 1]), k, items.subarray((from + r) * k), scores.subarray((from + r) * k), ids[r]);
-    }
+    const nan = kernels.rankRows(rows, nItems, k, ptr, excluded, nativeThreads(threads), items.subarray(from * k, (from + ids.length) * k), scores.subarray(from * k, (from + ids.length) * k));
+    if (nan >= 0) throw new Error(`score: user ${ids[Math.floor(nan / nItems)]} (dense id), item ${nan % nItems}: the pair's score is NaN (the run's parameters are not finite)`);
   }
   return { items, scores };
-}
-
-/** Whether (s, i) ranks below (t, j): a lower score, or the same score and a higher item. */
-const below = (s: number, i: number, t: number, j: number) => s < t || (s === t && i > j);
-
-/**
- * The best k of `row` (all items' scores) outside `excluded` (ascending) into outItems / outScores,
- * best first: a heap of the k best so far, its worst at the root. A NaN score stops, naming the pair.
- */
-function keepBest(row: Float32Array, excluded: Int32Array, k: number, outItems: Int32Array, outScores: Float32Array, user: number): void {
-  const heapS = new Float64Array(k);
-  const heapI = new Int32Array(k);
-  let size = 0;
-  let e = 0;
-  for (let i = 0; i < row.length; i++) {
-    if (e < excluded.length && excluded[e] === i) { e++; continue; }
-    const s = row[i];
-    if (Number.isNaN(s)) throw new Error(`score: user ${user} (dense id), item ${i}: the pair's score is NaN (the run's parameters are not finite)`);
-    if (size < k) {
-      let c = size++;
-      while (c > 0) {  // sift up: the worst rises to the root
-        const p = (c - 1) >> 1;
-        if (!below(s, i, heapS[p], heapI[p])) break;
-        heapS[c] = heapS[p]; heapI[c] = heapI[p]; c = p;
-      }
-      heapS[c] = s; heapI[c] = i;
-    } else if (below(heapS[0], heapI[0], s, i)) {
-      let c = 0;
-      for (;;) {  // sift down from the root
-        let m = 2 * c + 1;
-        if (m >= k) break;
-        if (m + 1 < k && below(heapS[m + 1], heapI[m + 1], heapS[m], heapI[m])) m++;
-        if (!below(heapS[m], heapI[m], s, i)) break;
-        heapS[c] = heapS[m]; heapI[c] = heapI[m]; c = m;
-      }
-      heapS[c] = s; heapI[c] = i;
-    }
-  }
-  const order = Array.from({ length: size }, (_, j) => j).sort((a, b) => (below(heapS[a], heapI[a], heapS[b], heapI[b]) ? 1 : -1));
-  order.forEach((j, r) => { outItems[r] = heapI[j]; outScores[r] = heapS[j]; });
 }

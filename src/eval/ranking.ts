@@ -1,8 +1,9 @@
 // Full-ranking top-K on ONNX Runtime: per chunk of users, one graph computes every item's score,
 // overwrites the excluded (user, item) pairs with a mask value, and keeps the K best with TopK. A
 // dot-product scorer whose excluded items are dropped (not re-scored) runs on the native fused kernel
-// instead where it is built (native-top-k.ts): the same items, ties included; MAML's attentive score
-// on its own fused kernel (attentive-top-k.ts): the same ranking of scores equal to float rounding.
+// instead where it is built (native-top-k.ts): the same items, ties included; MAML's and NeuMF's pair
+// scores on their own fused kernels (pair-kernel-top-k.ts): the same ranking of scores equal to float
+// rounding.
 //
 // Ties: TopK (ONNX ≥ 11, ORT CPU) returns equal scores in ascending item order. The metric code
 // never relies on that: it scores whatever ranking this returns.
@@ -10,7 +11,7 @@ import * as G from '../graph/index.ts';
 import { tensor, type Feeds, ort, nativeKernels, type NativeKernels } from '../runtime/index.ts';
 import { type NativeDotSource, nativeDotChunks } from './native-top-k.ts';
 import { TopKSessions } from './topk-sessions.ts';
-import { type AttentiveSource, attentiveTopK } from './attentive-top-k.ts';
+import { type PairKernelSource, pairKernelTopK } from './pair-kernel-top-k.ts';
 import { type Csr, excludedOf } from '../data/index.ts';
 
 export interface Scorer {
@@ -20,8 +21,8 @@ export interface Scorer {
   feeds: Record<string, { data: Float32Array | BigInt64Array | Int32Array; dims: number[] }>;
   /** Set when score(u, i) = ⟨users[u], items[i]⟩ (row-major tables of `dim` columns): the native kernel can rank it. */
   dot?: Omit<NativeDotSource, 'nItems'>;
-  /** Set when the score is MAML's attentive pair score: the native fused kernel can rank it (attentive-top-k.ts). */
-  attentive?: AttentiveSource;
+  /** Set when a native fused kernel computes the pair score (MAML's, NeuMF's): it can rank it (pair-kernel-top-k.ts). */
+  pairKernel?: PairKernelSource;
 }
 
 /** score(u, i) = ⟨userEmb[u], itemEmb[i]⟩ for row-major tables [nUsers, dim] and [nItems, dim]. */
@@ -120,7 +121,7 @@ export async function topK(scorer: Scorer, users: Int32Array, exclude: readonly 
   const maskValue = o.maskValue ?? -Infinity;
   const { kernels } = nativeKernels();
   if (scorer.dot && kernels && maskValue === -Infinity) return nativeTopK(kernels, scorer.dot, users, exclude, k, o.threads);
-  if (scorer.attentive && kernels && maskValue === -Infinity) return attentiveTopK(kernels, scorer.attentive, users, exclude, k, o.threads);
+  if (scorer.pairKernel && kernels && maskValue === -Infinity) return pairKernelTopK(kernels, scorer.pairKernel, users, exclude, k, o.threads);
   const { graph, nItems } = buildTopKGraph(scorer, k, maskValue);
   const chunk = o.chunk ?? defaultChunk(nItems);
   if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`topK: chunk must be a positive integer, got ${chunk}`);

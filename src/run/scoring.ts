@@ -37,7 +37,7 @@ export async function scorer(scoring: ForwardGraph | null, ds: Dataset, values: 
 
 /**
  * Pair scores of user rows [nUsers, du] against item rows [nItems, di], the network's weights fed;
- * MAML's also on its native kernel (`attentive`), CML's as a dot product of derived rows (`dot`): the
+ * MAML's and NeuMF's also on their native kernels (`pairKernel`), CML's as a dot product of derived rows (`dot`): the
  * evaluator prefers those where the kernels are built.
  */
 export function pairScorer(backbone: Backbone, users: Float32Array, items: Float32Array, ds: Dataset, values: Map<string, Float32Array>): Scorer {
@@ -49,10 +49,10 @@ export function pairScorer(backbone: Backbone, users: Float32Array, items: Float
   };
   // Every parameter is offered; the evaluator feeds those the built graph reads.
   for (const [name, p] of backbone.model.namedParameters()) feeds[name] = { data: values.get(name)!, dims: [...p.shape] as number[] };
-  const attentive = backbone.attentiveWeights ? { attentive: { users, items, d: du, ...backbone.attentiveWeights(values) } } : {};
+  const kernel = backbone.pairKernel ? { pairKernel: { users, items, userWidth: du, itemWidth: di, ...backbone.pairKernel(values) } } : {};
   const dot = backbone.dotRows ? { dot: backbone.dotRows(users, items) } : {};
   return {
-    ...attentive,
+    ...kernel,
     ...dot,
     build(g, ids) {
       const u = G.gather(g.input(USER_ROWS, 'float32', [ds.nUsers, du]), ids);

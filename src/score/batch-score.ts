@@ -1,11 +1,11 @@
 // Batch top-K scoring: dot-product sources (and CML, as a dot product of derived rows) on the native
-// fused kernel when it is built (eval/native-top-k.ts), MAML on its own (eval/attentive-top-k.ts),
+// fused kernel when it is built (eval/native-top-k.ts), MAML and NeuMF on their own (eval/pair-kernel-top-k.ts),
 // else — and for NeuMF's per-user score graph — on ONNX Runtime: one session, users in
 // chunks sized to a memory budget, each chunk one run of (scores → TopK), excluded items dropped
 // from an over-fetched top-K; results handed out chunk by chunk.
 import * as G from '../graph/index.ts';
 import { RANKING_SESSION, createSession, nativeKernels, tensor, type Feeds, type ort } from '../runtime/index.ts';
-import { type Scorer, type NativeDotSource, NATIVE_CHUNK, assertFiniteRows, attentiveTopK, nativeDotChunks, userRows } from '../eval/index.ts';
+import { type Scorer, type NativeDotSource, NATIVE_CHUNK, assertFiniteRows, nativeDotChunks, pairKernelTopK, userRows } from '../eval/index.ts';
 import { type Csr } from '../data/index.ts';
 import { dotTopKGraph, userIdTopKGraph } from '../model/index.ts';
 import { SCORER_IO, topKOutputs } from '../model/index.ts';
@@ -43,7 +43,7 @@ function dotRowsOf(source: ScoreSource): NativeDotSource | null {
 /** The engine `choice` resolves to for `source`; throws if 'native' is asked for and cannot run. */
 export function scoreEngine(source: ScoreSource, choice: ScoreEngineChoice = 'auto'): 'native' | 'onnxruntime' {
   if (choice === 'onnxruntime') return 'onnxruntime';
-  if (!dotRowsOf(source) && !(source.kind === 'per-user' && source.scorer.attentive)) {
+  if (!dotRowsOf(source) && !(source.kind === 'per-user' && source.scorer.pairKernel)) {
     if (choice === 'native') throw new Error('--engine native: this run scores with its own per-user graph, which only ONNX Runtime runs (use --engine auto)');
     return 'onnxruntime';
   }
@@ -85,10 +85,10 @@ export async function* scoreChunks(source: ScoreSource, users: Int32Array, o: Ba
     yield* nativeDotChunks(nativeKernels().kernels!, dot, users, o);
     return;
   }
-  if (source.kind === 'per-user' && source.scorer.attentive && scoreEngine(source, o.engine) === 'native') {
+  if (source.kind === 'per-user' && source.scorer.pairKernel && scoreEngine(source, o.engine) === 'native') {
     for (let from = 0; from < users.length; from += NATIVE_CHUNK) {
       const ids = users.slice(from, from + NATIVE_CHUNK);
-      yield { users: ids, ...attentiveTopK(nativeKernels().kernels!, source.scorer.attentive, ids, o.exclude, o.k, o.threads) };
+      yield { users: ids, ...pairKernelTopK(nativeKernels().kernels!, source.scorer.pairKernel, ids, o.exclude, o.k, o.threads) };
     }
     return;
   }

@@ -1,8 +1,8 @@
 // A pairwise run's scorer (src/run/scoring.ts): its serving rows come from the scoring graph once per
 // evaluation, and its pair network reads its weights as graph inputs — so a run's validations, each
 // with new parameter values, build one graph and open one session, and still rank exactly as the
-// run's own score graph (parameters baked in) does. MAML ranks on its native kernel and CML on the dot
-// kernel where they are built (no session at all): the same rankings, scores to float rounding.
+// run's own score graph (parameters baked in) does. MAML and NeuMF rank on their native kernels and CML
+// on the dot kernel where they are built (no session at all): the same rankings, scores to float rounding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadRun } from '../../src/run/load-run.ts';
@@ -33,7 +33,7 @@ for (const backbone of ['maml', 'neumf', 'cml']) {
           assertRanking({ items: got.items.subarray(u * K, (u + 1) * K), scores: got.scores.subarray(u * K, (u + 1) * K) }, want, 1e-5, `shift ${shift}, user ${u}`);
         }
       }
-      const native = backbone !== 'neumf' && nativeKernels().kernels !== null;
+      const native = nativeKernels().kernels !== null;
       assert.equal(sessions.opened, native ? 0 : 1, native ? `${backbone} ranks on a native kernel` : 'new values change the feeds, not the graph');
     } finally {
       await sessions.release();

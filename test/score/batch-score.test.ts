@@ -128,16 +128,16 @@ test('sgfd score on a trained run: original ids, provenance, masking, brute-forc
   assert.deepEqual(rowsOf(tableFromIPC(readFileSync(some.path))), [...rows.slice(42, 48), ...rows.slice(12, 18)]);
 });
 
-test('per-user backbones (NeuMF) score through their own graph, equal to the evaluator\'s top-K', async (t) => {
+test('per-user backbones (NeuMF) score through their own graph on ONNX Runtime, equal to the evaluator\'s top-K on it', async (t) => {
   const root = tempDir(t);
   const data = await writeFixtureData(root, false);
   const runDir = await trainFixtureRun(root, data, 'neumf', 'neumf', false);
-  const r = await scoreRun({ run: runDir, k: 5, users: 'all', exclude: 'train', memoryMb: 0.005, out: join(root, 'neumf.arrow'), quiet: true });
+  const r = await scoreRun({ run: runDir, k: 5, users: 'all', exclude: 'train', memoryMb: 0.005, out: join(root, 'neumf.arrow'), quiet: true, engine: 'onnxruntime' });
   const table = tableFromIPC(readFileSync(r.path));
   assert.equal(String(table.schema.fields[0].type), 'Int32', 'dense ids without id maps');
   const run = loadRun(runDir);
   const users = Int32Array.from({ length: run.ds.nUsers }, (_, u) => u);
-  const ref = await topK(await scorer(null, run.ds, run.values, run.backbone), users, [run.ds.csr.train], 5);
+  const ref = await topK({ ...(await scorer(null, run.ds, run.values, run.backbone)), pairKernel: undefined }, users, [run.ds.csr.train], 5);
   const rows = rowsOf(table);
   for (let u = 0; u < run.ds.nUsers; u++) {
     const mine = rows.slice(u * 5, (u + 1) * 5);
@@ -147,7 +147,7 @@ test('per-user backbones (NeuMF) score through their own graph, equal to the eva
   }
 });
 
-for (const [backbone, kernel] of [['maml', 'attentive'], ['cml', 'dot']]) {
+for (const [backbone, kernel] of [['maml', 'attentive'], ['neumf', 'tower'], ['cml', 'dot']]) {
   test(`${backbone} scores on the native ${kernel} kernel: the ONNX engine's rankings, scores to float rounding`, { skip: nativeKernels().kernels ? false : 'native kernels unavailable' }, async (t) => {
     const root = tempDir(t);
     const runDir = await trainFixtureRun(root, await writeFixtureData(root, false), backbone, backbone, false);

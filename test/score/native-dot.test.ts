@@ -106,15 +106,15 @@ test('a NaN or ±∞ representation stops scoring, naming the row, on either eng
   }
 });
 
-test('engine choice: auto takes native for dot sources and MAML when built; native is refused for the other per-user graphs', { skip }, () => {
+test('engine choice: auto takes native for dot sources and the pair kernels (MAML, NeuMF) when built; native is refused for the other per-user graphs', { skip }, () => {
   const dotSource = { kind: 'dot' as const, users: new Float32Array(2), items: new Float32Array(2), dim: 1, nItems: 2 };
   assert.equal(scoreEngine(dotSource, 'auto'), 'native');
   assert.equal(scoreEngine(dotSource, 'onnxruntime'), 'onnxruntime');
   const perUser = { kind: 'per-user' as const, scorer: {} as never, nItems: 2 };
   assert.equal(scoreEngine(perUser, 'auto'), 'onnxruntime');
   assert.throws(() => scoreEngine(perUser, 'native'), /^Error: --engine native: this run scores with its own per-user graph/);
-  const maml = { ...perUser, scorer: { attentive: {} } as never };
-  assert.equal(scoreEngine(maml, 'auto'), 'native', 'MAML scores on its attentive kernel');
+  const maml = { ...perUser, scorer: { pairKernel: {} } as never };
+  assert.equal(scoreEngine(maml, 'auto'), 'native', 'a pair kernel (MAML\'s, NeuMF\'s) scores natively');
   assert.equal(scoreEngine(maml, 'onnxruntime'), 'onnxruntime');
 });
 

@@ -22,7 +22,7 @@ import { type Dataset } from '../../data/index.ts';
 import { type Rng } from '../../data/index.ts';
 import { sampleNegatives } from '../../data/index.ts';
 import { FeatureProjection, PairAttention, attentiveDistance, ATTENTION_EPS } from './networks.ts';
-import { type AttentiveWeights } from '../../eval/index.ts';
+import { type PairKernelWeights } from '../../eval/index.ts';
 import { rankWeightedHinge, featureLoss, offDiagonalCovariance } from './objective.ts';
 import { rangeOf } from '../settings.ts';
 
@@ -185,14 +185,14 @@ class Maml implements Backbone {
 
   buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }
 
-  attentiveWeights(values: ReadonlyMap<string, Float32Array>): AttentiveWeights {
+  pairKernel(values: ReadonlyMap<string, Float32Array>): PairKernelWeights {
     const { hidden, output } = this.model.attention;
     const value = (p: Parameter) => {
       const v = values.get(p.name);
       if (!v) throw new Error(`maml: no value for parameter '${p.name}'`);
       return v;
     };
-    return { hiddenWeight: value(hidden.weight), hiddenBias: value(hidden.bias!), outWeight: value(output.weight), outBias: value(output.bias!), eps: ATTENTION_EPS };
+    return { kind: 'attentive', hiddenWeight: value(hidden.weight), hiddenBias: value(hidden.bias!), outWeight: value(output.weight), outBias: value(output.bias!), eps: ATTENTION_EPS };
   }
 
   // MAML's item row is [v ‖ proj(f)]: the ID embedding v and the feature projection, which the

@@ -11,13 +11,16 @@
 // ≈ 2·B·nItems floats (the evaluator sizes B so that B·nItems floats fit 16 MiB) instead of d·B·nItems;
 // ORT frees a slice's intermediates before the next (4000 users × 2400 items, d = 64: peak RSS 0.3 GB
 // vs 3.4 GB). An exported scorer takes any number of items (symbolic): it is not sliced, and its
-// callers size their user batches by `pairScoring.bytesPerPair` instead.
+// callers size their user batches by `pairScoring.bytesPerPair` instead. Where the native kernels are
+// built, validation and `sgfd score` rank on the fused tower kernel instead (`pairKernel`,
+// native/tower_scores.h): no [B, N, d] intermediate at all, the same rankings to float rounding.
 import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Linear, init, type Binder } from '../../nn/index.ts';
 import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbone.ts';
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
 import { type Dataset } from '../../data/index.ts';
+import { type PairKernelWeights } from '../../eval/index.ts';
 import { type Rng } from '../../data/index.ts';
 
 export const NEUMF_DEFAULTS = { embedding_dim: 64, negatives: 4, batch_size: 256, lr: 1e-3, weight_decay: 0 };
@@ -153,6 +156,20 @@ class NeuMf implements Backbone {
   }
 
   buildUserScores(b: Binder, users: Value): Value { return pairwiseUserScores(this, b, users); }
+
+  /** The tower's and the predict layer's weights for the native fused scorer (native/tower_scores.h). */
+  pairKernel(values: ReadonlyMap<string, Float32Array>): PairKernelWeights {
+    const value = (p: { name: string }) => {
+      const v = values.get(p.name);
+      if (!v) throw new Error(`neumf: no value for parameter '${p.name}'`);
+      return v;
+    };
+    const m = this.model;
+    return {
+      kind: 'tower', w1: value(m.hidden1.weight), b1: value(m.hidden1.bias!), w2: value(m.hidden2.weight), b2: value(m.hidden2.bias!),
+      predict: value(m.predict.weight), bias: value(m.predict.bias!)[0],
+    };
+  }
 }
 
 export const neuMfSpec: BackboneSpec = {
