@@ -2,10 +2,10 @@
 // MAML's attentive score (native/attentive_scores.h) and NeuMF's tower (native/tower_scores.h). A
 // kernel scores a chunk of users against every item without the [users × items × width] hidden
 // tensors the ONNX graph streams through memory (MAML on Last.fm 2K, all 1,858 users: ≈ 2.0 s on 2
-// threads against ≈ 3.4), then each user's best k non-excluded items are ranked natively too (rankRows). The same ranking
-// as the graph's TopK — higher score first, equal scores by lower item — on scores that agree with
-// the graph's to float rounding (test/run/scoring.test.ts, test/runtime/attentive-scores.test.ts,
-// test/runtime/tower-scores.test.ts).
+// threads against ≈ 3.4), then each user's best k non-excluded items are picked natively too
+// (rankRows). The same ranking as the graph's TopK — higher score first, equal scores by lower item —
+// on scores that agree with the graph's to float rounding (test/run/scoring.test.ts,
+// test/runtime/attentive-scores.test.ts, test/runtime/tower-scores.test.ts).
 import { type Csr, excludedOf } from '../data/index.ts';
 import { type NativeKernels, nativeThreads } from '../runtime/index.ts';
 import { userRows } from './native-top-k.ts';
