@@ -95,7 +95,17 @@ export const PANEL = 16;
 
 export const NATIVE_MODULE = 'native/build/Release/sgfd_native.node';
 
+/** Every function NativeKernels declares: a module built from older sources lacks some and is not used. */
+export const KERNEL_FUNCTIONS = ['dotTopK', 'rowSums', 'rowDots', 'attentiveScores', 'towerScores', 'rankRows', 'adam', 'adamRows'] as const satisfies readonly (keyof NativeKernels)[];
+
 let loaded: { kernels: NativeKernels | null; why: string } | null = null;
+
+/** A loaded module as the kernels, or null with the reason: one built from older sources lacks some functions. */
+export function kernelsOf(module: Record<string, unknown>): { kernels: NativeKernels | null; why: string } {
+  const missing = KERNEL_FUNCTIONS.filter((f) => typeof module[f] !== 'function');
+  if (missing.length) return { kernels: null, why: `${NATIVE_MODULE} is older than this code (it lacks ${missing.join(', ')}: npm run build:native)` };
+  return { kernels: module as unknown as NativeKernels, why: 'loaded' };
+}
 
 /** The native kernels, or null with the reason they are not in use. */
 export function nativeKernels(): { kernels: NativeKernels | null; why: string } {
@@ -105,7 +115,7 @@ export function nativeKernels(): { kernels: NativeKernels | null; why: string } 
   else if (!existsSync(path)) loaded = { kernels: null, why: `${NATIVE_MODULE} is not built (npm run build:native)` };
   else {
     try {
-      loaded = { kernels: createRequire(import.meta.url)(path) as NativeKernels, why: 'loaded' };
+      loaded = kernelsOf(createRequire(import.meta.url)(path) as Record<string, unknown>);
     } catch (e) {
       loaded = { kernels: null, why: `${NATIVE_MODULE} does not load (${(e as Error).message.split('\n')[0]})` };
     }
