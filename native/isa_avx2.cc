@@ -13,8 +13,8 @@ void rowDotsAvx2(const RowDotsJob& job, int from, int to) { dotRows<f32x8>(job, 
 void attentiveItemsAvx2(const AttentiveScoresJob& job, int from, int to, float* scratch) { itemSides<f32x8, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
 void attentiveUsersAvx2(const AttentiveScoresJob& job, int from, int to, float* scratch) { userScores<f32x8, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
 #include "tower_scores_kernel.h"
-void towerItemsAvx2(const TowerScoresJob& job, int from, int to, float* scratch) { towerItems<f32x8, TOWER_ROWS, 2>(job, from, to, scratch); }
-void towerUsersAvx2(const TowerScoresJob& job, int from, int to, float* scratch) { towerUsers<f32x8, TOWER_ROWS, 2>(job, from, to, scratch); }
+void towerItemsAvx2(const TowerScoresJob& job, int from, int to, float* scratch) { towerItems<f32x8>(job, from, to, scratch); }
+void towerUsersAvx2(const TowerScoresJob& job, int from, int to, float* scratch) { towerUsers<f32x8, TOWER_GROUP_AVX2, TOWER_PASS_AVX2>(job, from, to, scratch); }
 #include "adam_kernel.h"
 size_t adamAvx2(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x8>(job, from, to); }
 #ifdef __clang__

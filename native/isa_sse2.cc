@@ -9,7 +9,7 @@ void rowDotsSse2(const RowDotsJob& job, int from, int to) { dotRows<f32x4>(job, 
 void attentiveItemsSse2(const AttentiveScoresJob& job, int from, int to, float* scratch) { itemSides<f32x4, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
 void attentiveUsersSse2(const AttentiveScoresJob& job, int from, int to, float* scratch) { userScores<f32x4, ATTENTIVE_ROWS, 2>(job, from, to, scratch); }
 #include "tower_scores_kernel.h"
-void towerItemsSse2(const TowerScoresJob& job, int from, int to, float* scratch) { towerItems<f32x4, TOWER_ROWS, 2>(job, from, to, scratch); }
-void towerUsersSse2(const TowerScoresJob& job, int from, int to, float* scratch) { towerUsers<f32x4, TOWER_ROWS, 2>(job, from, to, scratch); }
+void towerItemsSse2(const TowerScoresJob& job, int from, int to, float* scratch) { towerItems<f32x4>(job, from, to, scratch); }
+void towerUsersSse2(const TowerScoresJob& job, int from, int to, float* scratch) { towerUsers<f32x4, TOWER_GROUP_SSE2, TOWER_PASS_SSE2>(job, from, to, scratch); }
 #include "adam_kernel.h"
 size_t adamSse2(const AdamJob& job, size_t from, size_t to) { return adamVectors<f32x4>(job, from, to); }

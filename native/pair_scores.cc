@@ -97,56 +97,72 @@ napi_value TowerScores(napi_env env, napi_callback_info info) {
   const int nUsers = static_cast<int>(nUsers2D / (2 * d)), nItems = static_cast<int>(nItems2D / (2 * d));
   if (!typedArray(env, a[10], napi_float32_array, &out, &nOut) || nOut != static_cast<size_t>(nUsers) * nItems) return fail(env, name, "out must be a Float32Array of nUsers × nItems");
   const Isa isa = widestIsa();
-  const int width = isa == Isa::avx512 ? TOWER_WIDTH_AVX512 : isa == Isa::avx2 ? TOWER_WIDTH_AVX2 : TOWER_WIDTH_SSE2;
-  const int first = (d + width - 1) / width * width, second = (d2 + width - 1) / width * width;
-  const std::vector<float> firstPanels = panelsOf(w1, 2 * d, d, width);
-  std::vector<float> secondRows(static_cast<size_t>(first) * d2, 0.0f);  // [first, d2]: the padding's rows are 0
-  std::copy(w2, w2 + nW2, secondRows.begin());
-  const std::vector<float> secondPanels = panelsOf(secondRows.data(), first, d2, width);
-  std::vector<float> firstBias(first, 0.0f), secondBias(second, 0.0f), mlpWeight(second, 0.0f);
-  std::copy(b1, b1 + d, firstBias.begin());
-  std::copy(b2, b2 + d2, secondBias.begin());
+  const int lanes = isa == Isa::avx512 ? TOWER_LANES_AVX512 : isa == Isa::avx2 ? TOWER_LANES_AVX2 : TOWER_LANES_SSE2;
+  const int group = isa == Isa::avx512 ? TOWER_GROUP_AVX512 : isa == Isa::avx2 ? TOWER_GROUP_AVX2 : TOWER_GROUP_SSE2;
+  const int pass = isa == Isa::avx512 ? TOWER_PASS_AVX512 : isa == Isa::avx2 ? TOWER_PASS_AVX2 : TOWER_PASS_SSE2;
+  const int second = (d2 + group - 1) / group * group, blocks = ((nItems + lanes - 1) / lanes + pass - 1) / pass * pass;
+  std::vector<float> w2Padded(static_cast<size_t>(d) * second, 0.0f), b2Padded(second, 0.0f), mlpWeight(second, 0.0f);
+  for (int k = 0; k < d; k++) std::copy(w2 + static_cast<size_t>(k) * d2, w2 + static_cast<size_t>(k + 1) * d2, w2Padded.begin() + static_cast<size_t>(k) * second);
+  std::copy(b2, b2 + d2, b2Padded.begin());
   std::copy(predict + d, predict + d + d2, mlpWeight.begin());
-  std::vector<float> userFirst(static_cast<size_t>(nUsers) * first), itemFirst(static_cast<size_t>(nItems) * first);
-  const TowerScoresJob job{users, nUsers, items, nItems, d, first, firstPanels.data(), firstBias.data(), second, secondPanels.data(), secondBias.data(),
-                           predict, mlpWeight.data(), static_cast<float>(bias), userFirst.data(), itemFirst.data(), out};
+  std::vector<float> itemFirst(static_cast<size_t>(blocks) * d * lanes), itemGmf(static_cast<size_t>(blocks) * d * lanes);
+  const TowerScoresJob job{users, nUsers, items, nItems, d, w1, b1, second, w2Padded.data(), b2Padded.data(), predict, mlpWeight.data(),
+                           static_cast<float>(bias), blocks, itemFirst.data(), itemGmf.data(), out};
   const size_t scratch = static_cast<size_t>(towerScratchFloats(job));
-  overRange(isa == Isa::avx512 ? towerItemsAvx512 : isa == Isa::avx2 ? towerItemsAvx2 : towerItemsSse2, job, nItems, threads, scratch);
+  overRange(isa == Isa::avx512 ? towerItemsAvx512 : isa == Isa::avx2 ? towerItemsAvx2 : towerItemsSse2, job, blocks, threads, scratch);
   overRange(isa == Isa::avx512 ? towerUsersAvx512 : isa == Isa::avx2 ? towerUsersAvx2 : towerUsersSse2, job, nUsers, threads, scratch);
   return nullptr;
 }
 
 namespace {
 
-/** Whether item a ranks above item b in `s`: a higher score, or the same score and a lower item. */
-struct Above {
-  const float* s;
-  bool operator()(int32_t a, int32_t b) const { return s[a] > s[b] || (s[a] == s[b] && a < b); }
-};
+/** Whether (s, i) ranks above (t, j): a higher score, or the same score and a lower item. */
+inline bool above(float s, int32_t i, float t, int32_t j) { return s > t || (s == t && i < j); }
 
 /**
  * Rows [from, to) of `scores` ([rows, n]): each row's best k items outside its excluded ones
- * (excluded[ptr[r] .. ptr[r + 1]), ascending), best first, −1 / −∞ where fewer are left. A NaN score
- * stops the row; its flat index lands in *nan (the lowest over rows).
+ * (excluded[ptr[r] .. ptr[r + 1]), ascending), best first, −1 / −∞ where fewer are left. A heap of the
+ * k best so far, its worst at the root: most items are turned away by one comparison with the root.
+ * A NaN score stops the row; its flat index lands in *nan (the lowest over rows).
  */
 void rankRange(const float* scores, int n, int k, const int32_t* ptr, const int32_t* excluded, int32_t* outItems, float* outScores, int from, int to, int64_t* nan) {
-  std::vector<int32_t> idx(n);
+  std::vector<float> hs(k);
+  std::vector<int32_t> hi(k);
+  std::vector<int32_t> order(k);
   for (int r = from; r < to; r++) {
     const float* s = scores + static_cast<size_t>(r) * n;
-    int count = 0, e = ptr[r];
+    int size = 0, e = ptr[r];
     bool bad = false;
     for (int i = 0; i < n; i++) {
       if (e < ptr[r + 1] && excluded[e] == i) { e++; continue; }
-      if (s[i] != s[i]) { bad = true; if (*nan < 0 || static_cast<int64_t>(r) * n + i < *nan) *nan = static_cast<int64_t>(r) * n + i; break; }
-      idx[count++] = i;
+      const float x = s[i];
+      if (x != x) { bad = true; if (*nan < 0 || static_cast<int64_t>(r) * n + i < *nan) *nan = static_cast<int64_t>(r) * n + i; break; }
+      if (size < k) {  // sift up: the worst rises to the root
+        int c = size++;
+        while (c > 0) {
+          const int p = (c - 1) / 2;
+          if (!above(hs[p], hi[p], x, i)) break;
+          hs[c] = hs[p]; hi[c] = hi[p]; c = p;
+        }
+        hs[c] = x; hi[c] = i;
+      } else if (above(x, i, hs[0], hi[0])) {  // sift down from the root
+        int c = 0;
+        for (;;) {
+          int m = 2 * c + 1;
+          if (m >= k) break;
+          if (m + 1 < k && above(hs[m], hi[m], hs[m + 1], hi[m + 1])) m++;
+          if (!above(x, i, hs[m], hi[m])) break;
+          hs[c] = hs[m]; hi[c] = hi[m]; c = m;
+        }
+        hs[c] = x; hi[c] = i;
+      }
     }
     if (bad) continue;
-    const int kept = std::min(k, count);
-    if (count > k) std::nth_element(idx.begin(), idx.begin() + k, idx.begin() + count, Above{s});
-    std::sort(idx.begin(), idx.begin() + kept, Above{s});
+    for (int j = 0; j < size; j++) order[j] = j;
+    std::sort(order.begin(), order.begin() + size, [&](int32_t a, int32_t b) { return above(hs[a], hi[a], hs[b], hi[b]); });
     for (int j = 0; j < k; j++) {
-      outItems[static_cast<size_t>(r) * k + j] = j < kept ? idx[j] : -1;
-      outScores[static_cast<size_t>(r) * k + j] = j < kept ? s[idx[j]] : -INFINITY;
+      outItems[static_cast<size_t>(r) * k + j] = j < size ? hi[order[j]] : -1;
+      outScores[static_cast<size_t>(r) * k + j] = j < size ? hs[order[j]] : -INFINITY;
     }
   }
 }

@@ -1,6 +1,6 @@
-// Register-tiled building blocks shared by the fused pair-score kernels (attentive_scores_kernel.h,
-// tower_scores_kernel.h): lane counts, splats and lane sums, a tile of rows times packed weight
-// panels, and a zero-padded tile of rows. File-local like vectors.h, which it includes; each isa_*.cc
+// Register-tiled building blocks of the fused pair-score kernels: lane counts, splats and lane sums
+// (attentive_scores_kernel.h, tower_scores_kernel.h), a tile of rows times packed weight panels and a
+// zero-padded tile of rows (attentive_scores_kernel.h). File-local like vectors.h, which it includes; each isa_*.cc
 // file includes it once, after its target is set.
 #pragma once
 #include <cstring>

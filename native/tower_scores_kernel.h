@@ -1,9 +1,12 @@
-// The fused NeuMF pair score (tower_scores.h). The first layer splits over the pair (p′·W1[:d] + b1
-// per user, q′·W1[d:] per item, each computed once); per user, items go in tiles of ROWS: each
-// item's hidden row relu(user part + item part) is written to a ROWS × first block that stays in L1,
-// multiplied there by W2 (packed panels, tiles.h), and each row of the product becomes the pair's
-// score with the GMF term beside it. The same function as the ONNX scorer's (NeuMfModel.scoreLogits)
-// up to float rounding: its sums run in another order.
+// The fused NeuMF pair score (tower_scores.h), with a block of items in the lanes of a vector. The
+// first layer splits over the pair (p′·W1[:d] + b1 per user, q′·W1[d:] per item block, each once).
+// For one user and PASS blocks of items, each hidden unit k is relu(user part_k + the items' parts_k) —
+// one vector a block — and feeds a group of GROUP accumulators a block (the second layer's outputs j,
+// one vector of items each) through W2[k][j] broadcast; relu(t_j + b2_j)·h_{d+j} and the GMF term add
+// up in one more vector, which is the block's scores. Nothing per pair is summed across lanes or
+// stored. Users go in blocks of TOWER_USER_BLOCK, so a block of items is read once per user block. The same
+// function as the ONNX scorer's (NeuMfModel.scoreLogits) up to float rounding: its sums run in
+// another order.
 //
 // Included by one file per instruction set, after that file's `#pragma GCC target`; file-local.
 #include <cstring>
@@ -12,89 +15,95 @@
 
 namespace {
 
-/** Rows of q′·W1[d:] (items) or p′·W1[:d] + b1 (users) for rows [from, to) of `rows` ([n, 2d]). */
-template <typename V, int ROWS, int COLS> void towerFirstLayer(const TowerScoresJob& job, const float* rows, bool users, float* out, int from, int to, float* scratch) {
-  constexpr int W = COLS * lanesOf<V>();
+/** x in every lane: x − (+0) is x for every x, so the compiler drops the subtraction (splat's
+ *  `V{} + x` is not: (+0) + (−0) = +0, and it keeps the add). */
+template <typename V> inline V broadcast(float x) { return x - V{}; }
+
+/** Blocks [from, to) of lanesOf<V>() items: q′·W1[d:] and q, transposed to [d][lanes] (zeros past the last item). */
+template <typename V> void towerItems(const TowerScoresJob& job, int from, int to, float* scratch) {
+  constexpr int L = lanesOf<V>();
   const int d = job.d;
-  const size_t stride = static_cast<size_t>(2) * d * W;
-  const float* panels = job.firstPanels + (users ? 0 : static_cast<size_t>(d) * W);
-  for (int r0 = from; r0 < to; r0 += ROWS) {
-    const int n = to - r0 < ROWS ? to - r0 : ROWS;
-    const float* a = fullTile<ROWS>(rows, 2 * d, r0, n, scratch);
-    timesPanels<V, ROWS, COLS>(a + d, 2 * d, n, d, panels, stride, job.first / W, out + static_cast<size_t>(r0) * job.first, job.first);
-  }
-  if (!users) return;
-  for (int r = from; r < to; r++)
-    for (int k = 0; k < job.first; k += lanesOf<V>()) {
-      float* row = out + static_cast<size_t>(r) * job.first + k;
-      storeVector(row, loadVector<V>(row) + loadVector<V>(job.firstBias + k));
+  float* mlp = scratch;  // [d][L]: q′ of the block's items
+  for (int b = from; b < to; b++) {
+    float* gmf = job.itemGmf + static_cast<size_t>(b) * d * L;
+    float* first = job.itemFirst + static_cast<size_t>(b) * d * L;
+    memset(mlp, 0, sizeof(float) * d * L);
+    memset(gmf, 0, sizeof(float) * d * L);
+    for (int l = 0; l < L && b * L + l < job.nItems; l++) {
+      const float* row = job.items + static_cast<size_t>(b * L + l) * 2 * d;
+      for (int m = 0; m < d; m++) { gmf[m * L + l] = row[m]; mlp[m * L + l] = row[d + m]; }
     }
+    for (int k = 0; k < d; k++) {
+      V acc = {};
+      for (int m = 0; m < d; m++) acc += loadVector<V>(mlp + m * L) * job.w1[static_cast<size_t>(d + m) * d + k];
+      storeVector(first + k * L, acc);
+    }
+  }
 }
 
-template <typename V, int ROWS, int COLS> void towerItems(const TowerScoresJob& job, int from, int to, float* scratch) {
-  towerFirstLayer<V, ROWS, COLS>(job, job.items, false, job.itemFirst, from, to, scratch);
-}
-
-inline float laneSum(f32x4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
-inline float laneSum(f32x8 v) {
-  f32x4 lo, hi;
-  memcpy(&lo, &v, sizeof lo);
-  memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  return laneSum(lo + hi);
-}
-inline float laneSum(f32x16 v) {
-  f32x8 lo, hi;
-  memcpy(&lo, &v, sizeof lo);
-  memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  return laneSum(lo + hi);
-}
-
-/**
- * Users [from, to): their side, then every item's score. Users go in blocks of TOWER_USER_BLOCK and
- * items in tiles of ROWS, so a tile's item rows are read once from memory for the whole block.
- */
-template <typename V, int ROWS, int COLS> void towerUsers(const TowerScoresJob& job, int from, int to, float* scratch) {
-  constexpr int L = lanesOf<V>(), W = COLS * L;
-  const int d = job.d, F = job.first, S = job.second, N = job.nItems, whole = d / L * L;
-  float* block = scratch;                            // [ROWS, F]: the tile's hidden rows
-  float* z = block + static_cast<size_t>(ROWS) * F;  // [ROWS, S]
-  float* tail = z + static_cast<size_t>(ROWS) * S;   // [ROWS, 2d]: a partial tile, zero-padded
-  float* weighted = tail + static_cast<size_t>(ROWS) * 2 * d;  // [TOWER_USER_BLOCK, d]: p ⊙ h[0, d)
-  towerFirstLayer<V, ROWS, COLS>(job, job.users, true, job.userFirst, from, to, tail);
-  memset(block, 0, sizeof(float) * ROWS * F);
+/** Users [from, to): their side (p′·W1[:d] + b1, and p ⊙ h[0, d)), then every item's score, PASS vectors of items at a time. */
+template <typename V, int GROUP, int PASS> void towerUsers(const TowerScoresJob& job, int from, int to, float* scratch) {
+  constexpr int L = lanesOf<V>();
+  const int d = job.d, N = job.nItems;
+  float* userFirst = scratch;                                                // [TOWER_USER_BLOCK, d]
+  float* weighted = userFirst + static_cast<size_t>(TOWER_USER_BLOCK) * d;  // [TOWER_USER_BLOCK, d]
   const V zero = {};
   for (int u0 = from; u0 < to; u0 += TOWER_USER_BLOCK) {
     const int u1 = to - u0 < TOWER_USER_BLOCK ? to : u0 + TOWER_USER_BLOCK;
-    for (int u = u0; u < u1; u++)
-      for (int k = 0; k < d; k++) weighted[static_cast<size_t>(u - u0) * d + k] = job.users[static_cast<size_t>(u) * 2 * d + k] * job.gmfWeight[k];
-    for (int i0 = 0; i0 < N; i0 += ROWS) {
-      const int rows = N - i0 < ROWS ? N - i0 : ROWS;
+    for (int u = u0; u < u1; u++) {
+      const float* row = job.users + static_cast<size_t>(u) * 2 * d;
+      float* uf = userFirst + static_cast<size_t>(u - u0) * d;
+      for (int k = 0; k < d; k++) uf[k] = job.b1[k];
+      for (int m = 0; m < d; m++)
+        for (int k = 0; k < d; k++) uf[k] += row[d + m] * job.w1[static_cast<size_t>(m) * d + k];
+      for (int k = 0; k < d; k++) weighted[static_cast<size_t>(u - u0) * d + k] = row[k] * job.gmfWeight[k];
+    }
+    for (int b = 0; b < job.blocks; b += PASS) {
+      const float* first = job.itemFirst + static_cast<size_t>(b) * d * L;  // PASS blocks, one after the other
+      const float* gmf = job.itemGmf + static_cast<size_t>(b) * d * L;
       for (int u = u0; u < u1; u++) {
-        const float* uf = job.userFirst + static_cast<size_t>(u) * F;
+        const float* uf = userFirst + static_cast<size_t>(u - u0) * d;
         const float* wu = weighted + static_cast<size_t>(u - u0) * d;
-        for (int r = 0; r < rows; r++) {
-          const float* itf = job.itemFirst + static_cast<size_t>(i0 + r) * F;
-          float* h = block + static_cast<size_t>(r) * F;
-          for (int k = 0; k < F; k += L) {
-            const V a = loadVector<V>(uf + k) + loadVector<V>(itf + k);
-            storeVector(h + k, a > zero ? a : zero);
+        V score[PASS];
+#pragma GCC unroll 4
+        for (int t = 0; t < PASS; t++) score[t] = splat<V>(job.bias);
+        for (int j0 = 0; j0 < job.d2; j0 += GROUP) {
+          V acc[PASS][GROUP];
+#pragma GCC unroll 4
+          for (int t = 0; t < PASS; t++)
+#pragma GCC unroll 16
+            for (int g = 0; g < GROUP; g++) acc[t][g] = splat<V>(job.b2[j0 + g]);
+          for (int k = 0; k < d; k++) {
+            V a[PASS];
+#pragma GCC unroll 4
+            for (int t = 0; t < PASS; t++) {
+              a[t] = loadVector<V>(first + (static_cast<size_t>(t) * d + k) * L) + uf[k];
+              a[t] = a[t] > zero ? a[t] : zero;
+            }
+            const float* w = job.w2 + static_cast<size_t>(k) * job.d2 + j0;
+#pragma GCC unroll 16
+            for (int g = 0; g < GROUP; g++) {
+              if constexpr (PASS == 1) {
+                acc[0][g] += a[0] * w[g];  // the broadcast folds into the FMA's memory operand (AVX-512)
+              } else {
+                const V wg = broadcast<V>(w[g]);
+#pragma GCC unroll 4
+                for (int t = 0; t < PASS; t++) acc[t][g] += a[t] * wg;
+              }
+            }
           }
+#pragma GCC unroll 4
+          for (int t = 0; t < PASS; t++)
+#pragma GCC unroll 16
+            for (int g = 0; g < GROUP; g++) score[t] += (acc[t][g] > zero ? acc[t][g] : zero) * job.mlpWeight[j0 + g];
         }
-        timesPanels<V, ROWS, COLS>(block, F, rows, F, job.secondPanels, static_cast<size_t>(F) * W, S / W, z, S);
-        float* out = job.scores + static_cast<size_t>(u) * N + i0;
-        for (int r = 0; r < rows; r++) {
-          // The MLP term's and the GMF term's products summed lane-wise, then across the lanes once.
-          const float* zr = z + static_cast<size_t>(r) * S;
-          const float* q = job.items + static_cast<size_t>(i0 + r) * 2 * d;
-          V acc = {};
-          for (int j = 0; j < S; j += L) {
-            const V t = loadVector<V>(zr + j) + loadVector<V>(job.secondBias + j);
-            acc += (t > zero ? t : zero) * loadVector<V>(job.mlpWeight + j);
-          }
-          for (int k = 0; k < whole; k += L) acc += loadVector<V>(wu + k) * loadVector<V>(q + k);
-          float sum = laneSum(acc);
-          for (int k = whole; k < d; k++) sum += wu[k] * q[k];
-          out[r] = sum + job.bias;
+#pragma GCC unroll 4
+        for (int t = 0; t < PASS; t++) {
+          for (int k = 0; k < d; k++) score[t] += loadVector<V>(gmf + (static_cast<size_t>(t) * d + k) * L) * wu[k];
+          const int i0 = (b + t) * L, n = N - i0 < L ? N - i0 : L;
+          float* out = job.scores + static_cast<size_t>(u) * N + i0;
+          if (n == L) storeVector(out, score[t]);
+          else for (int l = 0; l < n; l++) out[l] = score[t][l];
         }
       }
     }
