@@ -9,7 +9,9 @@
 namespace {
 
 template <typename V> constexpr int lanesOf() { return sizeof(V) / sizeof(float); }
-template <typename V> inline V splat(float x) { return V{} + x; }
+/** x in every lane. x − (+0) is x for every x, so the compiler drops the subtraction; `V{} + x` would
+ *  keep its add ((+0) + (−0) = +0), and with it a register: the tower kernel's AVX2 path spilled. */
+template <typename V> inline V splat(float x) { return x - V{}; }
 
 template <typename V> inline float sumLanes(V v) {
   float s = 0;

@@ -45,6 +45,7 @@ constexpr int TOWER_LANES_AVX2 = 8, TOWER_PASS_AVX2 = 2, TOWER_GROUP_AVX2 = 6;
 constexpr int TOWER_LANES_SSE2 = 4, TOWER_PASS_SSE2 = 2, TOWER_GROUP_SSE2 = 6;
 /** Users that share one pass over the items (a block of items stays in cache for all of them). */
 constexpr int TOWER_USER_BLOCK = 32;
+/** Floats of scratch a thread: the users pass's block of user sides, or the items pass's [d][lanes] (the widest lanes). */
 inline long towerScratchFloats(const TowerScoresJob& job) {
   return static_cast<long>(TOWER_USER_BLOCK) * 2 * job.d + static_cast<long>(job.d) * TOWER_LANES_AVX512;
 }

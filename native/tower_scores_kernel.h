@@ -15,10 +15,6 @@
 
 namespace {
 
-/** x in every lane: x − (+0) is x for every x, so the compiler drops the subtraction (splat's
- *  `V{} + x` is not: (+0) + (−0) = +0, and it keeps the add). */
-template <typename V> inline V broadcast(float x) { return x - V{}; }
-
 /** Blocks [from, to) of lanesOf<V>() items: q′·W1[d:] and q, transposed to [d][lanes] (zeros past the last item). */
 template <typename V> void towerItems(const TowerScoresJob& job, int from, int to, float* scratch) {
   constexpr int L = lanesOf<V>();
@@ -86,7 +82,7 @@ template <typename V, int GROUP, int PASS> void towerUsers(const TowerScoresJob&
               if constexpr (PASS == 1) {
                 acc[0][g] += a[0] * w[g];  // the broadcast folds into the FMA's memory operand (AVX-512)
               } else {
-                const V wg = broadcast<V>(w[g]);
+                const V wg = splat<V>(w[g]);
 #pragma GCC unroll 4
                 for (int t = 0; t < PASS; t++) acc[t][g] += a[t] * wg;
               }
