@@ -58,6 +58,9 @@ export interface Compared {
   /** CPU seconds of every thread of each side's process over the same units (per round; empty when not reported). */
   oursCpu: number[];
   torchCpu: number[];
+  /** Minor page faults of each side's process over the same units (per round; empty when not reported). */
+  oursFaults: number[];
+  torchFaults: number[];
   oursRssMb: number | null;
   torchRssMb: number | null;
   /** Why torch's numbers are na (not installed, or its first failure). */
@@ -77,9 +80,10 @@ export function benchThreads(v: string | undefined): number {
   return n;
 }
 
-/** One timed unit: wall seconds, and the CPU seconds its process spent (all threads). */
-async function unit(worker: JsonWorker, u: Workload['unit']): Promise<{ s: number; cpu: number }> {
-  return worker.request<{ s: number; cpu: number }>('epoch' in u ? { cmd: 'epoch' } : { cmd: 'steps', n: u.steps });
+/** One timed unit: wall seconds, the CPU seconds its process spent (all threads) and its minor page faults. */
+interface Unit { s: number; cpu: number; faults?: number }
+async function unit(worker: JsonWorker, u: Workload['unit']): Promise<Unit> {
+  return worker.request<Unit>('epoch' in u ? { cmd: 'epoch' } : { cmd: 'steps', n: u.steps });
 }
 
 export async function compare(w: Workload, rounds: number, o: { info?: boolean } = {}): Promise<Compared> {
@@ -107,20 +111,22 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
     })))?.check ?? null;
     await unit(ours, w.unit);
     await viaTorch((t) => unit(t, w.unit));
-    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursCpu: [], torchCpu: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo, gemm: null };
+    const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursCpu: [], torchCpu: [], oursFaults: [], torchFaults: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo, gemm: null };
     for (let i = 0; i < rounds; i++) {
-      let a = { s: 0, cpu: 0 };
-      let b: { s: number; cpu: number } | null = null;
+      let a: Unit = { s: 0, cpu: 0 };
+      let b: Unit | null = null;
       if (i % 2 === 0) { a = await unit(ours, w.unit); b = await viaTorch((t) => unit(t, w.unit)); }
       else { b = await viaTorch((t) => unit(t, w.unit)); a = await unit(ours, w.unit); }
       r.ours.push(a.s);
       r.oursCpu.push(a.cpu);
+      if (a.faults !== undefined) r.oursFaults.push(a.faults);
       if (b !== null) { r.torch.push(b.s); r.torchCpu.push(b.cpu); r.ratios.push(a.s / b.s); }
+      if (b?.faults !== undefined) r.torchFaults.push(b.faults);
     }
     r.oursRssMb = ours.peakRssMb();
     r.torchRssMb = torch ? (torch as TorchRunner).peakRssMb() : null;
     r.torchNa = torchNa;
-    if (torchNa) { r.torch = []; r.torchCpu = []; r.ratios = []; }
+    if (torchNa) { r.torch = []; r.torchCpu = []; r.torchFaults = []; r.ratios = []; }
     // After the peak RSS is read: the profiled session is a second copy of the step.
     r.gemm = await ours.request<GemmWork & { peak: GemmPeak }>({ cmd: 'gemm' }).catch((e: Error) => {
       process.stdout.write(`GEMM work of ${w.label} not measured (its floor is na): ${e.message.split('\n')[0]}\n`);
@@ -151,9 +157,15 @@ export const ratioOf = (r: Compared): number | null => (r.ratios.length ? median
  * step (runtime/epoch.ts), and torch does all on one: this ratio counts that work too.
  */
 export const cpuRatioOf = (r: Compared): number | null => (r.torchCpu.length ? median(r.torchCpu.map((t, i) => r.oursCpu[i] / t)) : null);
-/** The CPU line of a workload: what each process spent per unit, all its threads. */
+/**
+ * The CPU line of a workload: what each process spent per unit, all its threads; and each side's
+ * minor page faults per unit (medians): on a virtual machine a first touch of a fresh page can cost
+ * ≈ 10 µs (docs/PERFORMANCE.md), so a side that faults a lot in one round runs slower in it.
+ */
 export const cpuLine = (r: Compared, unit: string): string => `  ${r.w.label} CPU (all threads of each process): ours ${f2(median(r.oursCpu))} s/${unit}, `
-  + `torch ${r.torchCpu.length ? f2(median(r.torchCpu)) : 'na'} s/${unit}; ratio ours/torch ${na(cpuRatioOf(r), f3)} (ours also builds the next batch on a second thread while the step runs)`;
+  + `torch ${r.torchCpu.length ? f2(median(r.torchCpu)) : 'na'} s/${unit}; ratio ours/torch ${na(cpuRatioOf(r), f3)} (ours also builds the next batch on a second thread while the step runs); `
+  + `minor page faults/${unit} ours ${faultsOf(r.oursFaults)}, torch ${faultsOf(r.torchFaults)}`;
+const faultsOf = (xs: number[]) => (xs.length ? `${Math.round(median(xs))} (per round ${xs.join(' ')})` : 'na');
 
 /** Steps in one timed unit of `r`. */
 const unitSteps = (r: Compared) => ('epoch' in r.w.unit ? r.setup.stepsPerEpoch : r.w.unit.steps);

@@ -4,8 +4,9 @@
 //       builds the backbone on the dumped data (bench/workload-dump.ts), writes its initial
 //       parameters to <dir>/<run>/params and its first batch to <dir>/<run>/check, trains on that
 //       batch once and answers the loss terms of that first step (before its update)
-//   {"cmd": "epoch"}           -> {"s": wall seconds of one epoch, "steps", "cpu": CPU seconds, all threads}
-//   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step, "cpu"}
+//   {"cmd": "epoch"}           -> {"s": wall seconds of one epoch, "steps", "cpu": CPU seconds, all threads,
+//                                 "faults": minor page faults of the process meanwhile}
+//   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step, "cpu", "faults"}
 //   {"cmd": "gemm"}           -> {"flopsPerStep", "oursGemmGflops", "peak"}: the step's GEMM work from
 //                                 ORT's profile of 3 steps, and this core's GEMM peak (bench/gemm-work.ts)
 //   {"cmd": "quit"}
@@ -98,25 +99,29 @@ function nextRows(c: Current): Int32Array {
 
 /** CPU seconds of this process (every thread: ours, the step's worker, ORT's) since `from`. */
 const cpuSince = (from: NodeJS.CpuUsage) => { const u = process.cpuUsage(from); return (u.user + u.system) / 1e6; };
+/** Minor page faults of this process so far (every thread): first touches of fresh pages. */
+const faults = () => process.resourceUsage().minorPageFault;
 
-async function epoch(): Promise<{ s: number; steps: number; cpu: number }> {
+async function epoch(): Promise<{ s: number; steps: number; cpu: number; faults: number }> {
   const c = current!;
+  const f0 = faults();
   const t0 = performance.now();
   const cpu = process.cpuUsage();
   let steps = 0;
   await overlappedSteps(batches(c.bb.trainRows, c.bb.batchSize, c.rng), (rows) => c.bb.batchFeeds(rows, c.rng), (f) => c.step.run(f, { move: true }), () => { steps++; });
-  return { s: (performance.now() - t0) / 1000, steps, cpu: cpuSince(cpu) };
+  return { s: (performance.now() - t0) / 1000, steps, cpu: cpuSince(cpu), faults: faults() - f0 };
 }
 
-async function steps(n: number): Promise<{ s: number; ms: number[]; cpu: number }> {
+async function steps(n: number): Promise<{ s: number; ms: number[]; cpu: number; faults: number }> {
   const c = current!;
   const ms: number[] = [];
+  const f0 = faults();
   const rows = function* () { for (let k = 0; k < n; k++) yield nextRows(c); };
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   await overlappedSteps(rows(), (r) => c.bb.batchFeeds(r, c.rng), (f) => c.step.run(f, { move: true }), () => { const now = performance.now(); ms.push(now - t); t = now; });
-  return { s: (performance.now() - t0) / 1000, ms, cpu: cpuSince(cpu) };
+  return { s: (performance.now() - t0) / 1000, ms, cpu: cpuSince(cpu), faults: faults() - f0 };
 }
 
 async function gemm(r: SetupRequest): Promise<unknown> {

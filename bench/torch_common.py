@@ -5,8 +5,9 @@ Each baseline is a long-lived worker speaking JSON lines on stdin/stdout (like t
   {"cmd": "setup", "dir", "run", "config", "sgfd"}  -> loads the dump written by bench/workload-dump.ts
         (data, our initial parameters, our first batch), takes one train step on that batch and
         answers its loss terms (computed before the update), for the first-loss check
-  {"cmd": "epoch"}                                  -> {"s": seconds of one epoch, "steps", "cpu": CPU seconds}
-  {"cmd": "steps", "n": N}                          -> {"s": seconds of N steps, "ms": per-step, "cpu"}
+  {"cmd": "epoch"}                                  -> {"s": seconds of one epoch, "steps", "cpu": CPU seconds,
+                                                        "faults": minor page faults of the process meanwhile}
+  {"cmd": "steps", "n": N}                          -> {"s": seconds of N steps, "ms": per-step, "cpu", "faults"}
   {"cmd": "quit"}
 Parameters keep our names and layout (Linear weights [in, out], applied as x @ W + b).
 float32, 1 thread unless the bench says otherwise, Adam as ours (betas 0.9/0.999, eps 1e-8).
@@ -15,6 +16,7 @@ import ctypes
 import json
 import os
 import re
+import resource
 import sys
 import time
 
@@ -107,6 +109,11 @@ def info():
             "sgemm_check_max_abs_err": err, **blas_info()}
 
 
+def faults():
+    """Minor page faults of this process so far (every thread): first touches of fresh pages."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class Trainer:
     """Adam over the trainable parameters of `model` (which has .P, .loss(rows, check) -> (loss, terms))."""
 
@@ -126,13 +133,13 @@ class Trainer:
         return out
 
     def epoch(self):
-        t, cpu = time.perf_counter(), time.process_time()
+        t, cpu, f = time.perf_counter(), time.process_time(), faults()
         perm = torch.randperm(self.n)
         steps = 0
         for at in range(0, self.n, self.bs):
             self.step(perm[at:at + self.bs])
             steps += 1
-        return {"s": time.perf_counter() - t, "steps": steps, "cpu": time.process_time() - cpu}
+        return {"s": time.perf_counter() - t, "steps": steps, "cpu": time.process_time() - cpu, "faults": faults() - f}
 
     def next_rows(self):
         if self.order is None or self.at >= self.n:
@@ -142,12 +149,12 @@ class Trainer:
         return rows
 
     def steps(self, n):
-        ms, cpu = [], time.process_time()
+        ms, cpu, f = [], time.process_time(), faults()
         for _ in range(n):
             t = time.perf_counter()
             self.step(self.next_rows())
             ms.append((time.perf_counter() - t) * 1e3)
-        return {"s": sum(ms) / 1e3, "ms": ms, "cpu": time.process_time() - cpu}
+        return {"s": sum(ms) / 1e3, "ms": ms, "cpu": time.process_time() - cpu, "faults": faults() - f}
 
 
 def serve(setup):

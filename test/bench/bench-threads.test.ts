@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchThreads, cpuRatioOf, type Compared } from '../../bench/compare.ts';
+import { benchThreads, cpuLine, cpuRatioOf, type Compared } from '../../bench/compare.ts';
 import { OPENMP_BLAS_DIRS, blasNote, openmpBlasDir } from '../../bench/torch-runner.ts';
 
 test('BENCH_THREADS: 1 unless set, a whole number ≥ 1 otherwise, anything else a clear error', () => {
@@ -25,4 +25,11 @@ test('cpuRatioOf: the median of the per-round CPU ratios (every thread of each p
   const r = { oursCpu: [2, 3, 10], torchCpu: [4, 4, 4] } as unknown as Compared;
   assert.equal(cpuRatioOf(r), 0.75);
   assert.equal(cpuRatioOf({ oursCpu: [1], torchCpu: [] } as unknown as Compared), null);
+});
+
+test('cpuLine: each side\'s CPU seconds and minor page faults per unit (medians, rounds listed); na where a side gave none', () => {
+  const r = { w: { label: 'office x' }, oursCpu: [1, 2, 3], torchCpu: [4, 4, 4], oursFaults: [300, 20, 100], torchFaults: [] } as unknown as Compared;
+  const line = cpuLine(r, 'epoch');
+  assert.match(line, /^ {2}office x CPU \(all threads of each process\): ours 2\.00 s\/epoch, torch 4\.00 s\/epoch; ratio ours\/torch 0\.500 /);
+  assert.match(line, /minor page faults\/epoch ours 100 \(per round 300 20 100\), torch na$/);
 });
