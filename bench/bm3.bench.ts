@@ -24,7 +24,7 @@ import { median } from './stats.ts';
 import { nativeKernels, trainsNatively } from '../src/runtime/native.ts';
 import { TORCH_MISSING, torchAvailable } from './torch-runner.ts';
 import { writeDump } from './workload-dump.ts';
-import { compare, checkLine, cpuLine, cpuRatioOf, gemmLine, gemmFloor, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
+import { compare, checkLine, cpuLine, cpuRatioOf, gemmLine, gemmFloor, oursOverFloor, torchEnvLine, describeData, lastfmShape, ratioOf, THREADS, f2, f3, na, type Compared, type Workload } from './compare.ts';
 
 const OFFICE = fileURLToPath(new URL('../../shared/data/sgfd-office', import.meta.url));
 const ROUNDS = Number(process.env.BM3_BENCH_ROUNDS ?? 3);
@@ -90,6 +90,7 @@ export async function run(): Promise<void> {
       + `office_ratio_paper=${na(ratioOf(offPaper), f3)} peak_rss_mb=${na(peak(results.map((r) => r.oursRssMb)), String)} `
       + `torch_peak_rss_mb=${na(peak(results.map((r) => r.torchRssMb)), String)} `
       + `gemm_floor_lastfm=${floor(lfRef)} gemm_floor_office_reference=${floor(offRef)} gemm_floor_office_paper=${floor(offPaper)} `
+      + `over_floor_office_reference=${na(oursOverFloor(offRef), f2)} over_floor_office_paper=${na(oursOverFloor(offPaper), f2)} `
       + `cpu_ratio_lastfm=${na(cpuRatioOf(lfRef), f3)} cpu_ratio_office_reference=${na(cpuRatioOf(offRef), f3)} cpu_ratio_office_paper=${na(cpuRatioOf(offPaper), f3)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

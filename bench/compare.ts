@@ -181,6 +181,16 @@ export function gemmFloor(r: Compared): { seconds: number; ratio: number | null 
   return { seconds, ratio: r.torch.length ? seconds / median(r.torch) : null };
 }
 
+/**
+ * Our median unit over its GEMM floor (≥ 1): how far ours is from the same math at this core's GEMM
+ * peak. Unlike the ratio to torch it does not move with the baseline's memory-bound part, which
+ * varies from machine to machine (docs/PERFORMANCE.md, *Targets*).
+ */
+export function oursOverFloor(r: Compared): number | null {
+  const floor = gemmFloor(r);
+  return floor && r.ours.length ? median(r.ours) / floor.seconds : null;
+}
+
 /** "  <label> GEMM work: 21.96 GFLOP/step; …": the floor line under a workload's timing line. */
 export function gemmLine(r: Compared, unitName: string): string {
   const floor = gemmFloor(r);
@@ -191,7 +201,7 @@ export function gemmLine(r: Compared, unitName: string): string {
   return `  ${r.w.label} GEMM work: ${(g.flopsPerStep / 1e9).toFixed(2)} GFLOP/step (ORT profile of 3 steps); this core's GEMM peak `
     + `${rate(g.peak.bestGflops)} (best of 7, median ${rate(g.peak.medianGflops)}, ${g.peak.shape}) → GEMM floor ${floor.seconds.toFixed(3)} s/${unitName} `
     + `= ${na(floor.ratio, f3)} of torch's (the lowest ratio this math allows here); our GEMM kernels ${rate(g.oursGemmGflops)}, `
-    + `ours overall ${rate((g.flopsPerStep * unitSteps(r)) / oursUnit / 1e9)} of GEMM work`
+    + `ours overall ${rate((g.flopsPerStep * unitSteps(r)) / oursUnit / 1e9)} of GEMM work (ours = ${na(oursOverFloor(r), f2)} × the floor)`
     + (g.matrixVectorFlops > 0 ? `; not counted: ${(g.matrixVectorFlops / 1e9).toFixed(2)} GFLOP/step of matrix–vector products (memory-bound)` : '');
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchThreads, cpuLine, cpuRatioOf, type Compared } from '../../bench/compare.ts';
+import { benchThreads, cpuLine, cpuRatioOf, oursOverFloor, type Compared } from '../../bench/compare.ts';
 import { OPENMP_BLAS_DIRS, blasNote, openmpBlasDir } from '../../bench/torch-runner.ts';
 
 test('BENCH_THREADS: 1 unless set, a whole number ≥ 1 otherwise, anything else a clear error', () => {
@@ -32,4 +32,14 @@ test('cpuLine: each side\'s CPU seconds and minor page faults per unit (medians,
   const line = cpuLine(r, 'epoch');
   assert.match(line, /^ {2}office x CPU \(all threads of each process\): ours 2\.00 s\/epoch, torch 4\.00 s\/epoch; ratio ours\/torch 0\.500 /);
   assert.match(line, /minor page faults\/epoch ours 100 \(per round 300 20 100\), torch na$/);
+});
+
+test('oursOverFloor: our median unit over the GEMM floor (flops × steps at the best peak); na without a GEMM measurement', () => {
+  const r = {
+    w: { unit: { epoch: true } }, setup: { stepsPerEpoch: 10 }, ours: [3, 1, 2], torch: [8],
+    gemm: { flopsPerStep: 2e9, peak: { bestGflops: 100 } },
+  } as unknown as Compared;
+  // floor = 2e9 × 10 / 100e9 = 0.2 s; median ours 2 s → 10×
+  assert.equal(oursOverFloor(r), 10);
+  assert.equal(oursOverFloor({ ...r, gemm: null } as Compared), null);
 });
