@@ -89,6 +89,13 @@ export interface Backbone {
   coldStart?(extractor: ItemExtractor): ColdStartRule;
 }
 
+/** A parameter's trained value among `values` (a pair kernel's weights); `model` names the backbone in the error. */
+export function parameterValue(values: ReadonlyMap<string, Float32Array>, model: string, p: { name: string }): Float32Array {
+  const v = values.get(p.name);
+  if (!v) throw new Error(`${model}: no value for parameter '${p.name}'`);
+  return v;
+}
+
 /** buildUserScores of a pairwise model: the rows of `users` against every item row. */
 export function pairwiseUserScores(bb: Backbone, b: Binder, users: Value): Value {
   const tables = bb.buildServingTables!(b);

@@ -14,7 +14,7 @@
 import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Parameter, init, type Binder } from '../../nn/index.ts';
-import { type BackboneSpec, type Backbone, trainInteractions, asInt64, pairwiseUserScores } from '../backbone.ts';
+import { type BackboneSpec, type Backbone, trainInteractions, asInt64, pairwiseUserScores, parameterValue } from '../backbone.ts';
 import { type ColdStartRule } from '../cold-start-rule.ts';
 import { ItemExtractor, withSgfd, type ExtractorKind } from '../../sgfd/index.ts';
 import { type SgfdConfig } from '../../sgfd/index.ts';
@@ -187,11 +187,7 @@ class Maml implements Backbone {
 
   pairKernel(values: ReadonlyMap<string, Float32Array>): PairKernelWeights {
     const { hidden, output } = this.model.attention;
-    const value = (p: Parameter) => {
-      const v = values.get(p.name);
-      if (!v) throw new Error(`maml: no value for parameter '${p.name}'`);
-      return v;
-    };
+    const value = (p: Parameter) => parameterValue(values, 'maml', p);
     return { kind: 'attentive', hiddenWeight: value(hidden.weight), hiddenBias: value(hidden.bias!), outWeight: value(output.weight), outBias: value(output.bias!), eps: ATTENTION_EPS };
   }
 

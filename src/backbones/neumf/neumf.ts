@@ -17,7 +17,7 @@
 import * as G from '../../graph/index.ts';
 import { type Value } from '../../graph/index.ts';
 import { Module, Linear, init, type Binder } from '../../nn/index.ts';
-import { type BackboneSpec, type Backbone, pairwiseUserScores } from '../backbone.ts';
+import { type BackboneSpec, type Backbone, pairwiseUserScores, parameterValue } from '../backbone.ts';
 import { IdEmbeddings, TrainingTriplets, adamConfig } from '../cf-common.ts';
 import { type Dataset } from '../../data/index.ts';
 import { type PairKernelWeights } from '../../eval/index.ts';
@@ -159,11 +159,7 @@ class NeuMf implements Backbone {
 
   /** The tower's and the predict layer's weights for the native fused scorer (native/tower_scores.h). */
   pairKernel(values: ReadonlyMap<string, Float32Array>): PairKernelWeights {
-    const value = (p: { name: string }) => {
-      const v = values.get(p.name);
-      if (!v) throw new Error(`neumf: no value for parameter '${p.name}'`);
-      return v;
-    };
+    const value = (p: { name: string }) => parameterValue(values, 'neumf', p);
     const m = this.model;
     return {
       kind: 'tower', w1: value(m.hidden1.weight), b1: value(m.hidden1.bias!), w2: value(m.hidden2.weight), b2: value(m.hidden2.bias!),
