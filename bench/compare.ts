@@ -14,7 +14,7 @@ import { median } from './stats.ts';
 import { JsonWorker, TorchRunner, OPENBLAS_VARS, TORCH_MALLOC, blasNote } from './torch-runner.ts';
 import { type SetupAnswer, type SetupRequest } from './ours-worker.ts';
 import { type DumpMeta } from './workload-dump.ts';
-import { type GemmWork, type GemmPeak } from './gemm-work.ts';
+import { type GemmWork, type GemmPeak, mergePeaks } from './gemm-work.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OURS = fileURLToPath(new URL('./ours-worker.ts', import.meta.url));
@@ -66,9 +66,15 @@ export interface Compared {
   /** Why torch's numbers are na (not installed, or its first failure). */
   torchNa: string | null;
   torchInfo: Record<string, unknown> | null;
-  /** The step's GEMM work and this core's GEMM peak, measured by our side after the rounds. */
+  /**
+   * The step's GEMM work (our side, after the rounds) and this core's GEMM peak: the best of samples
+   * taken before every round (by a worker of its own) and after the rounds.
+   */
   gemm: (GemmWork & { peak: GemmPeak }) | null;
 }
+
+/** GEMM-rate samples before each round (the 'gemm' request adds 7 after the rounds). */
+const PEAK_SAMPLES_PER_ROUND = 3;
 
 /** Threads each side (BENCH_THREADS; 1 unless set: the issue's same-run protocol). */
 export const THREADS = benchThreads(process.env.BENCH_THREADS);
@@ -89,7 +95,13 @@ async function unit(worker: JsonWorker, u: Workload['unit']): Promise<Unit> {
 export async function compare(w: Workload, rounds: number, o: { info?: boolean } = {}): Promise<Compared> {
   // Ours as the CLI runs it: the compiled build when it is current (bin/build-stamp.js), else the sources through tsx.
   const build = currentBuild();
-  const ours = JsonWorker.spawn('ours', process.execPath, build ? [build.benchWorker] : ['--import', 'tsx', OURS], { cwd: ROOT });
+  const worker = (label: string) => JsonWorker.spawn(label, process.execPath, build ? [build.benchWorker] : ['--import', 'tsx', OURS], { cwd: ROOT });
+  const ours = worker('ours');
+  // This machine's GEMM rate moves by a third within minutes: sampled before every round, in a process
+  // of its own (its operands are not in our peak RSS), so the floor is the rate the run could have had.
+  const peaker = worker('gemm-peak');
+  const peaks: GemmPeak[] = [];
+  const samplePeak = async () => { peaks.push(await peaker.request<GemmPeak>({ cmd: 'peak', threads: THREADS, samples: PEAK_SAMPLES_PER_ROUND })); };
   let { runner: torch } = TorchRunner.start({ script: TORCH_SCRIPT[w.model], threads: THREADS, env: TORCH_MALLOC });
   let torchNa: string | null = torch ? null : 'python3-torch not installed';
   const viaTorch = async <T>(f: (t: TorchRunner) => Promise<T>): Promise<T | null> => {
@@ -113,6 +125,7 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
     await viaTorch((t) => unit(t, w.unit));
     const r: Compared = { w, setup, torchCheck, ours: [], torch: [], ratios: [], oursCpu: [], torchCpu: [], oursFaults: [], torchFaults: [], oursRssMb: null, torchRssMb: null, torchNa, torchInfo, gemm: null };
     for (let i = 0; i < rounds; i++) {
+      await samplePeak().catch((e: Error) => process.stdout.write(`GEMM peak sample before round ${i + 1} failed: ${e.message.split('\n')[0]}\n`));
       let a: Unit = { s: 0, cpu: 0 };
       let b: Unit | null = null;
       if (i % 2 === 0) { a = await unit(ours, w.unit); b = await viaTorch((t) => unit(t, w.unit)); }
@@ -132,9 +145,11 @@ export async function compare(w: Workload, rounds: number, o: { info?: boolean }
       process.stdout.write(`GEMM work of ${w.label} not measured (its floor is na): ${e.message.split('\n')[0]}\n`);
       return null;
     });
+    if (r.gemm) r.gemm.peak = mergePeaks([...peaks, r.gemm.peak]);
     return r;
   } finally {
     await ours.stop();
+    await peaker.stop();
     await (torch as TorchRunner | null)?.stop();
   }
 }
@@ -199,7 +214,7 @@ export function gemmLine(r: Compared, unitName: string): string {
   const rate = (x: number) => `${x.toFixed(0)} GFLOP/s`;
   const oursUnit = median(r.ours);
   return `  ${r.w.label} GEMM work: ${(g.flopsPerStep / 1e9).toFixed(2)} GFLOP/step (ORT profile of 3 steps); this core's GEMM peak `
-    + `${rate(g.peak.bestGflops)} (best of 7, median ${rate(g.peak.medianGflops)}, ${g.peak.shape}) → GEMM floor ${floor.seconds.toFixed(3)} s/${unitName} `
+    + `${rate(g.peak.bestGflops)} (best of ${g.peak.ms.length} samples through the run, median ${rate(g.peak.medianGflops)}, ${g.peak.shape}) → GEMM floor ${floor.seconds.toFixed(3)} s/${unitName} `
     + `= ${na(floor.ratio, f3)} of torch's (the lowest ratio this math allows here); our GEMM kernels ${rate(g.oursGemmGflops)}, `
     + `ours overall ${rate((g.flopsPerStep * unitSteps(r)) / oursUnit / 1e9)} of GEMM work (ours = ${na(oursOverFloor(r), f2)} × the floor)`
     + (g.matrixVectorFlops > 0 ? `; not counted: ${(g.matrixVectorFlops / 1e9).toFixed(2)} GFLOP/step of matrix–vector products (memory-bound)` : '');

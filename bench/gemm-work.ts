@@ -106,26 +106,55 @@ export async function profileGemmWork(bb: Backbone, compiled: CompiledTrainStep,
 
 export interface GemmPeak { bestGflops: number; medianGflops: number; shape: string; ms: number[]; flop: number }
 
-/** The machine's GEMM rate: a plain ORT MatMul 2048×4096 @ 4096×1024 at `threads` threads, best and median of `samples` (after one warm-up). */
-export async function gemmPeak(threads: number, samples = 7): Promise<GemmPeak> {
-  const [m, k, n] = [2048, 4096, 1024];
-  const g = new G.Graph('gemm_peak');
-  g.output(G.matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])), 'c');
-  const rng = new Rng(5);
-  const table = (r: number, c: number) => Float32Array.from({ length: r * c }, () => rng.normal() / Math.sqrt(c));
-  const feeds = { a: tensor(table(m, k), [m, k]), b: tensor(table(k, n), [k, n]) };
-  const session = await createSession(G.serialize(g), { threads });
-  try {
+/**
+ * The machine's GEMM rate: a plain ORT MatMul 2048×4096 @ 4096×1024 at a fixed thread count. The
+ * session and its operands stay open, so a bench can sample the rate several times through a run (the
+ * rate of this shared machine moves by a third within minutes) and keep the best (`mergePeaks`).
+ */
+export class GemmPeakProbe {
+  static readonly SHAPE = [2048, 4096, 1024] as const;
+  private warm = false;
+  private constructor(private readonly session: Awaited<ReturnType<typeof createSession>>, private readonly feeds: Record<string, ReturnType<typeof tensor>>) {}
+
+  static async open(threads: number): Promise<GemmPeakProbe> {
+    const [m, k, n] = GemmPeakProbe.SHAPE;
+    const g = new G.Graph('gemm_peak');
+    g.output(G.matmul(g.input('a', 'float32', [m, k]), g.input('b', 'float32', [k, n])), 'c');
+    const rng = new Rng(5);
+    const table = (r: number, c: number) => Float32Array.from({ length: r * c }, () => rng.normal() / Math.sqrt(c));
+    return new GemmPeakProbe(await createSession(G.serialize(g), { threads }), { a: tensor(table(m, k), [m, k]), b: tensor(table(k, n), [k, n]) });
+  }
+
+  /** `samples` timed products (after one warm-up on the probe's first use). */
+  async sample(samples: number): Promise<GemmPeak> {
     const ms: number[] = [];
-    for (let i = 0; i <= samples; i++) {
+    for (let i = this.warm ? 1 : 0; i <= samples; i++) {
       const t = performance.now();
-      await session.run(feeds);
+      await this.session.run(this.feeds);
       if (i > 0) ms.push(performance.now() - t);
     }
-    const flop = 2 * m * k * n;
-    const rates = ms.map((x) => flop / x / 1e6);
-    return { bestGflops: Math.max(...rates), medianGflops: median(rates), shape: `${m}×${k} @ ${k}×${n}`, ms, flop };
-  } finally {
-    await session.release();
+    this.warm = true;
+    return peakOf(ms);
   }
+
+  release(): Promise<void> { return this.session.release(); }
+}
+
+const PEAK_FLOP = 2 * GemmPeakProbe.SHAPE[0] * GemmPeakProbe.SHAPE[1] * GemmPeakProbe.SHAPE[2];
+
+/** Best and median rate of the probe's product over samples of `ms` milliseconds each. */
+export function peakOf(ms: number[]): GemmPeak {
+  if (ms.length === 0) throw new Error('GEMM peak: no samples');
+  const rates = ms.map((x) => PEAK_FLOP / x / 1e6);
+  const [m, k, n] = GemmPeakProbe.SHAPE;
+  return { bestGflops: Math.max(...rates), medianGflops: median(rates), shape: `${m}×${k} @ ${k}×${n}`, ms, flop: PEAK_FLOP };
+}
+
+/** Several samplings of the probe as one: every sample kept, the best and median over all of them. */
+export const mergePeaks = (peaks: GemmPeak[]): GemmPeak => peakOf(peaks.flatMap((p) => p.ms));
+
+/** The machine's GEMM rate once: best and median of `samples` (after one warm-up). */
+export async function gemmPeak(threads: number, samples = 7): Promise<GemmPeak> {
+  const probe = await GemmPeakProbe.open(threads);
+  try { return await probe.sample(samples); } finally { await probe.release(); }
 }

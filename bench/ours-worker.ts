@@ -9,6 +9,9 @@
 //   {"cmd": "steps", "n": N}   -> {"s": wall seconds of N steps, "ms": per-step, "cpu", "faults"}
 //   {"cmd": "gemm"}           -> {"flopsPerStep", "oursGemmGflops", "peak"}: the step's GEMM work from
 //                                 ORT's profile of 3 steps, and this core's GEMM peak (bench/gemm-work.ts)
+//   {"cmd": "peak", "threads", "samples"} -> this core's GEMM rate sampled now (GemmPeakProbe, kept open
+//                                 between requests; needs no setup: compare() asks a worker of its
+//                                 own, so the probe's memory is not in the workload's peak RSS)
 //   {"cmd": "quit"}
 // Epochs and steps run as the trainer (src/train/trainer.ts) runs them: the step in a worker thread
 // with the feature tables validation does not read lent to it (openStepper, the trainer's default), the
@@ -29,7 +32,7 @@ import { overlappedSteps } from '../src/runtime/epoch.ts';
 import { batches } from '../src/data/samplers.ts';
 import { Rng } from '../src/data/rng.ts';
 import { readDump, writeFeeds, writeParams } from './workload-dump.ts';
-import { profileGemmWork, gemmPeak } from './gemm-work.ts';
+import { profileGemmWork, gemmPeak, GemmPeakProbe, type GemmPeak } from './gemm-work.ts';
 
 export interface SetupRequest {
   dir: string;
@@ -130,12 +133,19 @@ async function gemm(r: SetupRequest): Promise<unknown> {
   return { ...(await profileGemmWork(bb, compiled, r.threads)), peak: await gemmPeak(r.threads) };
 }
 
+let probe: GemmPeakProbe | null = null;
+async function peak(threads: number, samples: number): Promise<GemmPeak> {
+  probe ??= await GemmPeakProbe.open(threads);
+  return probe.sample(samples);
+}
+
 async function answer(req: { cmd: string } & Record<string, unknown>): Promise<unknown> {
   switch (req.cmd) {
     case 'setup': return setup(req as unknown as SetupRequest);
     case 'epoch': return epoch();
     case 'steps': return steps(Number(req.n));
     case 'gemm': return gemm(current!.request);
+    case 'peak': return peak(Number(req.threads), Number(req.samples));
     default: return { error: `unknown cmd ${req.cmd}` };
   }
 }

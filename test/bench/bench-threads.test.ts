@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchThreads, cpuLine, cpuRatioOf, oursOverFloor, type Compared } from '../../bench/compare.ts';
 import { OPENMP_BLAS_DIRS, blasNote, openmpBlasDir } from '../../bench/torch-runner.ts';
+import { mergePeaks, peakOf } from '../../bench/gemm-work.ts';
 
 test('BENCH_THREADS: 1 unless set, a whole number ≥ 1 otherwise, anything else a clear error', () => {
   assert.equal(benchThreads(undefined), 1);
@@ -42,4 +43,19 @@ test('oursOverFloor: our median unit over the GEMM floor (flops × steps at the 
   // floor = 2e9 × 10 / 100e9 = 0.2 s; median ours 2 s → 10×
   assert.equal(oursOverFloor(r), 10);
   assert.equal(oursOverFloor({ ...r, gemm: null } as Compared), null);
+});
+
+test('mergePeaks: every sample of every sampling kept; best and median over all of them (hand-computed rates)', () => {
+  // The probe's product is 2·2048·4096·1024 = 17.18 GFLOP: 100 ms → 171.8 GFLOP/s, 200 ms → 85.9.
+  const flop = 2 * 2048 * 4096 * 1024;
+  const early = peakOf([200, 150]);
+  const late = peakOf([100, 400, 250]);
+  assert.equal(early.flop, flop);
+  assert.equal(early.shape, '2048×4096 @ 4096×1024');
+  assert.ok(Math.abs(early.bestGflops - flop / 150 / 1e6) < 1e-9, 'best of one sampling: its fastest sample');
+  const all = mergePeaks([early, late]);
+  assert.deepEqual(all.ms, [200, 150, 100, 400, 250]);
+  assert.ok(Math.abs(all.bestGflops - 171.798691) < 1e-5, `best over the run ${all.bestGflops}`);
+  assert.ok(Math.abs(all.medianGflops - flop / 200 / 1e6) < 1e-9, 'median over all five samples (the 200 ms one)');
+  assert.throws(() => peakOf([]), /GEMM peak: no samples/);
 });
