@@ -133,10 +133,14 @@ async function gemm(r: SetupRequest): Promise<unknown> {
   return { ...(await profileGemmWork(bb, compiled, r.threads)), peak: await gemmPeak(r.threads) };
 }
 
-let probe: GemmPeakProbe | null = null;
+let probe: { threads: number; probe: GemmPeakProbe } | null = null;
+/** Samples with the probe kept open between requests; a request at other threads opens a new one. */
 async function peak(threads: number, samples: number): Promise<GemmPeak> {
-  probe ??= await GemmPeakProbe.open(threads);
-  return probe.sample(samples);
+  if (probe?.threads !== threads) {
+    await probe?.probe.release();
+    probe = { threads, probe: await GemmPeakProbe.open(threads) };
+  }
+  return probe.probe.sample(samples);
 }
 
 async function answer(req: { cmd: string } & Record<string, unknown>): Promise<unknown> {

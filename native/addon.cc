@@ -46,7 +46,7 @@ using RowDotsKernel = void (*)(const RowDotsJob&, int, int);
 
 Kernel widestKernel() {
   const Isa isa = widestIsa();
-  return isa == Isa::avx512 ? dotTopKAvx512 : isa == Isa::avx2 ? dotTopKAvx2 : dotTopKSse2;
+  return byIsa(isa, dotTopKAvx512, dotTopKAvx2, dotTopKSse2);
 }
 
 struct Outputs { int32_t* items; float* scores; };
@@ -188,7 +188,7 @@ napi_value RowSums(napi_env env, napi_callback_info info) {
   if (overlap(x, nX, out, nOut) || (plus && plus != out && overlap(plus, nOut, out, nOut))) return fail(env, "rowSums", "out must not overlap x, nor plus unless it is out");
   if (!validCsr(env, "rowSums", ptr, rows, index, nIndex, static_cast<int64_t>(nX / cols))) return nullptr;
   const Isa isa = widestIsa();
-  const RowSumsKernel kernel = isa == Isa::avx512 ? rowSumsAvx512 : isa == Isa::avx2 ? rowSumsAvx2 : rowSumsSse2;
+  const RowSumsKernel kernel = byIsa(isa, rowSumsAvx512, rowSumsAvx2, rowSumsSse2);
   overRows(kernel, RowSumsJob{x, cols, ptr, index, weight, weightAt, plus, static_cast<float>(scale), out}, ptr, rows, threads);
   return nullptr;
 }
@@ -211,7 +211,7 @@ napi_value RowDots(napi_env env, napi_callback_info info) {
   if (!validCsr(env, "rowDots", ptr, rows, index, nIndex, static_cast<int64_t>(nX / cols))) return nullptr;
   if (overlap(x, nX, out, nOut) || overlap(y, nY, out, nOut)) return fail(env, "rowDots", "out must not overlap x or y");
   const Isa isa = widestIsa();
-  const RowDotsKernel kernel = isa == Isa::avx512 ? rowDotsAvx512 : isa == Isa::avx2 ? rowDotsAvx2 : rowDotsSse2;
+  const RowDotsKernel kernel = byIsa(isa, rowDotsAvx512, rowDotsAvx2, rowDotsSse2);
   overRows(kernel, RowDotsJob{x, y, cols, ptr, index, out, outAt}, ptr, rows, threads);
   return nullptr;
 }
@@ -227,7 +227,7 @@ constexpr size_t ADAM_ELEMENTS_PER_THREAD = 1 << 17;
 /** Adam's vector kernel for this CPU's widest instruction set, and the fixed parts of the job from the hyper array. */
 AdamKernel adamKernel() {
   const Isa isa = widestIsa();
-  return isa == Isa::avx512 ? adamAvx512 : isa == Isa::avx2 ? adamAvx2 : adamSse2;
+  return byIsa(isa, adamAvx512, adamAvx2, adamSse2);
 }
 
 AdamHyper adamHyper(const double* hyper) {

@@ -45,4 +45,7 @@ Isa widestIsa() {
   return avx2 ? Isa::avx2 : Isa::sse2;
 }
 
+/** The one of three per-ISA choices (a kernel, a tile width) that `isa` takes. */
+template <typename T> T byIsa(Isa isa, T avx512, T avx2, T sse2) { return isa == Isa::avx512 ? avx512 : isa == Isa::avx2 ? avx2 : sse2; }
+
 }  // namespace

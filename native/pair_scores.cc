@@ -61,7 +61,7 @@ napi_value AttentiveScores(napi_env env, napi_callback_info info) {
   const int nUsers = static_cast<int>(nUsersD / d), nItems = static_cast<int>(nItems2D / (2 * d));
   if (!typedArray(env, a[9], napi_float32_array, &out, &nOut) || nOut != static_cast<size_t>(nUsers) * nItems) return fail(env, name, "out must be a Float32Array of nUsers × nItems");
   const Isa isa = widestIsa();
-  const int width = isa == Isa::avx512 ? ATTENTIVE_WIDTH_AVX512 : isa == Isa::avx2 ? ATTENTIVE_WIDTH_AVX2 : ATTENTIVE_WIDTH_SSE2;
+  const int width = byIsa(isa, ATTENTIVE_WIDTH_AVX512, ATTENTIVE_WIDTH_AVX2, ATTENTIVE_WIDTH_SSE2);
   const int hidden = (H + width - 1) / width * width, outWidth = (d + width - 1) / width * width;
   std::vector<float> paddedBias(hidden, 0.0f);
   std::copy(hiddenBias, hiddenBias + H, paddedBias.begin());
@@ -73,8 +73,8 @@ napi_value AttentiveScores(napi_env env, napi_callback_info info) {
   const AttentiveScoresJob job{users, nUsers, items, nItems, d, hidden, hiddenPanels.data(), paddedBias.data(), outPanels.data(), outWidth, outBias,
                                static_cast<float>(eps), userHidden.data(), userSquares.data(), itemHidden.data(), itemSquares.data(), out};
   const size_t scratch = static_cast<size_t>(ATTENTIVE_ROWS) * (hidden + outWidth + 2 * d);
-  overRange(isa == Isa::avx512 ? attentiveItemsAvx512 : isa == Isa::avx2 ? attentiveItemsAvx2 : attentiveItemsSse2, job, nItems, threads, scratch);
-  overRange(isa == Isa::avx512 ? attentiveUsersAvx512 : isa == Isa::avx2 ? attentiveUsersAvx2 : attentiveUsersSse2, job, nUsers, threads, scratch);
+  overRange(byIsa(isa, attentiveItemsAvx512, attentiveItemsAvx2, attentiveItemsSse2), job, nItems, threads, scratch);
+  overRange(byIsa(isa, attentiveUsersAvx512, attentiveUsersAvx2, attentiveUsersSse2), job, nUsers, threads, scratch);
   return nullptr;
 }
 
@@ -97,9 +97,9 @@ napi_value TowerScores(napi_env env, napi_callback_info info) {
   const int nUsers = static_cast<int>(nUsers2D / (2 * d)), nItems = static_cast<int>(nItems2D / (2 * d));
   if (!typedArray(env, a[10], napi_float32_array, &out, &nOut) || nOut != static_cast<size_t>(nUsers) * nItems) return fail(env, name, "out must be a Float32Array of nUsers × nItems");
   const Isa isa = widestIsa();
-  const int lanes = isa == Isa::avx512 ? TOWER_LANES_AVX512 : isa == Isa::avx2 ? TOWER_LANES_AVX2 : TOWER_LANES_SSE2;
-  const int group = isa == Isa::avx512 ? TOWER_GROUP_AVX512 : isa == Isa::avx2 ? TOWER_GROUP_AVX2 : TOWER_GROUP_SSE2;
-  const int pass = isa == Isa::avx512 ? TOWER_PASS_AVX512 : isa == Isa::avx2 ? TOWER_PASS_AVX2 : TOWER_PASS_SSE2;
+  const int lanes = byIsa(isa, TOWER_LANES_AVX512, TOWER_LANES_AVX2, TOWER_LANES_SSE2);
+  const int group = byIsa(isa, TOWER_GROUP_AVX512, TOWER_GROUP_AVX2, TOWER_GROUP_SSE2);
+  const int pass = byIsa(isa, TOWER_PASS_AVX512, TOWER_PASS_AVX2, TOWER_PASS_SSE2);
   const int second = (d2 + group - 1) / group * group, blocks = ((nItems + lanes - 1) / lanes + pass - 1) / pass * pass;
   std::vector<float> w2Padded(static_cast<size_t>(d) * second, 0.0f), b2Padded(second, 0.0f), mlpWeight(second, 0.0f);
   for (int k = 0; k < d; k++) std::copy(w2 + static_cast<size_t>(k) * d2, w2 + static_cast<size_t>(k + 1) * d2, w2Padded.begin() + static_cast<size_t>(k) * second);
@@ -109,8 +109,8 @@ napi_value TowerScores(napi_env env, napi_callback_info info) {
   const TowerScoresJob job{users, nUsers, items, nItems, d, w1, b1, second, w2Padded.data(), b2Padded.data(), predict, mlpWeight.data(),
                            static_cast<float>(bias), blocks, itemFirst.data(), itemGmf.data(), out};
   const size_t scratch = static_cast<size_t>(towerScratchFloats(job));
-  overRange(isa == Isa::avx512 ? towerItemsAvx512 : isa == Isa::avx2 ? towerItemsAvx2 : towerItemsSse2, job, blocks, threads, scratch);
-  overRange(isa == Isa::avx512 ? towerUsersAvx512 : isa == Isa::avx2 ? towerUsersAvx2 : towerUsersSse2, job, nUsers, threads, scratch);
+  overRange(byIsa(isa, towerItemsAvx512, towerItemsAvx2, towerItemsSse2), job, blocks, threads, scratch);
+  overRange(byIsa(isa, towerUsersAvx512, towerUsersAvx2, towerUsersSse2), job, nUsers, threads, scratch);
   return nullptr;
 }
 
